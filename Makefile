@@ -1,0 +1,50 @@
+# Everything runs from the virtual environment in .venv, which `make install`
+# builds from the pinned lock file; nothing depends on what the machine has.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+BUF := .tools/node_modules/.bin/buf
+PROTO_FILES := $(wildcard protos/aggregator/v1/*.proto)
+
+.PHONY: install tools run test lint typecheck format generate check-generated buf-lint clean
+
+install: $(STAMP)
+
+$(STAMP): requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $@
+
+tools: $(BUF)
+
+$(BUF): .tools/package.json .tools/package-lock.json
+	cd .tools && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+run: install
+	AGGREGATOR_SANDBOX=$${AGGREGATOR_SANDBOX:-1} $(BIN)/python -m service
+
+generate: install
+	rm -rf generated/aggregator
+	$(BIN)/python -m scripts.generate_protos generated
+
+test: install tools
+	$(BIN)/ruff check service tests scripts
+	$(BIN)/ruff format --check service tests scripts
+	$(BIN)/mypy
+	$(BUF) lint
+	$(BUF) format --diff --exit-code
+	$(BIN)/python -m pytest -q
+
+lint: install tools
+	$(BIN)/ruff check service tests scripts
+	$(BUF) lint
+
+format: install
+	$(BIN)/ruff format service tests scripts
+	$(BIN)/ruff check --fix service tests scripts
+
+clean:
+	rm -rf $(VENV) .tools/node_modules .mypy_cache .pytest_cache .ruff_cache
