@@ -1,0 +1,79 @@
+"""Conversions shared by every adapter: amounts, timestamps and the result envelope."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from aggregator.v1.result_pb2 import ResultEnvelope, ResultStatus
+from google.protobuf import json_format, struct_pb2, timestamp_pb2
+from google.protobuf.message import Message
+
+from service.decimals import decimal_text
+from service.envelope import Envelope, EnvelopeStatus, JsonValue
+
+_RESULT_STATUS = {
+    EnvelopeStatus.OK: ResultStatus.RESULT_STATUS_OK,
+    EnvelopeStatus.SERVER_FAILURE: ResultStatus.RESULT_STATUS_SERVER_FAILURE,
+    EnvelopeStatus.PERMISSION_DENIED: ResultStatus.RESULT_STATUS_PERMISSION_DENIED,
+    EnvelopeStatus.BAD_REQUEST: ResultStatus.RESULT_STATUS_BAD_REQUEST,
+    EnvelopeStatus.NOT_FOUND: ResultStatus.RESULT_STATUS_NOT_FOUND,
+    EnvelopeStatus.CONFLICT: ResultStatus.RESULT_STATUS_CONFLICT,
+    EnvelopeStatus.TOO_MANY_REQUEST: ResultStatus.RESULT_STATUS_TOO_MANY_REQUEST,
+    EnvelopeStatus.LOCKED: ResultStatus.RESULT_STATUS_LOCKED,
+    EnvelopeStatus.UNAVAILABLE_FOR_LEGAL_REASONS: (
+        ResultStatus.RESULT_STATUS_UNAVAILABLE_FOR_LEGAL_REASONS
+    ),
+}
+
+
+def to_result_envelope(envelope: Envelope) -> ResultEnvelope:
+    result = ResultEnvelope(
+        status=(
+            _RESULT_STATUS[envelope.status]
+            if envelope.status is not None
+            else ResultStatus.RESULT_STATUS_UNSPECIFIED
+        ),
+        message=envelope.message,
+        display_message=envelope.display_message,
+        error_type=envelope.error_type,
+        error_hash=envelope.error_hash,
+    )
+    if envelope.error_data is not None:
+        result.error_data.CopyFrom(to_value(envelope.error_data))
+    return result
+
+
+def to_value(data: JsonValue) -> struct_pb2.Value:
+    """A JSON value as `google.protobuf.Value`; numbers go as their exact decimal text."""
+    value = struct_pb2.Value()
+    json_format.ParseDict(_exact_numbers_as_text(data), value)
+    return value
+
+
+def _exact_numbers_as_text(data: JsonValue) -> JsonValue:
+    # Value's number is a double; an upstream number in error data is kept exact as text.
+    if isinstance(data, Decimal):
+        return decimal_text(data)
+    if isinstance(data, dict):
+        return {str(key): _exact_numbers_as_text(item) for key, item in data.items()}
+    if isinstance(data, list):
+        return [_exact_numbers_as_text(item) for item in data]
+    return data
+
+
+def decimal_field(message: Message, name: str, value: Decimal | None) -> None:
+    """Set an optional decimal-string field; an absent upstream value stays unset."""
+    if value is not None:
+        setattr(message, name, decimal_text(value))
+
+
+def to_timestamp(value: datetime | None) -> timestamp_pb2.Timestamp | None:
+    """A protobuf timestamp; a time without a zone is UTC, as the upstreams document."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    timestamp = timestamp_pb2.Timestamp()
+    timestamp.FromDatetime(value)
+    return timestamp

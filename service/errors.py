@@ -1,0 +1,139 @@
+"""The gateway's errors: the only exceptions adapters raise.
+
+    GatewayError
+    ├── InvalidRequest              the caller's input is wrong        INVALID_ARGUMENT
+    ├── ProviderNotConfigured       no credentials and no sandbox      FAILED_PRECONDITION
+    └── UpstreamError               an upstream call failed
+        ├── UpstreamRejectedRequest     400 / badRequest               INVALID_ARGUMENT
+        ├── UserCredentialsRejected     the user's token or link       UNAUTHENTICATED
+        ├── CredentialsRejected         the user's or the gateway's    UNAUTHENTICATED
+        ├── GatewayCredentialsRejected  the gateway's own credentials  INTERNAL
+        ├── UpstreamPermissionDenied    403 / permissionDenied         PERMISSION_DENIED
+        ├── UpstreamNotFound            404, 410 / notFound            NOT_FOUND
+        ├── UpstreamFailedPrecondition  conflict, locked, 422, 451     FAILED_PRECONDITION
+        ├── UpstreamRateLimited         429 / tooManyRequest           RESOURCE_EXHAUSTED
+        ├── UpstreamUnavailable         5xx, serverFailure, network    UNAVAILABLE
+        ├── UpstreamOutcomeUnknown      the same, on a side effect     UNKNOWN
+        └── UpstreamBadResponse         malformed upstream answer      INTERNAL
+
+`service.status` turns each into a gRPC status; `service.providers.upstream` is where
+upstream failures become these errors.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from service.envelope import Envelope
+
+
+class GatewayError(Exception):
+    """Base of every error the gateway reports to its callers."""
+
+    reason = "GATEWAY_ERROR"
+    """The `ErrorInfo.reason` of the gRPC status: UPPER_SNAKE, stable, machine-readable."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class FieldViolation:
+    """One invalid field of a request, named by its path (`connection.mesh.auth_token`)."""
+
+    field: str
+    description: str
+
+
+class InvalidRequest(GatewayError):
+    """The request is invalid; nothing was sent upstream."""
+
+    reason = "INVALID_REQUEST"
+
+    def __init__(self, violations: list[FieldViolation]) -> None:
+        super().__init__("; ".join(f"{v.field}: {v.description}" for v in violations))
+        self.violations = violations
+
+
+class ProviderNotConfigured(GatewayError):
+    """The provider has no credentials and the sandbox is off."""
+
+    reason = "PROVIDER_NOT_CONFIGURED"
+
+    def __init__(self, provider: str) -> None:
+        super().__init__(
+            f"The gateway has no credentials for {provider}: set its client id and secret, "
+            "or run the gateway with AGGREGATOR_SANDBOX=1."
+        )
+        self.provider = provider
+
+
+@dataclass(frozen=True)
+class UpstreamContext:
+    """Which upstream call failed and what the upstream said (never its raw body)."""
+
+    provider: str
+    operation: str
+    http_status: int | None = None
+    envelope: Envelope = field(default_factory=Envelope)
+
+
+class UpstreamError(GatewayError):
+    """An upstream call failed."""
+
+    reason = "UPSTREAM_ERROR"
+
+    def __init__(self, message: str, context: UpstreamContext) -> None:
+        super().__init__(message)
+        self.context = context
+
+
+class UpstreamRejectedRequest(UpstreamError):
+    reason = "UPSTREAM_REJECTED_REQUEST"
+
+
+class UserCredentialsRejected(UpstreamError):
+    reason = "USER_CREDENTIALS_REJECTED"
+
+
+class CredentialsRejected(UpstreamError):
+    reason = "CREDENTIALS_REJECTED"
+
+
+class GatewayCredentialsRejected(UpstreamError):
+    reason = "GATEWAY_CREDENTIALS_REJECTED"
+
+
+class UpstreamPermissionDenied(UpstreamError):
+    reason = "UPSTREAM_PERMISSION_DENIED"
+
+
+class UpstreamNotFound(UpstreamError):
+    reason = "UPSTREAM_NOT_FOUND"
+
+
+class UpstreamFailedPrecondition(UpstreamError):
+    reason = "UPSTREAM_FAILED_PRECONDITION"
+
+
+class UpstreamRateLimited(UpstreamError):
+    reason = "UPSTREAM_RATE_LIMITED"
+
+    def __init__(
+        self, message: str, context: UpstreamContext, retry_after_seconds: float | None = None
+    ) -> None:
+        super().__init__(message, context)
+        self.retry_after_seconds = retry_after_seconds
+
+
+class UpstreamUnavailable(UpstreamError):
+    reason = "UPSTREAM_UNAVAILABLE"
+
+
+class UpstreamOutcomeUnknown(UpstreamError):
+    reason = "UPSTREAM_OUTCOME_UNKNOWN"
+
+
+class UpstreamBadResponse(UpstreamError):
+    reason = "UPSTREAM_BAD_RESPONSE"

@@ -1,0 +1,79 @@
+"""The RPC boundary: gateway errors become statuses, and each RPC is logged once."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar, cast
+
+import grpc
+from aggregator.v1.connection_pb2 import Connection
+from google.protobuf.message import Message
+
+from service.errors import GatewayError
+from service.redaction import request_secrets
+from service.status import code_of, internal_error_status, to_grpc_status
+
+logger = logging.getLogger("service.rpc")
+
+Request = TypeVar("Request")
+Response = TypeVar("Response")
+Handler = Callable[[Any, grpc.aio.ServicerContext[Any, Any]], Awaitable[Any]]
+
+
+class RpcBoundary(grpc.aio.ServerInterceptor):
+    async def intercept_service(
+        self,
+        continuation: Callable[
+            [grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler[Request, Response] | None]
+        ],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler[Request, Response] | None:
+        handler = await continuation(handler_call_details)
+        if handler is None or handler.unary_unary is None:
+            return handler
+        # grpc.aio runs coroutine handlers even though the handler type names sync ones.
+        behaviour = cast(Handler, handler.unary_unary)
+        return grpc.unary_unary_rpc_method_handler(
+            _guarded(handler_call_details.method, behaviour),
+            request_deserializer=handler.request_deserializer,
+            response_serializer=handler.response_serializer,
+        )
+
+
+def _guarded(method: str, behaviour: Handler) -> Handler:
+    async def guarded(request: Message, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
+        started = time.perf_counter()
+        code = grpc.StatusCode.OK
+        with request_secrets(request):
+            try:
+                return await behaviour(request, context)
+            except asyncio.CancelledError:
+                code = grpc.StatusCode.CANCELLED
+                raise
+            except GatewayError as error:
+                code = code_of(error)
+                await context.abort_with_status(to_grpc_status(error))
+            except Exception:
+                code = grpc.StatusCode.INTERNAL
+                logger.exception("unexpected failure in %s", method)
+                await context.abort_with_status(internal_error_status())
+            finally:
+                logger.info(
+                    "rpc method=%s provider=%s code=%s duration_ms=%.1f",
+                    method,
+                    _provider(request),
+                    code.name,
+                    (time.perf_counter() - started) * 1000,
+                )
+
+    return guarded
+
+
+def _provider(request: Message) -> str:
+    connection = getattr(request, "connection", None)
+    if isinstance(connection, Connection):
+        return connection.WhichOneof("provider") or "-"
+    return "-"

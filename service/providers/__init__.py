@@ -1,0 +1,1 @@
+"""One adapter per upstream provider, behind the registry the servicer uses."""

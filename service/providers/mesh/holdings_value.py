@@ -1,0 +1,61 @@
+"""Mesh `POST /api/v1/holdings/value`: an account's value and performance by asset class."""
+
+from __future__ import annotations
+
+from aggregator.v1.aggregator_service_pb2 import GetHoldingsValueRequest, GetHoldingsValueResponse
+
+from service.converters import decimal_field, to_result_envelope
+from service.errors import GatewayCredentialsRejected
+from service.providers.mesh.client import MeshClient
+from service.providers.mesh.connection import validate_connection
+from service.providers.mesh.models import HoldingsValueBody, HoldingsValueResult
+from service.providers.mesh.responses import envelope_of, read_result
+from service.providers.upstream import UpstreamCall
+from service.validation import Violations
+
+CALL = UpstreamCall(provider="mesh", operation="holdings_value")
+PATH = "/api/v1/holdings/value"
+UNAUTHORIZED = (
+    GatewayCredentialsRejected,
+    "Mesh rejected the gateway's client id or secret; the gateway's operators must fix its "
+    "Mesh credentials.",
+)
+
+
+def to_body(request: GetHoldingsValueRequest) -> HoldingsValueBody:
+    violations = Violations()
+    institution = validate_connection(request.connection.mesh, violations)
+    violations.raise_if_any()
+    assert institution is not None
+    return HoldingsValueBody(
+        auth_token=request.connection.mesh.auth_token, type=institution.wire_name
+    )
+
+
+async def fetch(client: MeshClient, body: HoldingsValueBody) -> HoldingsValueResult:
+    response = await client.post(PATH, body, CALL)
+    return read_result(response, HoldingsValueResult, CALL, UNAUTHORIZED)
+
+
+def to_response(result: HoldingsValueResult) -> GetHoldingsValueResponse:
+    content = result.content
+    response = GetHoldingsValueResponse(result=to_result_envelope(envelope_of(result)))
+    if content is not None:
+        for name in (
+            "total_value",
+            "total_performance",
+            "equities_value",
+            "equities_performance",
+            "cryptocurrencies_value",
+            "cryptocurrencies_performance",
+            "nfts_value",
+            "fiat_value",
+        ):
+            decimal_field(response, name, getattr(content, name))
+    return response
+
+
+async def get_holdings_value(
+    client: MeshClient, request: GetHoldingsValueRequest
+) -> GetHoldingsValueResponse:
+    return to_response(await fetch(client, to_body(request)))

@@ -1,0 +1,88 @@
+"""Mesh's JSON, typed: request bodies exactly as documented, responses tolerant of additions."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+
+from service.decimals import ExactDecimal
+
+
+class RequestBody(BaseModel):
+    """A Mesh request body: camelCase, exactly the documented properties."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+
+    def to_json_bytes(self) -> bytes:
+        # Optional properties the caller left out are omitted, never sent as null.
+        return self.model_dump_json(by_alias=True, exclude_none=True).encode()
+
+
+class HoldingsValueBody(RequestBody):
+    """`POST /api/v1/holdings/value` (PortfolioBrokerBaseRequest)."""
+
+    auth_token: str = Field(min_length=1)
+    type: str
+
+
+class CancelOrderBody(RequestBody):
+    """`POST /api/v1/transactions/cancel` (TransactionsB2BBrokerOrderRequest)."""
+
+    auth_token: str = Field(min_length=1)
+    type: str
+    id: str = Field(min_length=1)
+    is_cryptocurrency: bool
+    side: Literal["unknown", "buy", "sell"] | None = None
+    symbol_pair: str | None = None
+    mfa_code: str | None = None
+
+
+class ResponseModel(BaseModel):
+    """A Mesh response: camelCase, unknown properties ignored because Mesh adds them."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore")
+
+
+class ApiResult(ResponseModel):
+    """The envelope of every Mesh response. The status is kept as text: Mesh may add values."""
+
+    status: str | None = None
+    message: str | None = None
+    display_message: str | None = None
+    error_type: str | None = None
+    error_hash: str | None = None
+    error_data: Any = None
+
+
+class BrokerPortfolioValue(ResponseModel):
+    """The `content` of holdings value: USD values and percent performances."""
+
+    total_value: ExactDecimal | None = None
+    total_performance: ExactDecimal | None = None
+    equities_value: ExactDecimal | None = None
+    equities_performance: ExactDecimal | None = None
+    cryptocurrencies_value: ExactDecimal | None = None
+    cryptocurrencies_performance: ExactDecimal | None = None
+    nfts_value: ExactDecimal | None = None
+    fiat_value: ExactDecimal | None = None
+
+
+class HoldingsValueResult(ApiResult):
+    """`BrokerPortfolioValueModelApiResult`."""
+
+    content: BrokerPortfolioValue | None = None
+
+
+class ProblemDetails(BaseModel):
+    """An RFC 7807 problem-details body, which the order endpoints may answer with."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    type: str | None = None
+    title: str | None = None
+    status: int | None = None
+    detail: str | None = None
+    instance: str | None = None
+    errors: Any = None

@@ -1,0 +1,99 @@
+"""MoneyKit's OAuth 2.0 client-credentials token: fetched once, shared, renewed near expiry.
+
+Concurrent callers that find no valid token wait for one refresh instead of each fetching
+their own; a token MoneyKit reports as expired is dropped so the next call refreshes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import httpx
+from pydantic import SecretStr
+
+from service.errors import GatewayCredentialsRejected
+from service.providers.moneykit.models import AccessToken
+from service.providers.moneykit.responses import read_body
+from service.providers.upstream import UpstreamCall, UpstreamHttp, upstream_error
+
+logger = logging.getLogger(__name__)
+
+CALL = UpstreamCall(provider="moneykit", operation="auth_token")
+PATH = "/auth/token"
+REFRESH_MARGIN = 0.1
+"""Renew when this share of the token's lifetime is left, so no call carries a dying token."""
+MIN_REFRESH_MARGIN_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class MoneyKitCredentials:
+    client_id: str
+    client_secret: SecretStr
+
+
+@dataclass(frozen=True)
+class _Token:
+    value: str
+    renew_at: float
+
+
+class TokenSource:
+    def __init__(
+        self,
+        http: UpstreamHttp,
+        base_url: str,
+        credentials: MoneyKitCredentials,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._http = http
+        self._url = f"{base_url.rstrip('/')}{PATH}"
+        self._credentials = credentials
+        self._clock = clock
+        self._token: _Token | None = None
+        self._lock = asyncio.Lock()
+
+    async def token(self) -> str:
+        current = self._token
+        if current is not None and self._clock() < current.renew_at:
+            return current.value
+        async with self._lock:
+            current = self._token
+            if current is None or self._clock() >= current.renew_at:
+                current = await self._fetch()
+                self._token = current
+            return current.value
+
+    def drop(self, token: str) -> None:
+        """Forget `token` after MoneyKit said it expired, unless it was already replaced."""
+        if self._token is not None and self._token.value == token:
+            self._token = None
+
+    async def _fetch(self) -> _Token:
+        started = self._clock()
+        request = httpx.Request(
+            "POST",
+            self._url,
+            data={
+                "grant_type": "client_credentials",
+                "client_id": self._credentials.client_id,
+                "client_secret": self._credentials.client_secret.get_secret_value(),
+            },
+            headers={"Accept": "application/json"},
+        )
+        response = await self._http.send(request, CALL)
+        if response.status_code in (400, 401):
+            raise upstream_error(
+                GatewayCredentialsRejected,
+                "MoneyKit refused to issue an access token for the gateway's client id and "
+                "secret; the gateway's operators must fix its MoneyKit credentials.",
+                CALL,
+                http_status=response.status_code,
+            )
+        answer = read_body(response, AccessToken, CALL)
+        margin = max(MIN_REFRESH_MARGIN_SECONDS, answer.expires_in * REFRESH_MARGIN)
+        logger.info("fetched a MoneyKit access token valid for %d s", answer.expires_in)
+        return _Token(answer.access_token, started + max(0.0, answer.expires_in - margin))

@@ -1,0 +1,51 @@
+"""The HTTP side of MoneyKit: base URL, API version header and bearer token of every call."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import httpx
+
+from service.errors import ProviderNotConfigured
+from service.providers.moneykit.auth import TokenSource
+from service.providers.moneykit.responses import EXPIRED_ACCESS_TOKEN, error_code
+from service.providers.upstream import UpstreamCall, UpstreamHttp, UpstreamResponse
+
+
+class MoneyKitClient:
+    def __init__(
+        self, http: UpstreamHttp, base_url: str, version: str, tokens: TokenSource | None
+    ) -> None:
+        self._http = http
+        self._base_url = base_url.rstrip("/")
+        self._version = version
+        self._tokens = tokens
+
+    async def get(
+        self, path: str, params: Mapping[str, Sequence[str]], call: UpstreamCall
+    ) -> UpstreamResponse:
+        """GET with a bearer token, renewing it once if MoneyKit says it expired.
+
+        Only for reads: a retry after an expired token is safe because GETs have no effects.
+        """
+        if self._tokens is None:
+            raise ProviderNotConfigured("MoneyKit")
+        token = await self._tokens.token()
+        response = await self._http.send(self._request(path, params, token), call)
+        if response.status_code == 401 and error_code(response) == EXPIRED_ACCESS_TOKEN:
+            self._tokens.drop(token)
+            token = await self._tokens.token()
+            response = await self._http.send(self._request(path, params, token), call)
+        return response
+
+    def _request(self, path: str, params: Mapping[str, Sequence[str]], token: str) -> httpx.Request:
+        return httpx.Request(
+            "GET",
+            f"{self._base_url}{path}",
+            params=params,
+            headers={
+                "Accept": "application/json",
+                "Authorization": f"Bearer {token}",
+                "moneykit-version": self._version,
+            },
+        )

@@ -1,0 +1,159 @@
+"""MoneyKit `GET /links/{id}/investments/holdings`: a link's holdings, securities, accounts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from aggregator.v1 import holdings_pb2
+from aggregator.v1.aggregator_service_pb2 import GetHoldingsRequest, GetHoldingsResponse
+from aggregator.v1.result_pb2 import ResultEnvelope, ResultStatus
+
+from service.converters import decimal_field, to_timestamp
+from service.providers.moneykit import models
+from service.providers.moneykit.client import MoneyKitClient
+from service.providers.moneykit.responses import read_body
+from service.providers.upstream import UpstreamCall
+from service.validation import Violations
+
+CALL = UpstreamCall(provider="moneykit", operation="investment_holdings")
+
+
+@dataclass(frozen=True)
+class HoldingsQuery:
+    link_id: str
+    account_ids: tuple[str, ...]
+
+    @property
+    def path(self) -> str:
+        # The link id is caller data: one path segment, whatever characters it holds.
+        return f"/links/{quote(self.link_id, safe='')}/investments/holdings"
+
+    @property
+    def params(self) -> dict[str, list[str]]:
+        # httpx repeats the parameter once per id, as MoneyKit expects.
+        return {"account_ids": list(self.account_ids)}
+
+
+def to_query(request: GetHoldingsRequest) -> HoldingsQuery:
+    violations = Violations()
+    violations.require_text("connection.moneykit.link_id", request.connection.moneykit.link_id)
+    for index, account_id in enumerate(request.account_ids):
+        violations.require_text(f"account_ids[{index}]", account_id)
+    violations.raise_if_any()
+    return HoldingsQuery(request.connection.moneykit.link_id, tuple(request.account_ids))
+
+
+async def fetch(client: MoneyKitClient, query: HoldingsQuery) -> models.InvestmentHoldings:
+    response = await client.get(query.path, query.params, CALL)
+    return read_body(response, models.InvestmentHoldings, CALL)
+
+
+_SECURITY_TYPES = {
+    "cash": holdings_pb2.SECURITY_TYPE_CASH,
+    "crypto": holdings_pb2.SECURITY_TYPE_CRYPTO,
+    "derivative": holdings_pb2.SECURITY_TYPE_DERIVATIVE,
+    "equity": holdings_pb2.SECURITY_TYPE_EQUITY,
+    "etf": holdings_pb2.SECURITY_TYPE_ETF,
+    "bond": holdings_pb2.SECURITY_TYPE_BOND,
+    "loan": holdings_pb2.SECURITY_TYPE_LOAN,
+    "fund": holdings_pb2.SECURITY_TYPE_FUND,
+    "unknown": holdings_pb2.SECURITY_TYPE_UNKNOWN,
+}
+
+_LINK_STATES = {
+    "connecting": holdings_pb2.LINK_STATE_CONNECTING,
+    "awaiting_token_exchange": holdings_pb2.LINK_STATE_AWAITING_TOKEN_EXCHANGE,
+    "connected": holdings_pb2.LINK_STATE_CONNECTED,
+    "deleted": holdings_pb2.LINK_STATE_DELETED,
+    "error": holdings_pb2.LINK_STATE_ERROR,
+}
+
+
+def to_response(body: models.InvestmentHoldings) -> GetHoldingsResponse:
+    return GetHoldingsResponse(
+        holdings=[_holding(holding) for holding in body.holdings],
+        securities=[_security(security) for security in body.securities],
+        accounts=[_account(account) for account in body.accounts],
+        link=_link(body.link),
+        result=ResultEnvelope(status=ResultStatus.RESULT_STATUS_OK),
+    )
+
+
+def _holding(source: models.Holding) -> holdings_pb2.Holding:
+    holding = holdings_pb2.Holding(
+        account_id=source.account_id,
+        security_id=source.security_id,
+        price_datetime=to_timestamp(source.price_datetime),
+    )
+    for name in ("quantity", "price", "value", "cost_basis"):
+        decimal_field(holding, name, getattr(source, name))
+    return holding
+
+
+def _security(source: models.Security) -> holdings_pb2.Security:
+    security = holdings_pb2.Security(
+        security_id=source.security_id,
+        name=source.name or "",
+        type=_SECURITY_TYPES.get(source.type or "", holdings_pb2.SECURITY_TYPE_UNSPECIFIED),
+        currency=source.currency or "",
+        ticker=source.ticker or "",
+        isin=source.isin or "",
+        sedol=source.sedol or "",
+        close_datetime=to_timestamp(source.close_datetime),
+        close_date=source.close_date.isoformat() if source.close_date else "",
+    )
+    decimal_field(security, "close_price", source.close_price)
+    return security
+
+
+def _account(source: models.Account) -> holdings_pb2.Account:
+    account = holdings_pb2.Account(
+        account_id=source.account_id,
+        account_type=source.account_type or "",
+        name=source.name or "",
+        account_mask=source.account_mask or "",
+    )
+    if source.balances is not None:
+        balances = source.balances
+        account.balances.currency = balances.currency or ""
+        for name in ("available", "current", "limit"):
+            decimal_field(account.balances, name, getattr(balances, name))
+        balance_date = to_timestamp(balances.balance_date)
+        if balance_date is not None:
+            account.balances.balance_date.CopyFrom(balance_date)
+    return account
+
+
+def _link(source: models.Link) -> holdings_pb2.Link:
+    link = holdings_pb2.Link(
+        link_id=source.link_id,
+        institution_id=source.institution_id or "",
+        institution_name=source.institution_name or "",
+        provider=source.provider or "",
+        state=_LINK_STATES.get(source.state or "", holdings_pb2.LINK_STATE_UNSPECIFIED),
+        error_code=source.error_code or "",
+        last_synced_at=to_timestamp(source.last_synced_at),
+        tags=source.tags,
+    )
+    for name, product in source.products.items():
+        if product is None:
+            continue
+        link.products[name].CopyFrom(
+            holdings_pb2.LinkProduct(
+                refreshed_at=to_timestamp(product.refreshed_at),
+                last_attempted_at=to_timestamp(product.last_attempted_at),
+                settings=(
+                    holdings_pb2.LinkProductSettings(
+                        required=product.settings.required, prefetch=product.settings.prefetch
+                    )
+                    if product.settings is not None
+                    else None
+                ),
+            )
+        )
+    return link
+
+
+async def get_holdings(client: MoneyKitClient, request: GetHoldingsRequest) -> GetHoldingsResponse:
+    return to_response(await fetch(client, to_query(request)))

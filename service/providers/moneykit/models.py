@@ -1,0 +1,108 @@
+"""MoneyKit's JSON, typed. Amounts may be JSON numbers or decimal strings; both stay exact."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from service.decimals import ExactDecimal
+
+
+class ResponseModel(BaseModel):
+    """Unknown fields are ignored: MoneyKit adds fields over API versions."""
+
+    model_config = ConfigDict(extra="ignore")
+
+
+class AccessToken(ResponseModel):
+    """The answer of `POST /auth/token`."""
+
+    access_token: str = Field(min_length=1)
+    token_type: str = "bearer"  # noqa: S105 (a token type, not a secret)
+    expires_in: int = Field(gt=0)
+
+
+class Holding(ResponseModel):
+    account_id: str
+    security_id: str
+    quantity: ExactDecimal | None = None
+    price: ExactDecimal | None = None
+    price_datetime: datetime | None = None
+    value: ExactDecimal | None = None
+    cost_basis: ExactDecimal | None = None
+
+
+class Security(ResponseModel):
+    security_id: str
+    name: str | None = None
+    type: str | None = None
+    currency: str | None = None
+    ticker: str | None = None
+    isin: str | None = None
+    sedol: str | None = None
+    close_price: ExactDecimal | None = None
+    close_date: date | None = None
+    close_datetime: datetime | None = None
+
+
+class Balances(ResponseModel):
+    currency: str | None = None
+    available: ExactDecimal | None = None
+    current: ExactDecimal | None = None
+    limit: ExactDecimal | None = None
+    balance_date: datetime | None = None
+
+
+class Account(ResponseModel):
+    account_id: str
+    account_type: str | None = None
+    name: str | None = None
+    account_mask: str | None = None
+    balances: Balances | None = None
+
+
+class ProductSettings(ResponseModel):
+    required: bool = False
+    prefetch: bool = False
+
+
+class Product(ResponseModel):
+    refreshed_at: datetime | None = None
+    last_attempted_at: datetime | None = None
+    settings: ProductSettings | None = None
+
+
+class Link(ResponseModel):
+    link_id: str
+    institution_id: str | None = None
+    institution_name: str | None = None
+    provider: str | None = None
+    state: str | None = None
+    error_code: str | None = None
+    last_synced_at: datetime | None = None
+    tags: list[str] = Field(default_factory=list)
+    products: dict[str, Product | None] = Field(default_factory=dict)
+
+
+class InvestmentHoldings(ResponseModel):
+    """The answer of `GET /links/{id}/investments/holdings`."""
+
+    holdings: list[Holding] = Field(default_factory=list)
+    securities: list[Security] = Field(default_factory=list)
+    accounts: list[Account] = Field(default_factory=list)
+    link: Link
+
+
+class ErrorBody(ResponseModel):
+    """MoneyKit's error body; extra fields (such as `link_error_code`) are kept as data."""
+
+    model_config = ConfigDict(extra="allow")
+
+    error_code: str | None = None
+    error_message: str | None = None
+    documentation_url: str | None = None
+
+    def extra_data(self) -> dict[str, Any]:
+        return dict(self.model_extra or {})

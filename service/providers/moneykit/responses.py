@@ -1,0 +1,116 @@
+"""Reading MoneyKit's answers: validated bodies, and its error codes as gateway errors.
+
+MoneyKit errors are JSON `{error_code, error_message, documentation_url, ...}` (bodies may
+also be empty or not JSON). Their envelope is normalised onto Mesh's status vocabulary.
+"""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from service.decimals import parse_json_exact
+from service.envelope import Envelope, EnvelopeStatus
+from service.errors import (
+    GatewayCredentialsRejected,
+    UpstreamBadResponse,
+    UpstreamError,
+    UserCredentialsRejected,
+)
+from service.providers.moneykit.models import ErrorBody
+from service.providers.upstream import (
+    UpstreamCall,
+    UpstreamResponse,
+    error_kind_for_http_status,
+    retry_after_seconds,
+    upstream_error,
+)
+
+Model = TypeVar("Model", bound=BaseModel)
+
+EXPIRED_ACCESS_TOKEN = "api_error.auth.expired_access_token"  # noqa: S105 (an error code)
+
+_STATUS_BY_HTTP_STATUS = {
+    400: EnvelopeStatus.BAD_REQUEST,
+    401: EnvelopeStatus.PERMISSION_DENIED,
+    403: EnvelopeStatus.PERMISSION_DENIED,
+    404: EnvelopeStatus.NOT_FOUND,
+    410: EnvelopeStatus.NOT_FOUND,
+    422: EnvelopeStatus.CONFLICT,
+    429: EnvelopeStatus.TOO_MANY_REQUEST,
+}
+
+
+def read_body(response: UpstreamResponse, model: type[Model], call: UpstreamCall) -> Model:
+    """The validated body of a successful call, or the gateway error of a failed one."""
+    if 200 <= response.status_code < 300:
+        try:
+            return model.model_validate(parse_json_exact(response.body))
+        except (ValueError, ValidationError) as exc:
+            raise upstream_error(
+                UpstreamBadResponse,
+                "MoneyKit answered with a malformed body.",
+                call,
+                http_status=response.status_code,
+            ) from exc
+    raise failure(response, call)
+
+
+def error_code(response: UpstreamResponse) -> str | None:
+    return _error_body(response).error_code
+
+
+def failure(response: UpstreamResponse, call: UpstreamCall) -> UpstreamError:
+    body = _error_body(response)
+    status_code = response.status_code
+    envelope = Envelope(
+        status=_STATUS_BY_HTTP_STATUS.get(
+            status_code, EnvelopeStatus.SERVER_FAILURE if status_code >= 500 else None
+        ),
+        message=body.error_message or "",
+        error_type=body.error_code or "",
+        error_data=_error_data(body),
+    )
+    kind: type[UpstreamError]
+    if status_code == 401:
+        kind, message = _unauthorized(body.error_code or "")
+    else:
+        kind = error_kind_for_http_status(status_code)
+        message = f"MoneyKit answered HTTP {status_code}"
+        message += f" ({body.error_code})." if body.error_code else "."
+    return upstream_error(
+        kind,
+        message,
+        call,
+        http_status=status_code,
+        envelope=envelope,
+        retry_after_seconds=retry_after_seconds(response.headers),
+    )
+
+
+def _unauthorized(code: str) -> tuple[type[UpstreamError], str]:
+    if code.startswith("link_error."):
+        return (
+            UserCredentialsRejected,
+            f"MoneyKit refused access to the link ({code}); the user must reconnect it.",
+        )
+    return (
+        GatewayCredentialsRejected,
+        f"MoneyKit rejected the gateway's credentials ({code or 'HTTP 401'}); the gateway's "
+        "operators must fix its MoneyKit client id or secret.",
+    )
+
+
+def _error_body(response: UpstreamResponse) -> ErrorBody:
+    try:
+        return ErrorBody.model_validate(parse_json_exact(response.body))
+    except (ValueError, ValidationError):
+        return ErrorBody()
+
+
+def _error_data(body: ErrorBody) -> dict[str, object] | None:
+    data: dict[str, object] = dict(body.extra_data())
+    if body.documentation_url:
+        data["documentation_url"] = body.documentation_url
+    return data or None

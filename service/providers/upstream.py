@@ -1,0 +1,159 @@
+"""Where upstream failures become gateway errors.
+
+Every adapter sends its HTTP requests through `UpstreamHttp.send`, which maps transport
+failures (`transport_error`), and builds its error replies with `upstream_error`, which
+applies the one rule that depends on side effects: a failure after a side-effecting request
+may have reached the upstream is reported as an unknown outcome, never as retryable.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import time
+from dataclasses import dataclass
+
+import httpx
+
+from service.envelope import Envelope
+from service.errors import (
+    UpstreamBadResponse,
+    UpstreamContext,
+    UpstreamError,
+    UpstreamFailedPrecondition,
+    UpstreamNotFound,
+    UpstreamOutcomeUnknown,
+    UpstreamPermissionDenied,
+    UpstreamRateLimited,
+    UpstreamRejectedRequest,
+    UpstreamUnavailable,
+)
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class UpstreamCall:
+    """One upstream operation, as errors and logs name it."""
+
+    provider: str
+    operation: str
+    has_side_effects: bool = False
+
+
+@dataclass(frozen=True)
+class UpstreamResponse:
+    """An upstream's answer, read whole."""
+
+    status_code: int
+    headers: httpx.Headers
+    body: bytes
+
+
+_NEVER_SENT = (
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+    httpx.PoolTimeout,
+    httpx.UnsupportedProtocol,
+)
+"""Failures that happen before any byte of the request is written."""
+
+
+def transport_error(exc: httpx.HTTPError, call: UpstreamCall) -> UpstreamError:
+    """Map an httpx exception to a gateway error."""
+    if isinstance(exc, _NEVER_SENT):
+        return UpstreamUnavailable(
+            f"Could not connect to {call.provider}; the request was not sent.",
+            UpstreamContext(call.provider, call.operation),
+        )
+    if isinstance(exc, httpx.TimeoutException):
+        description = f"{call.provider} did not answer in time"
+    else:
+        description = f"the connection to {call.provider} failed"
+    return upstream_error(UpstreamUnavailable, f"{description.capitalize()}.", call)
+
+
+def upstream_error(
+    kind: type[UpstreamError],
+    message: str,
+    call: UpstreamCall,
+    *,
+    http_status: int | None = None,
+    envelope: Envelope | None = None,
+    retry_after_seconds: float | None = None,
+) -> UpstreamError:
+    """Build the error of a failed upstream call that may have reached the upstream."""
+    context = UpstreamContext(call.provider, call.operation, http_status, envelope or Envelope())
+    if kind is UpstreamUnavailable and call.has_side_effects:
+        return UpstreamOutcomeUnknown(
+            f"{message} The request may have reached {call.provider}, so its outcome is not "
+            "known: check the order's status before trying again.",
+            context,
+        )
+    if kind is UpstreamRateLimited:
+        return UpstreamRateLimited(message, context, retry_after_seconds)
+    return kind(message, context)
+
+
+def error_kind_for_http_status(status_code: int) -> type[UpstreamError]:
+    """The error an HTTP status means when the body says nothing more precise.
+
+    401 is left to each adapter: whose credentials it rejects depends on the provider
+    and the operation.
+    """
+    if status_code == 400:
+        return UpstreamRejectedRequest
+    if status_code == 403:
+        return UpstreamPermissionDenied
+    if status_code in (404, 410):
+        return UpstreamNotFound
+    if status_code in (409, 412, 422, 423, 451):
+        return UpstreamFailedPrecondition
+    if status_code == 429:
+        return UpstreamRateLimited
+    if status_code >= 500:
+        return UpstreamUnavailable
+    return UpstreamBadResponse
+
+
+def retry_after_seconds(headers: httpx.Headers) -> float | None:
+    """The delay a `Retry-After` header asks for (seconds or an HTTP date), if any."""
+    value = headers.get("retry-after")
+    if value is None:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+class UpstreamHttp:
+    """The shared HTTP client of every adapter: no redirects, transport errors mapped."""
+
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self._client = client
+
+    async def send(self, request: httpx.Request, call: UpstreamCall) -> UpstreamResponse:
+        started = time.perf_counter()
+        try:
+            response = await self._client.send(request, follow_redirects=False)
+        except httpx.HTTPError as exc:
+            logger.debug(
+                "upstream %s %s failed: %s", call.provider, call.operation, type(exc).__name__
+            )
+            raise transport_error(exc, call) from exc
+        logger.debug(
+            "upstream %s %s answered %d in %.1f ms",
+            call.provider,
+            call.operation,
+            response.status_code,
+            (time.perf_counter() - started) * 1000,
+        )
+        return UpstreamResponse(response.status_code, response.headers, response.content)
+
+    async def aclose(self) -> None:
+        await self._client.aclose()

@@ -1,0 +1,70 @@
+"""The one redaction layer of the logs: secrets are scrubbed from every record.
+
+Secrets are known three ways: the gateway's own credentials (registered at start-up),
+the secret fields of the request being served (registered per RPC in a context variable),
+and anything shaped like a bearer token.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+import re
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+
+from google.protobuf.message import Message
+
+REDACTED = "[REDACTED]"
+SECRET_FIELDS = frozenset({"auth_token", "mfa_code", "client_secret", "access_token"})
+
+_BEARER = re.compile(r"(?i)(bearer\s+)[^\s'\",]+")
+_static_secrets: set[str] = set()
+_request_secrets: contextvars.ContextVar[tuple[str, ...]] = contextvars.ContextVar(
+    "request_secrets", default=()
+)
+
+
+def register_secret(value: str) -> None:
+    """Scrub `value` from every log record from now on (credentials, access tokens)."""
+    if value:
+        _static_secrets.add(value)
+
+
+@contextmanager
+def request_secrets(request: Message) -> Iterator[None]:
+    """Scrub the secret fields of `request` from the records logged while it is served."""
+    token = _request_secrets.set(tuple(_secret_values(request)))
+    try:
+        yield
+    finally:
+        _request_secrets.reset(token)
+
+
+def _secret_values(message: Message) -> Iterable[str]:
+    for field, value in message.ListFields():
+        if field.message_type is not None and not field.is_repeated:
+            yield from _secret_values(value)
+        elif field.name in SECRET_FIELDS and isinstance(value, str) and value:
+            yield value
+
+
+def scrub(text: str) -> str:
+    for secret in (*_static_secrets, *_request_secrets.get()):
+        text = text.replace(secret, REDACTED)
+    return _BEARER.sub(rf"\g<1>{REDACTED}", text)
+
+
+class RedactingFilter(logging.Filter):
+    """Formats each record's message (and traceback) early and scrubs the result."""
+
+    _traceback_formatter = logging.Formatter()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = scrub(record.getMessage())
+        record.args = None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self._traceback_formatter.formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = scrub(record.exc_text)
+        return True

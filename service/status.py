@@ -1,0 +1,129 @@
+"""Where gateway errors become gRPC statuses with rich details (`google.rpc.Status`)."""
+
+from __future__ import annotations
+
+import grpc
+from google.protobuf import any_pb2, duration_pb2
+from google.protobuf.message import Message
+from google.rpc import code_pb2, error_details_pb2, status_pb2
+from grpc_status import rpc_status
+
+from service.converters import to_result_envelope
+from service.errors import (
+    CredentialsRejected,
+    GatewayCredentialsRejected,
+    GatewayError,
+    InvalidRequest,
+    ProviderNotConfigured,
+    UpstreamBadResponse,
+    UpstreamError,
+    UpstreamFailedPrecondition,
+    UpstreamNotFound,
+    UpstreamOutcomeUnknown,
+    UpstreamPermissionDenied,
+    UpstreamRateLimited,
+    UpstreamRejectedRequest,
+    UpstreamUnavailable,
+    UserCredentialsRejected,
+)
+
+GATEWAY_DOMAIN = "aggregator-gateway"
+"""The `ErrorInfo.domain` of errors the gateway raises itself; upstream errors name the provider."""
+
+CODES: dict[type[GatewayError], grpc.StatusCode] = {
+    GatewayError: grpc.StatusCode.INTERNAL,
+    InvalidRequest: grpc.StatusCode.INVALID_ARGUMENT,
+    ProviderNotConfigured: grpc.StatusCode.FAILED_PRECONDITION,
+    UpstreamError: grpc.StatusCode.UNKNOWN,
+    UpstreamRejectedRequest: grpc.StatusCode.INVALID_ARGUMENT,
+    UserCredentialsRejected: grpc.StatusCode.UNAUTHENTICATED,
+    CredentialsRejected: grpc.StatusCode.UNAUTHENTICATED,
+    GatewayCredentialsRejected: grpc.StatusCode.INTERNAL,
+    UpstreamPermissionDenied: grpc.StatusCode.PERMISSION_DENIED,
+    UpstreamNotFound: grpc.StatusCode.NOT_FOUND,
+    UpstreamFailedPrecondition: grpc.StatusCode.FAILED_PRECONDITION,
+    UpstreamRateLimited: grpc.StatusCode.RESOURCE_EXHAUSTED,
+    UpstreamUnavailable: grpc.StatusCode.UNAVAILABLE,
+    UpstreamOutcomeUnknown: grpc.StatusCode.UNKNOWN,
+    UpstreamBadResponse: grpc.StatusCode.INTERNAL,
+}
+
+INTERNAL_MESSAGE = "The gateway failed unexpectedly; the details are in its log."
+
+
+def code_of(error: GatewayError) -> grpc.StatusCode:
+    return CODES[type(error)]
+
+
+def to_grpc_status(error: GatewayError) -> grpc.Status:
+    code = code_of(error)
+    status = status_pb2.Status(code=_rpc_code(code), message=error.message)
+    for detail in _details(error):
+        packed = any_pb2.Any()
+        packed.Pack(detail)
+        status.details.append(packed)
+    return _to_status(status)
+
+
+def internal_error_status() -> grpc.Status:
+    """The status of an unexpected failure: a generic message, never the exception's text."""
+    status = status_pb2.Status(code=code_pb2.INTERNAL, message=INTERNAL_MESSAGE)
+    packed = any_pb2.Any()
+    packed.Pack(error_details_pb2.ErrorInfo(reason="INTERNAL", domain=GATEWAY_DOMAIN))
+    status.details.append(packed)
+    return _to_status(status)
+
+
+def _to_status(status: status_pb2.Status) -> grpc.Status:
+    converted: grpc.Status = rpc_status.to_status(status)
+    return converted
+
+
+def _rpc_code(code: grpc.StatusCode) -> int:
+    value: int = code.value[0]
+    return value
+
+
+def _details(error: GatewayError) -> list[Message]:
+    if isinstance(error, InvalidRequest):
+        return [
+            _error_info(error, GATEWAY_DOMAIN, {}),
+            error_details_pb2.BadRequest(
+                field_violations=[
+                    error_details_pb2.BadRequest.FieldViolation(
+                        field=violation.field, description=violation.description
+                    )
+                    for violation in error.violations
+                ]
+            ),
+        ]
+    if isinstance(error, ProviderNotConfigured):
+        return [_error_info(error, GATEWAY_DOMAIN, {"provider": error.provider})]
+    if not isinstance(error, UpstreamError):
+        return [_error_info(error, GATEWAY_DOMAIN, {})]
+    context = error.context
+    envelope = context.envelope
+    metadata = {"operation": context.operation}
+    if context.http_status is not None:
+        metadata["http_status"] = str(context.http_status)
+    if envelope.error_type:
+        metadata["error_type"] = envelope.error_type
+    if envelope.status is not None:
+        metadata["upstream_status"] = envelope.status.value
+    details: list[Message] = [_error_info(error, context.provider, metadata)]
+    if envelope.display_message:
+        details.append(
+            error_details_pb2.LocalizedMessage(locale="en-US", message=envelope.display_message)
+        )
+    if isinstance(error, UpstreamRateLimited) and error.retry_after_seconds is not None:
+        delay = duration_pb2.Duration()
+        delay.FromNanoseconds(int(error.retry_after_seconds * 1_000_000_000))
+        details.append(error_details_pb2.RetryInfo(retry_delay=delay))
+    details.append(to_result_envelope(envelope))
+    return details
+
+
+def _error_info(
+    error: GatewayError, domain: str, metadata: dict[str, str]
+) -> error_details_pb2.ErrorInfo:
+    return error_details_pb2.ErrorInfo(reason=error.reason, domain=domain, metadata=metadata)
