@@ -12,6 +12,7 @@ import logging
 import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from google.protobuf.message import Message
 
@@ -55,16 +56,32 @@ def scrub(text: str) -> str:
     return _BEARER.sub(rf"\g<1>{REDACTED}", text)
 
 
-class RedactingFilter(logging.Filter):
-    """Formats each record's message (and traceback) early and scrubs the result."""
+_formatter = logging.Formatter()
+_installed = False
 
-    _traceback_formatter = logging.Formatter()
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = scrub(record.getMessage())
+def install_redaction() -> None:
+    """Scrub every log record as it is created, whichever logger or handler it goes to.
+
+    Redacting at creation rather than in one handler's filter also covers handlers added
+    later (test capture, third-party set-ups) and the records of httpx and grpc.
+    """
+    global _installed
+    if _installed:
+        return
+    make_record = logging.getLogRecordFactory()
+
+    def make_redacted_record(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = make_record(*args, **kwargs)
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):
+            message = str(record.msg)
+        record.msg = scrub(message)
         record.args = None
-        if record.exc_info and not record.exc_text:
-            record.exc_text = self._traceback_formatter.formatException(record.exc_info)
-        if record.exc_text:
-            record.exc_text = scrub(record.exc_text)
-        return True
+        if record.exc_info:
+            record.exc_text = scrub(_formatter.formatException(record.exc_info))
+        return record
+
+    logging.setLogRecordFactory(make_redacted_record)
+    _installed = True

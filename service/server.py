@@ -1,0 +1,125 @@
+"""The server's life: build it, start it, stop it gracefully on SIGTERM or SIGINT."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+
+import grpc
+import httpx
+from aggregator.v1 import aggregator_service_pb2, aggregator_service_pb2_grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+from pydantic import SecretStr
+
+from service.config import Settings
+from service.interceptors import RpcBoundary
+from service.providers.registry import build_registry
+from service.providers.upstream import UpstreamHttp
+from service.redaction import install_redaction, register_secret
+from service.sandbox import SandboxUpstreams
+from service.servicer import AggregatorServicer
+
+logger = logging.getLogger(__name__)
+
+SERVICE_NAME = aggregator_service_pb2.DESCRIPTOR.services_by_name["AggregatorService"].full_name
+
+
+@dataclass(frozen=True)
+class RunningGateway:
+    server: grpc.aio.Server
+    port: int
+    settings: Settings
+
+
+def with_sandbox(settings: Settings, sandbox: SandboxUpstreams) -> Settings:
+    """The settings that point both adapters at the embedded sandbox upstreams."""
+    return settings.model_copy(
+        update={
+            "mesh_base_url": sandbox.mesh_url,
+            "mesh_client_id": sandbox.mesh_client_id,
+            "mesh_client_secret": SecretStr(sandbox.mesh_client_secret),
+            "moneykit_base_url": sandbox.moneykit_url,
+            "moneykit_client_id": sandbox.moneykit_client_id,
+            "moneykit_client_secret": SecretStr(sandbox.moneykit_client_secret),
+        }
+    )
+
+
+@asynccontextmanager
+async def running_gateway(settings: Settings) -> AsyncIterator[RunningGateway]:
+    """Start the gateway (and the sandbox upstreams when enabled); stop both on exit."""
+    install_redaction()
+    async with AsyncExitStack() as stack:
+        if settings.aggregator_sandbox:
+            sandbox = stack.enter_context(SandboxUpstreams())
+            settings = with_sandbox(settings, sandbox)
+            logger.info(
+                "sandbox upstreams: mesh at %s, moneykit at %s",
+                sandbox.mesh_url,
+                sandbox.moneykit_url,
+            )
+        register_secret(settings.mesh_client_secret.get_secret_value())
+        register_secret(settings.moneykit_client_secret.get_secret_value())
+        client = httpx.AsyncClient(
+            timeout=settings.aggregator_upstream_timeout_seconds, follow_redirects=False
+        )
+        http = UpstreamHttp(client)
+        stack.push_async_callback(http.aclose)
+        server = grpc.aio.server(interceptors=[RpcBoundary()])
+        aggregator_service_pb2_grpc.add_AggregatorServiceServicer_to_server(
+            AggregatorServicer(build_registry(settings, http)), server
+        )
+        health_servicer = health.aio.HealthServicer()
+        health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+        reflection.enable_server_reflection(
+            (SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), server
+        )
+        port = server.add_insecure_port(settings.aggregator_listen)
+        await server.start()
+        for name in (SERVICE_NAME, ""):
+            await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
+        _log_providers(settings)
+        try:
+            yield RunningGateway(server, port, settings)
+        finally:
+            await health_servicer.enter_graceful_shutdown()
+            await server.stop(settings.aggregator_grace_seconds)
+
+
+def _log_providers(settings: Settings) -> None:
+    live = [
+        name
+        for name, configured in (
+            ("mesh", settings.mesh_configured),
+            ("moneykit", settings.moneykit_configured),
+        )
+        if configured
+    ]
+    missing = sorted({"mesh", "moneykit"} - set(live))
+    mode = "sandbox" if settings.aggregator_sandbox else "live"
+    logger.info(
+        "providers ready (%s): %s; not configured: %s",
+        mode,
+        ", ".join(live) or "none",
+        ", ".join(missing) or "none",
+    )
+
+
+async def serve(settings: Settings) -> None:
+    """Run until SIGTERM or SIGINT, then let in-flight calls finish within the grace period."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    async with running_gateway(settings) as gateway:
+        logger.info("aggregator gateway listening on port %d", gateway.port)
+        await stop.wait()
+        logger.info(
+            "stopping: draining in-flight calls for up to %.0f s", settings.aggregator_grace_seconds
+        )
+    logger.info("stopped")

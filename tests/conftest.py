@@ -1,0 +1,57 @@
+"""Fixtures shared by the suites: the sandbox upstreams and a real gateway in front of them."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+
+import grpc
+import pytest
+from aggregator.v1.aggregator_service_pb2_grpc import AggregatorServiceStub
+
+from service.config import Settings
+from service.sandbox import SandboxUpstreams
+from service.server import running_gateway, with_sandbox
+
+
+@dataclass
+class Gateway:
+    """A running gateway on an ephemeral port, a client stub, and the upstreams behind it."""
+
+    stub: AggregatorServiceStub
+    channel: grpc.aio.Channel
+    port: int
+    sandbox: SandboxUpstreams
+
+
+@pytest.fixture(scope="session")
+def sandbox_upstreams() -> Iterator[SandboxUpstreams]:
+    with SandboxUpstreams() as upstreams:
+        yield upstreams
+
+
+@pytest.fixture
+def sandbox(sandbox_upstreams: SandboxUpstreams) -> SandboxUpstreams:
+    sandbox_upstreams.reset()
+    return sandbox_upstreams
+
+
+def gateway_settings(sandbox: SandboxUpstreams, **overrides: object) -> Settings:
+    """Settings for a test gateway: ephemeral port, adapters pointed at the sandbox."""
+    settings = with_sandbox(Settings(aggregator_listen="127.0.0.1:0"), sandbox)
+    return settings.model_copy(update=overrides)
+
+
+async def start_gateway(settings: Settings, sandbox: SandboxUpstreams) -> AsyncIterator[Gateway]:
+    async with running_gateway(settings) as running:
+        channel = grpc.aio.insecure_channel(f"127.0.0.1:{running.port}")
+        try:
+            yield Gateway(AggregatorServiceStub(channel), channel, running.port, sandbox)
+        finally:
+            await channel.close()
+
+
+@pytest.fixture
+async def gateway(sandbox: SandboxUpstreams) -> AsyncIterator[Gateway]:
+    async for running in start_gateway(gateway_settings(sandbox), sandbox):
+        yield running

@@ -1,0 +1,84 @@
+"""Provider set-up: shared MoneyKit tokens, and providers without credentials."""
+
+from __future__ import annotations
+
+import asyncio
+
+import grpc
+import pytest
+from pydantic import SecretStr
+
+from service.sandbox import SandboxUpstreams
+from tests.conftest import Gateway, gateway_settings, start_gateway
+from tests.e2e import requests
+from tests.e2e.richstatus import unpack
+
+
+async def test_many_moneykit_calls_share_one_token_fetch(gateway: Gateway) -> None:
+    await asyncio.gather(
+        *(gateway.stub.GetHoldings(requests.holdings(f"mk_{n}"), timeout=10) for n in range(12))
+    )
+    await gateway.stub.GetHoldings(requests.holdings("mk_after"), timeout=10)
+
+    assert gateway.sandbox.moneykit.token_fetches == 1
+    assert len(gateway.sandbox.moneykit.requests) == 14
+
+
+async def test_an_expired_token_is_renewed_once_and_the_call_succeeds(gateway: Gateway) -> None:
+    await gateway.stub.GetHoldings(requests.holdings(), timeout=10)
+    gateway.sandbox.moneykit.expire_all_tokens()
+
+    response = await gateway.stub.GetHoldings(requests.holdings(), timeout=10)
+
+    assert response.link.link_id
+    assert gateway.sandbox.moneykit.token_fetches == 2
+
+
+@pytest.mark.parametrize(
+    ("missing", "method", "request_message"),
+    [
+        ({"mesh_client_id": ""}, "GetHoldingsValue", requests.holdings_value()),
+        ({"mesh_client_secret": SecretStr("")}, "CancelOrder", requests.cancel()),
+        ({"moneykit_client_id": ""}, "GetHoldings", requests.holdings()),
+    ],
+)
+async def test_provider_without_credentials_refuses_with_failed_precondition(
+    sandbox: SandboxUpstreams, missing: dict[str, object], method: str, request_message: object
+) -> None:
+    async for gateway in start_gateway(gateway_settings(sandbox, **missing), sandbox):
+        with pytest.raises(grpc.aio.AioRpcError) as caught:
+            await getattr(gateway.stub, method)(request_message, timeout=10)
+
+        status = unpack(caught.value)
+        assert status.code == grpc.StatusCode.FAILED_PRECONDITION
+        assert status.error_info is not None
+        assert status.error_info.reason == "PROVIDER_NOT_CONFIGURED"
+        assert "AGGREGATOR_SANDBOX" in status.message
+        assert sandbox.mesh.requests == []
+        assert sandbox.moneykit.requests == []
+
+
+async def test_wrong_gateway_credentials_for_moneykit_are_an_internal_error(
+    sandbox: SandboxUpstreams,
+) -> None:
+    settings = gateway_settings(sandbox, moneykit_client_secret=SecretStr("wrong"))
+    async for gateway in start_gateway(settings, sandbox):
+        with pytest.raises(grpc.aio.AioRpcError) as caught:
+            await gateway.stub.GetHoldings(requests.holdings(), timeout=10)
+
+        status = unpack(caught.value)
+        assert status.code == grpc.StatusCode.INTERNAL
+        assert status.error_info is not None
+        assert status.error_info.reason == "GATEWAY_CREDENTIALS_REJECTED"
+        assert "credentials" in status.message
+
+
+async def test_wrong_gateway_credentials_for_mesh_holdings_value_are_internal(
+    sandbox: SandboxUpstreams,
+) -> None:
+    settings = gateway_settings(sandbox, mesh_client_secret=SecretStr("wrong"))
+    async for gateway in start_gateway(settings, sandbox):
+        with pytest.raises(grpc.aio.AioRpcError) as caught:
+            await gateway.stub.GetHoldingsValue(requests.holdings_value(), timeout=10)
+
+        assert caught.value.code() == grpc.StatusCode.INTERNAL
