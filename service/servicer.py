@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import grpc
+from aggregator.v1 import aggregator_service_pb2_grpc
 from aggregator.v1.aggregator_service_pb2 import (
     CancelOrderRequest,
     CancelOrderResponse,
@@ -21,7 +22,7 @@ from service.providers.registry import ProviderRegistry
 Context = grpc.aio.ServicerContext[object, object]
 
 
-class AggregatorServicer:
+class AggregatorServicer(aggregator_service_pb2_grpc.AggregatorServiceServicer):
     """Thin by design: validation, upstream calls and conversions live in the adapters."""
 
     def __init__(self, registry: ProviderRegistry) -> None:

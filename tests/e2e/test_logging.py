@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 import grpc
@@ -50,10 +51,8 @@ async def call_every_path(gateway: Gateway) -> None:
     ):
         calls.append(stub.GetHoldings(requests.holdings(link), timeout=10))
     for call in calls:
-        try:
+        with contextlib.suppress(grpc.aio.AioRpcError):
             await call
-        except grpc.aio.AioRpcError:
-            pass
     gateway.sandbox.moneykit.expire_all_tokens()
     await stub.GetHoldings(requests.holdings(), timeout=10)
 

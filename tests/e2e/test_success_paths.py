@@ -135,7 +135,8 @@ async def test_get_holdings_of_the_seed_example_keeps_every_field(gateway: Gatew
     assert response.link.institution_name == "Chase"
     assert list(response.link.tags) == ["user_type:admin"]
     identity = response.link.products["identity"]
-    assert identity.settings.required and not identity.settings.prefetch
+    assert identity.settings.required
+    assert not identity.settings.prefetch
 
 
 async def test_get_holdings_sends_token_version_and_repeated_account_ids(gateway: Gateway) -> None:
