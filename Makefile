@@ -34,8 +34,6 @@ test: install tools
 	$(BIN)/ruff check service tests scripts
 	$(BIN)/ruff format --check service tests scripts
 	$(BIN)/mypy
-	$(BUF) lint
-	$(BUF) format --diff --exit-code
 	$(BIN)/python -m pytest -q
 
 lint: install tools
