@@ -32,7 +32,7 @@ class HoldingsQuery:
     @property
     def params(self) -> dict[str, list[str]]:
         # httpx repeats the parameter once per id, as MoneyKit expects.
-        return {"account_ids": list(self.account_ids)}
+        return {"account_ids": list(self.account_ids)} if self.account_ids else {}
 
 
 def to_query(request: GetHoldingsRequest) -> HoldingsQuery:

@@ -1,0 +1,78 @@
+"""The README's calls work: its Python client and its `buf curl` commands, against a gateway."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import Gateway
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+README = (REPO_ROOT / "README.md").read_text()
+BUF = REPO_ROOT / ".tools" / "node_modules" / ".bin" / "buf"
+
+
+def python_client() -> str:
+    match = re.search(r"<!-- python-client -->\n```python\n(.*?)```", README, re.DOTALL)
+    assert match, "the README lost its Python client"
+    return match.group(1)
+
+
+def buf_curl_commands() -> list[str]:
+    block = re.search(r"```sh\nBUF=.*?```", README, re.DOTALL)
+    assert block, "the README lost its buf curl examples"
+    joined = block.group(0).replace("\\\n", " ")
+    return [line.strip() for line in joined.splitlines() if line.strip().startswith("$BUF curl")]
+
+
+async def run(*command: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
+    process = await asyncio.create_subprocess_exec(
+        *command,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env={**os.environ, **(env or {})},
+    )
+    stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
+    assert process.returncode is not None
+    return process.returncode, stdout.decode(), stderr.decode()
+
+
+async def test_the_readme_python_client_calls_every_rpc(gateway: Gateway) -> None:
+    code, out, err = await run(sys.executable, "-c", python_client(), f"127.0.0.1:{gateway.port}")
+
+    assert code == 0, err
+    assert "total value 186.03" in out
+    assert "cancel RESULT_STATUS_OK" in out
+    assert "institutions 59" in out
+    assert "rate limited; retry after 30 s" in out
+    assert out.count("holding ") >= 5
+
+
+async def test_the_readme_buf_curl_commands_work_through_reflection(gateway: Gateway) -> None:
+    if not BUF.exists():
+        if os.environ.get("CI"):
+            pytest.fail("buf is not installed: `make tools` installs it")
+        pytest.skip("buf is not installed: run `make tools`")
+    commands = buf_curl_commands()
+    assert len(commands) == 5
+    outputs = []
+    for command in commands:
+        command = command.replace("127.0.0.1:50051", f"127.0.0.1:{gateway.port}")
+        code, out, err = await run("bash", "-c", command, env={"BUF": str(BUF)})
+        assert code == 0, f"{command}\n{err}"
+        outputs.append(out)
+
+    assert "aggregator.v1.AggregatorService" in outputs[0]
+    assert json.loads(outputs[1])["totalValue"] == "186.03"
+    assert json.loads(outputs[2])["result"]["status"] == "RESULT_STATUS_OK"
+    holdings = json.loads(outputs[3])
+    assert {account["accountId"] for account in holdings["accounts"]} == {
+        "acc_3fTq8NmW2xRbKp9LzVd4Hc"
+    }
+    assert len(json.loads(outputs[4])["institutions"]) == 59
