@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from aggregator.v1.result_pb2 import ResultEnvelope, ResultStatus
 from google.protobuf import json_format, struct_pb2, timestamp_pb2
 from google.protobuf.message import Message
 
+from aggregator.v1.result_pb2 import ResultEnvelope, ResultStatus
 from service.decimals import decimal_text
 from service.envelope import Envelope, EnvelopeStatus, JsonValue
 

@@ -9,9 +9,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar, cast
 
 import grpc
-from aggregator.v1.connection_pb2 import Connection
 from google.protobuf.message import Message
 
+from aggregator.v1.connection_pb2 import Connection
 from service.errors import GatewayError
 from service.redaction import request_secrets
 from service.status import code_of, internal_error_status, to_grpc_status

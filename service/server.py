@@ -11,11 +11,11 @@ from dataclasses import dataclass
 
 import grpc
 import httpx
-from aggregator.v1 import aggregator_service_pb2, aggregator_service_pb2_grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 from pydantic import SecretStr
 
+from aggregator.v1 import aggregator_service_pb2, aggregator_service_pb2_grpc
 from service.config import Settings
 from service.interceptors import RpcBoundary
 from service.providers.registry import build_registry

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import grpc
+
 from aggregator.v1 import aggregator_service_pb2_grpc
 from aggregator.v1.aggregator_service_pb2 import (
     CancelOrderRequest,
@@ -15,7 +16,6 @@ from aggregator.v1.aggregator_service_pb2 import (
     ListInstitutionsResponse,
 )
 from aggregator.v1.institution_pb2 import CancelRequirements, InstitutionInfo
-
 from service.providers.mesh.institutions import MESH_INSTITUTIONS
 from service.providers.registry import ProviderRegistry
 

@@ -10,7 +10,6 @@ from aggregator.v1.aggregator_service_pb2 import (
     GetHoldingsValueRequest,
     GetHoldingsValueResponse,
 )
-
 from service.errors import FieldViolation, InvalidRequest
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from aggregator.v1.connection_pb2 import Connection
-
 from service.config import Settings
 from service.errors import FieldViolation, InvalidRequest
 from service.providers.base import ProviderAdapter

@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import grpc
-from aggregator.v1.result_pb2 import ResultEnvelope
 from google.rpc import error_details_pb2, status_pb2
 from grpc_status import rpc_status
+
+from aggregator.v1.result_pb2 import ResultEnvelope
 
 
 @dataclass

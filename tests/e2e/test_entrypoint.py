@@ -11,10 +11,10 @@ from collections.abc import Iterator
 
 import grpc
 import pytest
-from aggregator.v1.aggregator_service_pb2_grpc import AggregatorServiceStub
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
+from aggregator.v1.aggregator_service_pb2_grpc import AggregatorServiceStub
 from tests.e2e import requests
 
 

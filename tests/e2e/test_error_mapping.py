@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import grpc
 import pytest
-from aggregator.v1.result_pb2 import ResultStatus
 
+from aggregator.v1.result_pb2 import ResultStatus
 from tests.conftest import Gateway
 from tests.e2e import requests
 from tests.e2e.richstatus import unpack

@@ -7,10 +7,10 @@ import logging
 
 import grpc
 import pytest
+
 from aggregator.v1.aggregator_service_pb2 import ListInstitutionsRequest
 from aggregator.v1.institution_pb2 import Institution
 from aggregator.v1.order_pb2 import OrderSide
-
 from tests.conftest import Gateway
 from tests.e2e import requests
 

@@ -9,7 +9,6 @@ from aggregator.v1.holdings_pb2 import LINK_STATE_CONNECTED, SECURITY_TYPE_CRYPT
 from aggregator.v1.institution_pb2 import Institution
 from aggregator.v1.order_pb2 import OrderSide
 from aggregator.v1.result_pb2 import ResultStatus
-
 from tests.conftest import Gateway
 from tests.e2e import requests
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import grpc
 import pytest
+from google.protobuf.message import Message
+
 from aggregator.v1.aggregator_service_pb2 import (
     CancelOrderRequest,
     GetHoldingsRequest,
@@ -12,8 +14,6 @@ from aggregator.v1.aggregator_service_pb2 import (
 from aggregator.v1.connection_pb2 import Connection, MeshConnection
 from aggregator.v1.institution_pb2 import Institution
 from aggregator.v1.order_pb2 import OrderSide
-from google.protobuf.message import Message
-
 from tests.conftest import Gateway
 from tests.e2e import requests
 from tests.e2e.richstatus import unpack

@@ -8,7 +8,6 @@ from aggregator.v1.aggregator_service_pb2 import (
     GetHoldingsValueRequest,
     GetHoldingsValueResponse,
 )
-
 from service.providers.base import ProviderAdapter
 from service.providers.mesh import cancel_order, holdings_value
 from service.providers.mesh.client import MeshClient

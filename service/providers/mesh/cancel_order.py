@@ -6,7 +6,6 @@ from typing import Literal
 
 from aggregator.v1.aggregator_service_pb2 import CancelOrderRequest, CancelOrderResponse
 from aggregator.v1.order_pb2 import OrderSide
-
 from service.converters import to_result_envelope
 from service.errors import CredentialsRejected
 from service.providers.mesh.client import MeshClient

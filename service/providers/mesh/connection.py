@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from aggregator.v1.connection_pb2 import MeshConnection
 from aggregator.v1.institution_pb2 import Institution
-
 from service.providers.mesh.institutions import MeshInstitution, by_enum
 from service.validation import Violations
 

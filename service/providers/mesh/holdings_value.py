@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from aggregator.v1.aggregator_service_pb2 import GetHoldingsValueRequest, GetHoldingsValueResponse
-
 from service.converters import decimal_field, to_result_envelope
 from service.errors import GatewayCredentialsRejected
 from service.providers.mesh.client import MeshClient

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from aggregator.v1.aggregator_service_pb2 import GetHoldingsRequest, GetHoldingsResponse
-
 from service.providers.base import ProviderAdapter
 from service.providers.moneykit import holdings
 from service.providers.moneykit.client import MoneyKitClient

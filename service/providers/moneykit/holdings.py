@@ -8,7 +8,6 @@ from urllib.parse import quote
 from aggregator.v1 import holdings_pb2
 from aggregator.v1.aggregator_service_pb2 import GetHoldingsRequest, GetHoldingsResponse
 from aggregator.v1.result_pb2 import ResultEnvelope, ResultStatus
-
 from service.converters import decimal_field, to_timestamp
 from service.providers.moneykit import models
 from service.providers.moneykit.client import MoneyKitClient

@@ -1,0 +1,96 @@
+"""SIGTERM and SIGINT let in-flight calls finish before the process exits."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import grpc
+import pytest
+
+from aggregator.v1.aggregator_service_pb2_grpc import AggregatorServiceStub
+from tests.e2e import requests
+from tests.e2e.test_entrypoint import free_port
+
+
+class HeldUpstream:
+    """A Mesh stand-in that holds each answer until the test releases it."""
+
+    def __init__(self) -> None:
+        self.received = threading.Event()
+        self.release = threading.Event()
+        upstream = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers["Content-Length"]))
+                upstream.received.set()
+                upstream.release.wait(timeout=60)
+                body = json.dumps({"status": "ok", "content": {"totalValue": 1.5}}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *_: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.release.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def held_upstream() -> Iterator[HeldUpstream]:
+    upstream = HeldUpstream()
+    yield upstream
+    upstream.close()
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_a_stop_signal_lets_the_in_flight_call_finish(
+    held_upstream: HeldUpstream, signum: signal.Signals
+) -> None:
+    address = f"127.0.0.1:{free_port()}"
+    env = {
+        **os.environ,
+        "AGGREGATOR_LISTEN": address,
+        "AGGREGATOR_SANDBOX": "0",
+        "MESH_BASE_URL": held_upstream.url,
+        "MESH_CLIENT_ID": "id",
+        "MESH_CLIENT_SECRET": "secret",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "service"], env=env, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        with grpc.insecure_channel(address) as channel:
+            grpc.channel_ready_future(channel).result(timeout=30)
+            call = AggregatorServiceStub(channel).GetHoldingsValue.future(
+                requests.holdings_value(), timeout=60
+            )
+            assert held_upstream.received.wait(timeout=30)
+            process.send_signal(signum)
+            held_upstream.release.set()
+            response = call.result(timeout=60)
+        _, log = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+    assert response.total_value == "1.5"
+    assert process.returncode == 0, log
+    assert "draining in-flight calls" in log
