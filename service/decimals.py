@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from decimal import Decimal, InvalidOperation
+import re
+from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, PlainSerializer
@@ -18,6 +19,10 @@ def _reject(constant: str) -> None:
     raise ValueError(f"{constant} is not a valid amount")
 
 
+_DECIMAL_TEXT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+"""Decimal text as JSON and the upstreams write it; `Decimal()` alone also takes `1_000`."""
+
+
 def to_decimal(value: object) -> Decimal:
     """Accept a JSON number (already a Decimal), an int or a decimal string."""
     if isinstance(value, bool | float):
@@ -25,10 +30,9 @@ def to_decimal(value: object) -> Decimal:
     if isinstance(value, Decimal | int):
         number = Decimal(value)
     elif isinstance(value, str):
-        try:
-            number = Decimal(value.strip())
-        except InvalidOperation as exc:
-            raise ValueError(f"{value!r} is not a decimal number") from exc
+        if not _DECIMAL_TEXT.fullmatch(value.strip()):
+            raise ValueError(f"{value!r} is not a decimal number")
+        number = Decimal(value.strip())
     else:
         raise ValueError(f"{type(value).__name__} is not a decimal number")
     if not number.is_finite():

@@ -51,7 +51,8 @@ def _secret_values(message: Message) -> Iterable[str]:
 
 
 def scrub(text: str) -> str:
-    for secret in (*_static_secrets, *_request_secrets.get()):
+    # Longest first, so a secret that contains another is never left half visible.
+    for secret in sorted({*_static_secrets, *_request_secrets.get()}, key=len, reverse=True):
         text = text.replace(secret, REDACTED)
     return _BEARER.sub(rf"\g<1>{REDACTED}", text)
 

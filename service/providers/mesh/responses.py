@@ -104,7 +104,10 @@ def _failure_envelope(response: UpstreamResponse) -> Envelope:
     except ValueError:
         return Envelope(status=_STATUS_BY_HTTP_STATUS.get(response.status_code))
     if isinstance(body, dict) and ("title" in body or "detail" in body or "type" in body):
-        problem = ProblemDetails.model_validate(body)
+        try:
+            problem = ProblemDetails.model_validate(body)
+        except ValidationError:
+            return Envelope(status=_STATUS_BY_HTTP_STATUS.get(response.status_code))
         return Envelope(
             status=_STATUS_BY_HTTP_STATUS.get(response.status_code),
             message=" ".join(part for part in (problem.title, problem.detail) if part),

@@ -19,6 +19,7 @@ from service.errors import GatewayCredentialsRejected
 from service.providers.moneykit.models import AccessToken
 from service.providers.moneykit.responses import read_body
 from service.providers.upstream import UpstreamCall, UpstreamHttp, upstream_error
+from service.redaction import register_secret
 
 logger = logging.getLogger(__name__)
 
@@ -94,6 +95,7 @@ class TokenSource:
                 http_status=response.status_code,
             )
         answer = read_body(response, AccessToken, CALL)
+        register_secret(answer.access_token)
         margin = max(MIN_REFRESH_MARGIN_SECONDS, answer.expires_in * REFRESH_MARGIN)
         logger.info("fetched a MoneyKit access token valid for %d s", answer.expires_in)
         return _Token(answer.access_token, started + max(0.0, answer.expires_in - margin))

@@ -25,8 +25,12 @@ class HoldingsQuery:
 
     @property
     def path(self) -> str:
-        # The link id is caller data: one path segment, whatever characters it holds.
-        return f"/links/{quote(self.link_id, safe='')}/investments/holdings"
+        # The link id is caller data: one path segment, whatever characters it holds. A
+        # segment of only dots would be removed as a dot segment, so its dots are escaped.
+        segment = quote(self.link_id, safe="")
+        if set(segment) == {"."}:
+            segment = segment.replace(".", "%2E")
+        return f"/links/{segment}/investments/holdings"
 
     @property
     def params(self) -> dict[str, list[str]]:
