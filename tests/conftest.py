@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 import grpc
 import pytest
-from aggregator.v1.aggregator_service_pb2_grpc import AggregatorServiceStub
 
+from aggregator.v1.aggregator_service_pb2_grpc import AggregatorServiceStub
 from service.config import Settings
 from service.sandbox import SandboxUpstreams
 from service.server import running_gateway, with_sandbox
