@@ -1,0 +1,45 @@
+"""The request bodies the Mesh endpoints document, validated as strictly as the schema reads.
+
+The schemas say `additionalProperties: false` and give exact types, so unknown properties and
+coerced values (a string for a boolean, a number for a string) are refused, not tolerated.
+"""
+
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+
+from service.sandbox._mesh.institutions import INSTITUTIONS
+
+
+def _known_institution(value: str) -> str:
+    if value not in INSTITUTIONS:
+        raise ValueError(f"'{value}' is not an institution type")
+    return value
+
+
+NonEmpty = Annotated[str, Field(min_length=1)]
+Institution = Annotated[str, AfterValidator(_known_institution), Field(alias="type")]
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, alias_generator=to_camel)
+
+
+class HoldingsValueBody(_Body):
+    """PortfolioBrokerBaseRequest."""
+
+    auth_token: NonEmpty
+    institution: Institution
+
+
+class CancelOrderBody(_Body):
+    """TransactionsB2BBrokerOrderRequest."""
+
+    auth_token: NonEmpty
+    institution: Institution
+    id: NonEmpty
+    is_cryptocurrency: bool
+    side: Literal["unknown", "buy", "sell"] | None = None
+    symbol_pair: str | None = None
+    mfa_code: str | None = None

@@ -1,0 +1,317 @@
+"""The investment holdings MoneyKit answers with, as whole response bodies.
+
+The amounts mix encodings on purpose: MoneyKit's newer models send them as decimal strings, the
+documented example sends JSON numbers, and a gateway must read both exactly. Timestamps mix
+zoned and zoneless forms for the same reason.
+"""
+
+import dataclasses
+from collections.abc import Collection
+from decimal import Decimal
+
+from service.sandbox._json import JsonObject
+
+_BROKERAGE = "acc_3fTq8NmW2xRbKp9LzVd4Hc"
+_CHECKING = "acc_7Yc2Ge5JvQsW1nXoPa8KmT"
+_MSFT = "sec_bb6fi893jxdfNxyAjnb784"
+_AAPL = "sec_4aJm2TzQ9wCvLp7RnHe3Xd"
+_VTI = "sec_9KdT3pQxV2mN8bRw4LcYz6"
+_FXAIX = "sec_2HwQ7nRt5LcXp9VbZ4mJe8"
+_ETH = "sec_6PzX4kWc8NqT2vRm7LbJd3"
+_USD = "sec_1MvB5tQr9ZxK3cWp6NhL2y"
+_TREASURY = "sec_8RqL2mXw6VtB4nKc9ZpH5j"
+
+
+@dataclasses.dataclass(frozen=True)
+class HoldingsDataset:
+    holdings: list[JsonObject]
+    securities: list[JsonObject]
+    accounts: list[JsonObject]
+    link: JsonObject
+
+    def for_link(self, link_id: str) -> "HoldingsDataset":
+        return dataclasses.replace(self, link={**self.link, "link_id": link_id})
+
+    def for_accounts(self, account_ids: Collection[str]) -> "HoldingsDataset":
+        """Only the given accounts, their holdings and the securities those hold."""
+        holdings = [holding for holding in self.holdings if holding["account_id"] in account_ids]
+        held = {holding["security_id"] for holding in holdings}
+        return dataclasses.replace(
+            self,
+            holdings=holdings,
+            securities=[
+                security for security in self.securities if security["security_id"] in held
+            ],
+            accounts=[account for account in self.accounts if account["account_id"] in account_ids],
+        )
+
+    def to_json(self) -> JsonObject:
+        return {
+            "holdings": list(self.holdings),
+            "securities": list(self.securities),
+            "accounts": list(self.accounts),
+            "link": self.link,
+        }
+
+
+DEFAULT = HoldingsDataset(
+    holdings=[
+        {
+            "account_id": _BROKERAGE,
+            "security_id": _MSFT,
+            "quantity": "25",
+            "price": "415.10",
+            "price_datetime": "2024-03-13T20:00:00Z",
+            "value": "10377.50",
+            "cost_basis": "7421.25",
+        },
+        {
+            "account_id": _BROKERAGE,
+            "security_id": _AAPL,
+            "quantity": Decimal("40.5"),
+            "price": Decimal("171.13"),
+            "price_datetime": "2024-03-13T20:00:00",
+            "value": Decimal("6930.77"),
+            "cost_basis": Decimal("6102.34"),
+        },
+        {
+            "account_id": _BROKERAGE,
+            "security_id": _VTI,
+            "quantity": "12.3456",
+            "price": "256.35",
+            "price_datetime": "2024-03-13T20:00:00Z",
+            "value": "3164.79",
+            "cost_basis": None,
+        },
+        {
+            "account_id": _BROKERAGE,
+            "security_id": _FXAIX,
+            "quantity": "50.123",
+            "price": Decimal("178.62"),
+            "price_datetime": "2024-03-13T21:00:00Z",
+            "value": "8952.97",
+            "cost_basis": "7010.00",
+        },
+        {
+            "account_id": _BROKERAGE,
+            "security_id": _ETH,
+            "quantity": "1.234567890123456789",
+            "price": "3881.52",
+            "price_datetime": "2024-03-14T15:02:11Z",
+            "value": "4792.00",
+            "cost_basis": "2469.14",
+        },
+        {
+            "account_id": _BROKERAGE,
+            "security_id": _USD,
+            "quantity": "1520.44",
+            "price": "1",
+            "price_datetime": "2024-03-14T15:02:11Z",
+            "value": "1520.44",
+            "cost_basis": "1520.44",
+        },
+        {
+            "account_id": _BROKERAGE,
+            "security_id": _TREASURY,
+            "quantity": "100",
+            "price": "98.53125",
+            "price_datetime": "2024-03-13T21:00:00Z",
+            "value": "9853.13",
+            "cost_basis": "9912.50",
+        },
+    ],
+    securities=[
+        {
+            "security_id": _MSFT,
+            "name": "Microsoft Corporation",
+            "type": "equity",
+            "currency": "USD",
+            "ticker": "MSFT",
+            "isin": "US5949181045",
+            "sedol": "2588173",
+            "close_price": "415.10",
+            "close_datetime": "2024-03-13T20:00:00Z",
+        },
+        {
+            "security_id": _AAPL,
+            "name": "Apple Inc.",
+            "type": "equity",
+            "currency": "USD",
+            "ticker": "AAPL",
+            "isin": "US0378331005",
+            "sedol": "2046251",
+            "close_price": Decimal("171.13"),
+            "close_date": "2024-03-13",
+        },
+        {
+            "security_id": _VTI,
+            "name": "Vanguard Total Stock Market ETF",
+            "type": "etf",
+            "currency": "USD",
+            "ticker": "VTI",
+            "isin": "US9229087690",
+            "sedol": None,
+            "close_price": "256.35",
+            "close_datetime": "2024-03-13T20:00:00",
+        },
+        {
+            "security_id": _FXAIX,
+            "name": "Fidelity 500 Index Fund",
+            "type": "fund",
+            "currency": "USD",
+            "ticker": "FXAIX",
+            "isin": "US3159117502",
+            "sedol": None,
+            "close_price": Decimal("178.62"),
+            "close_datetime": "2024-03-13T21:00:00Z",
+        },
+        {
+            # Priced in its own currency, so there is no USD close.
+            "security_id": _ETH,
+            "name": "Ethereum",
+            "type": "crypto",
+            "currency": "ETH",
+            "ticker": "ETH",
+            "isin": None,
+            "sedol": None,
+            "close_price": None,
+            "close_datetime": None,
+        },
+        {
+            "security_id": _USD,
+            "name": "U.S. Dollar",
+            "type": "cash",
+            "currency": "USD",
+            "ticker": "USD",
+            "isin": None,
+            "sedol": None,
+            "close_price": "1",
+            "close_datetime": "2024-03-14T15:02:11Z",
+        },
+        {
+            "security_id": _TREASURY,
+            "name": "United States Treasury Note 4.25% 15/02/2034",
+            "type": "bond",
+            "currency": "USD",
+            "ticker": None,
+            "isin": "US91282CJZ59",
+            "sedol": None,
+            "close_price": "98.53125",
+            "close_datetime": "2024-03-13T21:00:00Z",
+            "cusip": "91282CJZ5",
+        },
+    ],
+    accounts=[
+        {
+            "account_id": _BROKERAGE,
+            "account_type": "investment.brokerage",
+            "name": "Individual - TOD",
+            "account_mask": "4417",
+            "balances": {
+                "currency": "USD",
+                "available": Decimal("1520.44"),
+                "current": Decimal("45591.60"),
+                "limit": None,
+                "balance_date": "2024-03-14T15:02:37Z",
+            },
+        },
+        {
+            "account_id": _CHECKING,
+            "account_type": "depository.checking",
+            "name": "Cash Management (Individual)",
+            "account_mask": "0932",
+            "balances": {
+                "currency": "USD",
+                "available": Decimal("2310.58"),
+                "current": Decimal("2455.12"),
+                "limit": Decimal("500"),
+                "balance_date": "2024-03-14",
+            },
+            "account_group": "personal",
+        },
+    ],
+    link={
+        "link_id": "mk_sandbox",
+        "institution_id": "fidelity",
+        "institution_name": "Fidelity Investments",
+        "provider": "mx",
+        "state": "connected",
+        "error_code": None,
+        "last_synced_at": "2024-03-14T15:02:37Z",
+        "tags": ["user_type:individual", "plan:premium"],
+        "products": {
+            "accounts": {
+                "refreshed_at": "2024-03-14T15:02:37Z",
+                "last_attempted_at": "2024-03-14T15:02:37Z",
+                "settings": {"required": True, "prefetch": False},
+            },
+            "investments": {
+                "refreshed_at": "2024-03-14T09:14:11",
+                "last_attempted_at": "2024-03-14T15:02:35Z",
+                "settings": {"required": True, "prefetch": True},
+            },
+        },
+    },
+)
+
+# The example response body of the holdings endpoint's documentation, value for value.
+SEED_EXAMPLE = HoldingsDataset(
+    holdings=[
+        {
+            "account_id": "acc_6Tef269B6ZArSVpYrxtjBV",
+            "security_id": "sec_bb6fi893jxdfNxyAjnb784",
+            "quantity": 10,
+            "price": Decimal("98.12"),
+            "price_datetime": "2023-02-16T09:14:11",
+            "value": Decimal("987.15"),
+            "cost_basis": Decimal("781.38"),
+        }
+    ],
+    securities=[
+        {
+            "security_id": "sec_bb6fi893jxdfNxyAjnb784",
+            "name": "Microsoft",
+            "type": "equity",
+            "currency": "USD",
+            "ticker": "MSFT",
+            "isin": "US5949181045",
+            "sedol": "<string>",
+            "close_price": Decimal("98.12"),
+            "close_datetime": "2023-02-16T09:14:11",
+        }
+    ],
+    accounts=[
+        {
+            "account_id": "acc_6Tef269B6ZArSVpYrxtjBV",
+            "account_type": "depository.checking",
+            "name": "Premier Checking",
+            "account_mask": "3748",
+            "balances": {
+                "currency": "USD",
+                "available": Decimal("340.12"),
+                "current": Decimal("445.89"),
+                "limit": 500,
+            },
+        }
+    ],
+    link={
+        "link_id": "mk_eqkWN34UEoa2NxyALG8pcV",
+        "institution_id": "chase",
+        "institution_name": "Chase",
+        "provider": "mx",
+        "state": "connected",
+        "last_synced_at": "2023-02-16T09:14:11",
+        "tags": ["user_type:admin"],
+        "products": {
+            "accounts": {
+                "refreshed_at": "2023-02-16T09:14:11",
+                "last_attempted_at": "2023-02-16T09:14:11",
+            },
+            "identity": {
+                "refreshed_at": "2023-02-16T09:14:11",
+                "last_attempted_at": "2023-02-16T09:14:11",
+                "settings": {"required": True, "prefetch": False},
+            },
+        },
+    },
+)

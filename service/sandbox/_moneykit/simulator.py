@@ -1,0 +1,141 @@
+"""MoneyKit's token endpoint and investment holdings endpoint, as its documents describe them."""
+
+import base64
+import binascii
+import secrets
+import threading
+from urllib.parse import parse_qs, unquote, unquote_plus
+
+from service.sandbox import triggers
+from service.sandbox._http import RecordedRequest, Response, SimulatedUpstream, json_response
+from service.sandbox._moneykit.datasets import DEFAULT, SEED_EXAMPLE
+from service.sandbox._moneykit.errors import (
+    error_response,
+    not_found,
+    unauthorized,
+    validation_failed,
+)
+from service.sandbox._moneykit.failures import holdings_failure
+from service.sandbox._moneykit.tokens import TokenIssuer, TokenState
+
+_AUTH_ENDPOINT = "/auth/token"
+
+
+class MoneyKitSimulator(SimulatedUpstream):
+    def __init__(self, client_id: str, client_secret: str, token_lifetime_seconds: int) -> None:
+        super().__init__("moneykit")
+        self._client_id = client_id.encode()
+        self._client_secret = client_secret.encode()
+        self._tokens = TokenIssuer(token_lifetime_seconds)
+        self._counter_lock = threading.Lock()
+        self._token_fetches = 0
+
+    @property
+    def token_fetches(self) -> int:
+        """Successful POST /auth/token calls since start or the last reset."""
+        with self._counter_lock:
+            return self._token_fetches
+
+    def expire_all_tokens(self) -> None:
+        """Expire every token issued so far: the next call with one gets a 401."""
+        self._tokens.expire_all()
+
+    def reset(self) -> None:
+        super().reset()
+        with self._counter_lock:
+            self._token_fetches = 0
+
+    def handle(self, request: RecordedRequest) -> Response:
+        if request.path == _AUTH_ENDPOINT and request.method == "POST":
+            return self._issue_token(request)
+        link_id = _holdings_link_id(request.path)
+        if link_id is None or request.method != "GET":
+            return not_found()
+        return self._holdings(request, link_id)
+
+    def _issue_token(self, request: RecordedRequest) -> Response:
+        form = parse_qs(request.body.decode("utf-8", "replace"), keep_blank_values=True)
+        grant_type = form.get("grant_type", [""])[0]
+        if grant_type != "client_credentials":
+            return validation_failed(
+                ["body", "grant_type"], "Only client_credentials is supported."
+            )
+        credentials = _client_credentials(request.headers.get("authorization"), form)
+        if credentials is None or not self._are_ours(*credentials):
+            return unauthorized("Invalid client credentials.")
+        token = self._tokens.issue()
+        with self._counter_lock:
+            self._token_fetches += 1
+        return json_response(
+            200,
+            {
+                "access_token": token,
+                "token_type": "bearer",
+                "expires_in": self._tokens.lifetime_seconds,
+            },
+        )
+
+    def _are_ours(self, client_id: str, client_secret: str) -> bool:
+        # Both compared, always: answering faster for a wrong id would leak which one was wrong.
+        id_matches = secrets.compare_digest(client_id.encode(), self._client_id)
+        secret_matches = secrets.compare_digest(client_secret.encode(), self._client_secret)
+        return id_matches and secret_matches
+
+    def _holdings(self, request: RecordedRequest, link_id: str) -> Response:
+        if "moneykit-version" not in request.headers:
+            return validation_failed(["header", "moneykit-version"], "Field required.")
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer":
+            return unauthorized("A bearer access token is required.")
+        match self._tokens.state(token):
+            case TokenState.UNKNOWN:
+                return unauthorized("Invalid access token.")
+            case TokenState.EXPIRED:
+                return error_response(
+                    401, "api_error.auth.expired_access_token", "Access token expired"
+                )
+        failure = holdings_failure(link_id)
+        if failure is not None:
+            return failure
+        if link_id == triggers.MONEYKIT_SEED_EXAMPLE:
+            dataset = SEED_EXAMPLE
+        else:
+            dataset = DEFAULT.for_link(link_id)
+        account_ids = parse_qs(request.query).get("account_ids")
+        if account_ids:
+            dataset = dataset.for_accounts(set(account_ids))
+        return json_response(200, dataset.to_json())
+
+
+def _holdings_link_id(raw_path: str) -> str | None:
+    """The link id of `/links/{id}/investments/holdings`, decoded from its one path segment.
+
+    Split before decoding: an id may itself hold an encoded `/` (`%2F`).
+    """
+    match raw_path.split("/"):
+        case ["", "links", encoded_id, "investments", "holdings"] if encoded_id:
+            return unquote(encoded_id)
+    return None
+
+
+def _client_credentials(
+    authorization: str | None, form: dict[str, list[str]]
+) -> tuple[str, str] | None:
+    """The client id and secret, from HTTP Basic auth if given, else from the form fields."""
+    if authorization is None:
+        client_id, client_secret = form.get("client_id"), form.get("client_secret")
+        if client_id is None or client_secret is None:
+            return None
+        return client_id[0], client_secret[0]
+    scheme, _, encoded = authorization.partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        decoded = base64.b64decode(encoded, validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    encoded_id, separator, encoded_secret = decoded.partition(":")
+    if not separator:
+        return None
+    # RFC 6749 2.3.1: both parts are form-encoded before they are joined.
+    return unquote_plus(encoded_id), unquote_plus(encoded_secret)
