@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import grpc
 import pytest
@@ -25,19 +26,37 @@ def free_port() -> int:
         return port
 
 
-@pytest.fixture
-def gateway_process() -> Iterator[tuple[subprocess.Popen[str], str]]:
+ENTRY_POINTS = {
+    "module": [sys.executable, "-m", "service"],
+    "console-script": [str(Path(sys.executable).parent / "aggregator-gateway")],
+}
+
+
+def wait_until_serving(process: subprocess.Popen[str], address: str) -> None:
+    """Wait for the gateway to accept connections; fail at once, with its log, if it died."""
+    with grpc.insecure_channel(address) as channel:
+        for _ in range(60):
+            try:
+                grpc.channel_ready_future(channel).result(timeout=0.5)
+                return
+            except grpc.FutureTimeoutError:
+                if process.poll() is not None:
+                    pytest.fail(f"the gateway exited: {process.communicate()[1]}")
+    pytest.fail("the gateway did not start listening")
+
+
+@pytest.fixture(params=sorted(ENTRY_POINTS))
+def gateway_process(request: pytest.FixtureRequest) -> Iterator[tuple[subprocess.Popen[str], str]]:
     address = f"127.0.0.1:{free_port()}"
     env = {**os.environ, "AGGREGATOR_SANDBOX": "1", "AGGREGATOR_LISTEN": address}
     process = subprocess.Popen(
-        [sys.executable, "-m", "service"],
+        ENTRY_POINTS[request.param],
         env=env,
         stderr=subprocess.PIPE,
         text=True,
     )
     try:
-        with grpc.insecure_channel(address) as channel:
-            grpc.channel_ready_future(channel).result(timeout=30)
+        wait_until_serving(process, address)
         yield process, address
     finally:
         if process.poll() is None:

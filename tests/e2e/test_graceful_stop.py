@@ -16,7 +16,7 @@ import pytest
 
 from aggregator.v1.aggregator_service_pb2_grpc import AggregatorServiceStub
 from tests.e2e import requests
-from tests.e2e.test_entrypoint import free_port
+from tests.e2e.test_entrypoint import free_port, wait_until_serving
 
 
 class HeldUpstream:
@@ -76,8 +76,8 @@ def test_a_stop_signal_lets_the_in_flight_call_finish(
         [sys.executable, "-m", "service"], env=env, stderr=subprocess.PIPE, text=True
     )
     try:
+        wait_until_serving(process, address)
         with grpc.insecure_channel(address) as channel:
-            grpc.channel_ready_future(channel).result(timeout=30)
             call = AggregatorServiceStub(channel).GetHoldingsValue.future(
                 requests.holdings_value(), timeout=60
             )
@@ -94,3 +94,4 @@ def test_a_stop_signal_lets_the_in_flight_call_finish(
     assert response.total_value == "1.5"
     assert process.returncode == 0, log
     assert "draining in-flight calls" in log
+    assert "providers ready (live): mesh; not configured: moneykit" in log

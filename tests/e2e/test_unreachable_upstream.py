@@ -1,0 +1,32 @@
+"""An upstream that refuses connections: reads are UNAVAILABLE, and so is a cancel never sent."""
+
+from __future__ import annotations
+
+import grpc
+import pytest
+
+from service.sandbox import SandboxUpstreams
+from tests.conftest import gateway_settings, start_gateway
+from tests.e2e import requests
+from tests.e2e.richstatus import unpack
+from tests.e2e.test_entrypoint import free_port
+
+
+@pytest.mark.parametrize("method", ["GetHoldingsValue", "CancelOrder", "GetHoldings"])
+async def test_a_refused_connection_is_unavailable(sandbox: SandboxUpstreams, method: str) -> None:
+    closed = f"http://127.0.0.1:{free_port()}"
+    settings = gateway_settings(sandbox, mesh_base_url=closed, moneykit_base_url=closed)
+    request = {
+        "GetHoldingsValue": requests.holdings_value(),
+        "CancelOrder": requests.cancel(),
+        "GetHoldings": requests.holdings(),
+    }[method]
+    async for gateway in start_gateway(settings, sandbox):
+        with pytest.raises(grpc.aio.AioRpcError) as caught:
+            await getattr(gateway.stub, method)(request, timeout=10)
+
+    status = unpack(caught.value)
+    assert status.code == grpc.StatusCode.UNAVAILABLE
+    assert status.error_info is not None
+    assert status.error_info.reason == "UPSTREAM_UNAVAILABLE"
+    assert "not sent" in status.message
