@@ -9,79 +9,13 @@ import httpx
 import pytest
 
 from service.sandbox import SandboxUpstreams, triggers
+from tests.data import SEED_HOLDINGS_EXAMPLE
 
 BROKERAGE = "acc_3fTq8NmW2xRbKp9LzVd4Hc"
 CHECKING = "acc_7Yc2Ge5JvQsW1nXoPa8KmT"
 ERROR_KEYS = {"error_code", "error_message", "documentation_url"}
 
-# The example response body of the holdings endpoint's documentation, as published.
-SEED_EXAMPLE = """
-{
-  "holdings": [
-    {
-      "account_id": "acc_6Tef269B6ZArSVpYrxtjBV",
-      "security_id": "sec_bb6fi893jxdfNxyAjnb784",
-      "quantity": 10,
-      "price": 98.12,
-      "price_datetime": "2023-02-16T09:14:11",
-      "value": 987.15,
-      "cost_basis": 781.38
-    }
-  ],
-  "securities": [
-    {
-      "security_id": "sec_bb6fi893jxdfNxyAjnb784",
-      "name": "Microsoft",
-      "type": "equity",
-      "currency": "USD",
-      "ticker": "MSFT",
-      "isin": "US5949181045",
-      "sedol": "<string>",
-      "close_price": 98.12,
-      "close_datetime": "2023-02-16T09:14:11"
-    }
-  ],
-  "accounts": [
-    {
-      "account_id": "acc_6Tef269B6ZArSVpYrxtjBV",
-      "account_type": "depository.checking",
-      "name": "Premier Checking",
-      "account_mask": "3748",
-      "balances": {
-        "currency": "USD",
-        "available": 340.12,
-        "current": 445.89,
-        "limit": 500
-      }
-    }
-  ],
-  "link": {
-    "link_id": "mk_eqkWN34UEoa2NxyALG8pcV",
-    "institution_id": "chase",
-    "institution_name": "Chase",
-    "provider": "mx",
-    "state": "connected",
-    "last_synced_at": "2023-02-16T09:14:11",
-    "tags": [
-      "user_type:admin"
-    ],
-    "products": {
-      "accounts": {
-        "refreshed_at": "2023-02-16T09:14:11",
-        "last_attempted_at": "2023-02-16T09:14:11"
-      },
-      "identity": {
-        "refreshed_at": "2023-02-16T09:14:11",
-        "last_attempted_at": "2023-02-16T09:14:11",
-        "settings": {
-          "required": true,
-          "prefetch": false
-        }
-      }
-    }
-  }
-}
-"""
+SEED_EXAMPLE = SEED_HOLDINGS_EXAMPLE
 
 
 def exact(content: bytes | str) -> Any:

@@ -41,6 +41,7 @@ from service.providers.moneykit import MoneyKitAdapter
 from service.providers.moneykit.auth import MoneyKitCredentials, TokenSource
 from service.providers.moneykit.client import MoneyKitClient
 from service.providers.upstream import UpstreamHttp
+from tests.data import SEED_HOLDINGS_EXAMPLE
 
 BASE_URL = "https://mk.test"
 VERSION = "2023-02-18"
@@ -48,71 +49,7 @@ LINK_ID = "mk_eqkWN34UEoa2NxyALG8pcV"
 HOLDINGS_PATH = f"/links/{LINK_ID}/investments/holdings"
 EPOCH_2023_02_16T09_14_11 = 1676538851
 
-SEED_EXAMPLE = """{
-  "holdings": [
-    {
-      "account_id": "acc_6Tef269B6ZArSVpYrxtjBV",
-      "security_id": "sec_bb6fi893jxdfNxyAjnb784",
-      "quantity": 10,
-      "price": 98.12,
-      "price_datetime": "2023-02-16T09:14:11",
-      "value": 987.15,
-      "cost_basis": 781.38
-    }
-  ],
-  "securities": [
-    {
-      "security_id": "sec_bb6fi893jxdfNxyAjnb784",
-      "name": "Microsoft",
-      "type": "equity",
-      "currency": "USD",
-      "ticker": "MSFT",
-      "isin": "US5949181045",
-      "sedol": "<string>",
-      "close_price": 98.12,
-      "close_datetime": "2023-02-16T09:14:11"
-    }
-  ],
-  "accounts": [
-    {
-      "account_id": "acc_6Tef269B6ZArSVpYrxtjBV",
-      "account_type": "depository.checking",
-      "name": "Premier Checking",
-      "account_mask": "3748",
-      "balances": {
-        "currency": "USD",
-        "available": 340.12,
-        "current": 445.89,
-        "limit": 500
-      }
-    }
-  ],
-  "link": {
-    "link_id": "mk_eqkWN34UEoa2NxyALG8pcV",
-    "institution_id": "chase",
-    "institution_name": "Chase",
-    "provider": "mx",
-    "state": "connected",
-    "last_synced_at": "2023-02-16T09:14:11",
-    "tags": [
-      "user_type:admin"
-    ],
-    "products": {
-      "accounts": {
-        "refreshed_at": "2023-02-16T09:14:11",
-        "last_attempted_at": "2023-02-16T09:14:11"
-      },
-      "identity": {
-        "refreshed_at": "2023-02-16T09:14:11",
-        "last_attempted_at": "2023-02-16T09:14:11",
-        "settings": {
-          "required": true,
-          "prefetch": false
-        }
-      }
-    }
-  }
-}"""
+SEED_EXAMPLE = SEED_HOLDINGS_EXAMPLE
 
 SEED_EXAMPLE_WITH_DECIMAL_STRINGS = (
     SEED_EXAMPLE.replace('"quantity": 10,', '"quantity": "10",')
