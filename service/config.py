@@ -16,6 +16,23 @@ class Settings(BaseSettings):
     aggregator_grace_seconds: float = Field(default=10.0, gt=0)
     aggregator_log_level: str = Field(default="INFO")
     aggregator_upstream_timeout_seconds: float = Field(default=30.0, gt=0)
+    aggregator_default_deadline_seconds: float = Field(default=15.0, gt=0)
+    aggregator_deadline_margin_seconds: float = Field(default=0.05, ge=0)
+    aggregator_retry_max_attempts: int = Field(default=3, ge=1)
+    aggregator_retry_base_delay_seconds: float = Field(default=0.1, ge=0)
+    aggregator_retry_max_delay_seconds: float = Field(default=2.0, ge=0)
+    aggregator_retry_budget_ratio: float = Field(default=0.2, ge=0)
+    aggregator_retry_budget_min_per_second: float = Field(default=3.0, ge=0)
+    aggregator_retry_budget_window_seconds: float = Field(default=10.0, gt=0)
+    aggregator_breaker_failure_threshold: int = Field(default=5, ge=0)
+    aggregator_breaker_cooldown_seconds: float = Field(default=30.0, ge=0)
+    aggregator_max_concurrent_upstream: int = Field(default=64, ge=1)
+    aggregator_max_waiting_upstream: int = Field(default=256, ge=0)
+    aggregator_max_response_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
+    aggregator_http_max_connections: int = Field(default=100, ge=1)
+    aggregator_http_max_keepalive_connections: int = Field(default=20, ge=0)
+    aggregator_grpc_max_receive_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
+    aggregator_grpc_max_send_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
 
     mesh_base_url: str = Field(default="https://integration-api.meshconnect.com")
     mesh_client_id: str = Field(default="")
@@ -25,6 +42,7 @@ class Settings(BaseSettings):
     moneykit_client_id: str = Field(default="")
     moneykit_client_secret: SecretStr = Field(default=SecretStr(""))
     moneykit_version: str = Field(default="2023-02-18")
+    moneykit_token_failure_backoff_seconds: float = Field(default=5.0, ge=0)
 
     @property
     def mesh_configured(self) -> bool:

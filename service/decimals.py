@@ -9,10 +9,35 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, PlainSerializer
 
+MAX_INTEGER_DIGITS = 40
+MAX_FRACTION_DIGITS = 40
+"""Bounds on an amount's digits: far beyond any money, short of text that costs memory."""
+
 
 def parse_json_exact(text: str | bytes) -> Any:
-    """Decode JSON with every number as a `Decimal`, so no amount passes through a float."""
-    return json.loads(text, parse_float=Decimal, parse_int=Decimal, parse_constant=_reject)
+    """Decode JSON with every number as a `Decimal`, so no amount passes through a float.
+
+    Raises ValueError for anything that is not sane JSON, including nesting deep enough to
+    exhaust the parser's recursion and numbers too large to be amounts.
+    """
+    try:
+        return json.loads(text, parse_float=_bounded, parse_int=_bounded, parse_constant=_reject)
+    except RecursionError as exc:
+        raise ValueError("JSON nested too deeply") from exc
+
+
+def _bounded(text: str) -> Decimal:
+    return _check_magnitude(Decimal(text))
+
+
+def _check_magnitude(number: Decimal) -> Decimal:
+    exponent = number.as_tuple().exponent
+    if number.is_finite() and (
+        number.adjusted() >= MAX_INTEGER_DIGITS
+        or (isinstance(exponent, int) and -exponent > MAX_FRACTION_DIGITS)
+    ):
+        raise ValueError("number out of range for an amount")
+    return number
 
 
 def _reject(constant: str) -> None:
@@ -37,7 +62,7 @@ def to_decimal(value: object) -> Decimal:
         raise ValueError(f"{type(value).__name__} is not a decimal number")
     if not number.is_finite():
         raise ValueError("amounts must be finite")
-    return number
+    return _check_magnitude(number)
 
 
 def decimal_text(value: Decimal) -> str:

@@ -3,6 +3,8 @@
     GatewayError
     ├── InvalidRequest              the caller's input is wrong        INVALID_ARGUMENT
     ├── ProviderNotConfigured       no credentials and no sandbox      FAILED_PRECONDITION
+    ├── DeadlineExceeded            the caller's deadline ran out      DEADLINE_EXCEEDED
+    ├── UpstreamOverloaded          too many calls wait for a provider RESOURCE_EXHAUSTED
     └── UpstreamError               an upstream call failed
         ├── UpstreamRejectedRequest     400 / badRequest               INVALID_ARGUMENT
         ├── UserCredentialsRejected     the user's token or link       UNAUTHENTICATED
@@ -14,6 +16,7 @@
         ├── UpstreamRateLimited         429 / tooManyRequest           RESOURCE_EXHAUSTED
         ├── UpstreamUnavailable         5xx, serverFailure, network    UNAVAILABLE
         ├── UpstreamOutcomeUnknown      the same, on a side effect     UNKNOWN
+        ├── CircuitOpen                 the provider keeps failing     UNAVAILABLE
         └── UpstreamBadResponse         malformed upstream answer      INTERNAL
 
 `service.status` turns each into a gRPC status; `service.providers.upstream` is where
@@ -79,14 +82,37 @@ class UpstreamContext:
     envelope: Envelope = field(default_factory=Envelope)
 
 
+class DeadlineExceeded(GatewayError):
+    """The caller's deadline (or the default one) ran out; upstream work was abandoned."""
+
+    reason = "DEADLINE_EXCEEDED"
+
+
+class UpstreamOverloaded(GatewayError):
+    """The provider's concurrency limit and waiting queue are both full."""
+
+    reason = "UPSTREAM_OVERLOADED"
+
+    def __init__(self, provider: str) -> None:
+        super().__init__(
+            f"Too many calls to {provider} are in flight or waiting; try again shortly."
+        )
+        self.provider = provider
+
+
 class UpstreamError(GatewayError):
-    """An upstream call failed."""
+    """An upstream call failed.
+
+    `retryable` says whether trying the same call again is safe and may succeed; only
+    `service.providers.upstream` sets it.
+    """
 
     reason = "UPSTREAM_ERROR"
 
-    def __init__(self, message: str, context: UpstreamContext) -> None:
+    def __init__(self, message: str, context: UpstreamContext, *, retryable: bool = False) -> None:
         super().__init__(message)
         self.context = context
+        self.retryable = retryable
 
 
 class UpstreamRejectedRequest(UpstreamError):
@@ -133,6 +159,16 @@ class UpstreamUnavailable(UpstreamError):
 
 class UpstreamOutcomeUnknown(UpstreamError):
     reason = "UPSTREAM_OUTCOME_UNKNOWN"
+
+
+class CircuitOpen(UpstreamError):
+    """Calls to the provider fail fast after repeated failures, until a probe succeeds."""
+
+    reason = "CIRCUIT_OPEN"
+
+    def __init__(self, message: str, context: UpstreamContext, retry_after_seconds: float) -> None:
+        super().__init__(message, context)
+        self.retry_after_seconds = retry_after_seconds
 
 
 class UpstreamBadResponse(UpstreamError):

@@ -12,7 +12,8 @@ import grpc
 from google.protobuf.message import Message
 
 from aggregator.v1.connection_pb2 import Connection
-from service.errors import GatewayError
+from service.deadline import deadline_in, within_deadline
+from service.errors import DeadlineExceeded, GatewayError
 from service.redaction import request_secrets
 from service.status import code_of, internal_error_status, to_grpc_status
 
@@ -24,6 +25,16 @@ Handler = Callable[[Any, grpc.aio.ServicerContext[Any, Any]], Awaitable[Any]]
 
 
 class RpcBoundary(grpc.aio.ServerInterceptor):
+    """Runs each RPC within its deadline, maps its errors, and logs it once.
+
+    The deadline is the caller's remaining time (or `default_deadline` when the caller set
+    none) less `margin`, so the gateway answers before the caller gives up.
+    """
+
+    def __init__(self, default_deadline: float, margin: float) -> None:
+        self._default_deadline = default_deadline
+        self._margin = margin
+
     async def intercept_service(
         self,
         continuation: Callable[
@@ -37,39 +48,45 @@ class RpcBoundary(grpc.aio.ServerInterceptor):
         # grpc.aio runs coroutine handlers even though the handler type names sync ones.
         behaviour = cast(Handler, handler.unary_unary)
         return grpc.unary_unary_rpc_method_handler(
-            _guarded(handler_call_details.method, behaviour),
+            self._guarded(handler_call_details.method, behaviour),
             request_deserializer=handler.request_deserializer,
             response_serializer=handler.response_serializer,
         )
 
+    def _guarded(self, method: str, behaviour: Handler) -> Handler:
+        async def guarded(request: Message, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
+            started = time.perf_counter()
+            code = grpc.StatusCode.OK
+            remaining = context.time_remaining()
+            budget = (self._default_deadline if remaining is None else remaining) - self._margin
+            with request_secrets(request), deadline_in(budget):
+                try:
+                    async with within_deadline(_deadline_exceeded):
+                        return await behaviour(request, context)
+                except asyncio.CancelledError:
+                    code = grpc.StatusCode.CANCELLED
+                    raise
+                except GatewayError as error:
+                    code = code_of(error)
+                    await context.abort_with_status(to_grpc_status(error))
+                except Exception:
+                    code = grpc.StatusCode.INTERNAL
+                    logger.exception("unexpected failure in %s", method)
+                    await context.abort_with_status(internal_error_status())
+                finally:
+                    logger.info(
+                        "rpc method=%s provider=%s code=%s duration_ms=%.1f",
+                        method,
+                        _provider(request),
+                        code.name,
+                        (time.perf_counter() - started) * 1000,
+                    )
 
-def _guarded(method: str, behaviour: Handler) -> Handler:
-    async def guarded(request: Message, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
-        started = time.perf_counter()
-        code = grpc.StatusCode.OK
-        with request_secrets(request):
-            try:
-                return await behaviour(request, context)
-            except asyncio.CancelledError:
-                code = grpc.StatusCode.CANCELLED
-                raise
-            except GatewayError as error:
-                code = code_of(error)
-                await context.abort_with_status(to_grpc_status(error))
-            except Exception:
-                code = grpc.StatusCode.INTERNAL
-                logger.exception("unexpected failure in %s", method)
-                await context.abort_with_status(internal_error_status())
-            finally:
-                logger.info(
-                    "rpc method=%s provider=%s code=%s duration_ms=%.1f",
-                    method,
-                    _provider(request),
-                    code.name,
-                    (time.perf_counter() - started) * 1000,
-                )
+        return guarded
 
-    return guarded
+
+def _deadline_exceeded() -> DeadlineExceeded:
+    return DeadlineExceeded("The deadline ran out before the gateway could answer.")
 
 
 def _provider(request: Message) -> str:

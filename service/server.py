@@ -66,11 +66,27 @@ async def running_gateway(settings: Settings) -> AsyncIterator[RunningGateway]:
         register_secret(settings.mesh_client_secret.get_secret_value())
         register_secret(settings.moneykit_client_secret.get_secret_value())
         client = httpx.AsyncClient(
-            timeout=settings.aggregator_upstream_timeout_seconds, follow_redirects=False
+            timeout=settings.aggregator_upstream_timeout_seconds,
+            follow_redirects=False,
+            limits=httpx.Limits(
+                max_connections=settings.aggregator_http_max_connections,
+                max_keepalive_connections=settings.aggregator_http_max_keepalive_connections,
+            ),
         )
-        http = UpstreamHttp(client)
+        http = UpstreamHttp(client, settings.aggregator_max_response_bytes)
         stack.push_async_callback(http.aclose)
-        server = grpc.aio.server(interceptors=[RpcBoundary()])
+        server = grpc.aio.server(
+            interceptors=[
+                RpcBoundary(
+                    settings.aggregator_default_deadline_seconds,
+                    settings.aggregator_deadline_margin_seconds,
+                )
+            ],
+            options=[
+                ("grpc.max_receive_message_length", settings.aggregator_grpc_max_receive_bytes),
+                ("grpc.max_send_message_length", settings.aggregator_grpc_max_send_bytes),
+            ],
+        )
         aggregator_service_pb2_grpc.add_AggregatorServiceServicer_to_server(
             AggregatorServicer(build_registry(settings, http)), server
         )

@@ -10,7 +10,9 @@ from grpc_status import rpc_status
 
 from service.converters import to_result_envelope
 from service.errors import (
+    CircuitOpen,
     CredentialsRejected,
+    DeadlineExceeded,
     GatewayCredentialsRejected,
     GatewayError,
     InvalidRequest,
@@ -20,6 +22,7 @@ from service.errors import (
     UpstreamFailedPrecondition,
     UpstreamNotFound,
     UpstreamOutcomeUnknown,
+    UpstreamOverloaded,
     UpstreamPermissionDenied,
     UpstreamRateLimited,
     UpstreamRejectedRequest,
@@ -34,6 +37,9 @@ CODES: dict[type[GatewayError], grpc.StatusCode] = {
     GatewayError: grpc.StatusCode.INTERNAL,
     InvalidRequest: grpc.StatusCode.INVALID_ARGUMENT,
     ProviderNotConfigured: grpc.StatusCode.FAILED_PRECONDITION,
+    DeadlineExceeded: grpc.StatusCode.DEADLINE_EXCEEDED,
+    UpstreamOverloaded: grpc.StatusCode.RESOURCE_EXHAUSTED,
+    CircuitOpen: grpc.StatusCode.UNAVAILABLE,
     UpstreamError: grpc.StatusCode.UNKNOWN,
     UpstreamRejectedRequest: grpc.StatusCode.INVALID_ARGUMENT,
     UserCredentialsRejected: grpc.StatusCode.UNAUTHENTICATED,
@@ -97,7 +103,7 @@ def _details(error: GatewayError) -> list[Message]:
                 ]
             ),
         ]
-    if isinstance(error, ProviderNotConfigured):
+    if isinstance(error, ProviderNotConfigured | UpstreamOverloaded):
         return [_error_info(error, GATEWAY_DOMAIN, {"provider": error.provider})]
     if not isinstance(error, UpstreamError):
         return [_error_info(error, GATEWAY_DOMAIN, {})]
@@ -115,7 +121,10 @@ def _details(error: GatewayError) -> list[Message]:
         details.append(
             error_details_pb2.LocalizedMessage(locale="en-US", message=envelope.display_message)
         )
-    if isinstance(error, UpstreamRateLimited) and error.retry_after_seconds is not None:
+    if (
+        isinstance(error, UpstreamRateLimited | CircuitOpen)
+        and error.retry_after_seconds is not None
+    ):
         delay = duration_pb2.Duration()
         delay.FromNanoseconds(int(error.retry_after_seconds * 1_000_000_000))
         details.append(error_details_pb2.RetryInfo(retry_delay=delay))

@@ -14,6 +14,7 @@ from service.providers.moneykit import MoneyKitAdapter
 from service.providers.moneykit.auth import MoneyKitCredentials, TokenSource
 from service.providers.moneykit.client import MoneyKitClient
 from service.providers.upstream import UpstreamHttp
+from service.resilience.guard import ProviderGuard
 
 
 class ProviderRegistry:
@@ -41,15 +42,24 @@ def build_registry(settings: Settings, http: UpstreamHttp) -> ProviderRegistry:
             http,
             settings.moneykit_base_url,
             MoneyKitCredentials(settings.moneykit_client_id, settings.moneykit_client_secret),
+            settings.moneykit_token_failure_backoff_seconds,
         )
         if settings.moneykit_configured
         else None
     )
+    mesh_client = MeshClient(
+        http,
+        settings.mesh_base_url,
+        mesh_credentials,
+        ProviderGuard.from_settings("mesh", settings),
+    )
+    moneykit_client = MoneyKitClient(
+        http,
+        settings.moneykit_base_url,
+        settings.moneykit_version,
+        tokens,
+        ProviderGuard.from_settings("moneykit", settings),
+    )
     return ProviderRegistry(
-        {
-            "mesh": MeshAdapter(MeshClient(http, settings.mesh_base_url, mesh_credentials)),
-            "moneykit": MoneyKitAdapter(
-                MoneyKitClient(http, settings.moneykit_base_url, settings.moneykit_version, tokens)
-            ),
-        }
+        {"mesh": MeshAdapter(mesh_client), "moneykit": MoneyKitAdapter(moneykit_client)}
     )

@@ -15,8 +15,10 @@ from dataclasses import dataclass
 
 import httpx
 
-from service.envelope import Envelope
+from service.deadline import within_deadline
+from service.envelope import Envelope, EnvelopeStatus
 from service.errors import (
+    DeadlineExceeded,
     UpstreamBadResponse,
     UpstreamContext,
     UpstreamError,
@@ -59,12 +61,16 @@ _NEVER_SENT = (
 """Failures that happen before any byte of the request is written."""
 
 
+_RETRYABLE_HTTP_STATUSES = frozenset({502, 503, 504})
+
+
 def transport_error(exc: httpx.HTTPError, call: UpstreamCall) -> UpstreamError:
     """Map an httpx exception to a gateway error."""
     if isinstance(exc, _NEVER_SENT):
         return UpstreamUnavailable(
             f"Could not connect to {call.provider}; the request was not sent.",
             UpstreamContext(call.provider, call.operation),
+            retryable=True,
         )
     if isinstance(exc, httpx.TimeoutException):
         description = f"{call.provider} did not answer in time"
@@ -82,17 +88,32 @@ def upstream_error(
     envelope: Envelope | None = None,
     retry_after_seconds: float | None = None,
 ) -> UpstreamError:
-    """Build the error of a failed upstream call that may have reached the upstream."""
-    context = UpstreamContext(call.provider, call.operation, http_status, envelope or Envelope())
+    """Build the error of a failed upstream call that may have reached the upstream.
+
+    Reads are retryable after a connection failure, 502, 503, 504 or `serverFailure`; a
+    side effect that may have reached the upstream never is, and its outcome is unknown.
+    """
+    envelope = envelope or Envelope()
+    context = UpstreamContext(call.provider, call.operation, http_status, envelope)
     if kind is UpstreamUnavailable and call.has_side_effects:
         return UpstreamOutcomeUnknown(
             f"{message} The request may have reached {call.provider}, so its outcome is not "
             "known: check the order's status before trying again.",
             context,
         )
+    if kind is UpstreamBadResponse and call.has_side_effects:
+        message += (
+            f" The request reached {call.provider}, so check the order's status before trying "
+            "again."
+        )
     if kind is UpstreamRateLimited:
         return UpstreamRateLimited(message, context, retry_after_seconds)
-    return kind(message, context)
+    retryable = kind is UpstreamUnavailable and (
+        http_status is None
+        or http_status in _RETRYABLE_HTTP_STATUSES
+        or envelope.status is EnvelopeStatus.SERVER_FAILURE
+    )
+    return kind(message, context, retryable=retryable)
 
 
 def error_kind_for_http_status(status_code: int) -> type[UpstreamError]:
@@ -132,15 +153,25 @@ def retry_after_seconds(headers: httpx.Headers) -> float | None:
 
 
 class UpstreamHttp:
-    """The shared HTTP client of every adapter: no redirects, transport errors mapped."""
+    """The shared HTTP client of every adapter.
 
-    def __init__(self, client: httpx.AsyncClient) -> None:
+    No redirects are followed, bodies are read up to a cap, every exchange ends at the RPC's
+    deadline (the request is then aborted), and transport failures become gateway errors.
+    """
+
+    def __init__(self, client: httpx.AsyncClient, max_response_bytes: int) -> None:
         self._client = client
+        self._max_response_bytes = max_response_bytes
 
     async def send(self, request: httpx.Request, call: UpstreamCall) -> UpstreamResponse:
         started = time.perf_counter()
         try:
-            response = await self._client.send(request, follow_redirects=False)
+            async with within_deadline(lambda: _deadline_error(call)):
+                response = await self._client.send(request, stream=True, follow_redirects=False)
+                try:
+                    body = await self._read_capped(response, call)
+                finally:
+                    await response.aclose()
         except httpx.HTTPError as exc:
             logger.debug(
                 "upstream %s %s failed: %s", call.provider, call.operation, type(exc).__name__
@@ -153,7 +184,30 @@ class UpstreamHttp:
             response.status_code,
             (time.perf_counter() - started) * 1000,
         )
-        return UpstreamResponse(response.status_code, response.headers, response.content)
+        return UpstreamResponse(response.status_code, response.headers, body)
+
+    async def _read_capped(self, response: httpx.Response, call: UpstreamCall) -> bytes:
+        body = bytearray()
+        async for chunk in response.aiter_bytes():
+            body.extend(chunk)
+            if len(body) > self._max_response_bytes:
+                raise upstream_error(
+                    UpstreamBadResponse,
+                    f"{call.provider} answered with a body over the "
+                    f"{self._max_response_bytes}-byte limit; reading stopped there.",
+                    call,
+                    http_status=response.status_code,
+                )
+        return bytes(body)
 
     async def aclose(self) -> None:
         await self._client.aclose()
+
+
+def _deadline_error(call: UpstreamCall) -> DeadlineExceeded:
+    message = f"The deadline ran out while waiting for {call.provider}; the request was aborted."
+    if call.has_side_effects:
+        message += (
+            f" It may have reached {call.provider}: check the order's status before trying again."
+        )
+    return DeadlineExceeded(message)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 
 from service.config import Settings
 
@@ -26,38 +27,54 @@ def test_defaults_match_the_documentation(monkeypatch: pytest.MonkeyPatch) -> No
     assert not settings.moneykit_configured
 
 
+ENVIRONMENT: dict[str, tuple[str, object]] = {
+    "AGGREGATOR_LISTEN": ("0.0.0.0:6000", "0.0.0.0:6000"),
+    "AGGREGATOR_SANDBOX": ("1", True),
+    "AGGREGATOR_GRACE_SECONDS": ("3.5", 3.5),
+    "AGGREGATOR_LOG_LEVEL": ("DEBUG", "DEBUG"),
+    "AGGREGATOR_UPSTREAM_TIMEOUT_SECONDS": ("7", 7.0),
+    "AGGREGATOR_DEFAULT_DEADLINE_SECONDS": ("4", 4.0),
+    "AGGREGATOR_DEADLINE_MARGIN_SECONDS": ("0.2", 0.2),
+    "AGGREGATOR_RETRY_MAX_ATTEMPTS": ("5", 5),
+    "AGGREGATOR_RETRY_BASE_DELAY_SECONDS": ("0.3", 0.3),
+    "AGGREGATOR_RETRY_MAX_DELAY_SECONDS": ("4.5", 4.5),
+    "AGGREGATOR_RETRY_BUDGET_RATIO": ("0.1", 0.1),
+    "AGGREGATOR_RETRY_BUDGET_MIN_PER_SECOND": ("2", 2.0),
+    "AGGREGATOR_RETRY_BUDGET_WINDOW_SECONDS": ("20", 20.0),
+    "AGGREGATOR_BREAKER_FAILURE_THRESHOLD": ("9", 9),
+    "AGGREGATOR_BREAKER_COOLDOWN_SECONDS": ("11", 11.0),
+    "AGGREGATOR_MAX_CONCURRENT_UPSTREAM": ("12", 12),
+    "AGGREGATOR_MAX_WAITING_UPSTREAM": ("13", 13),
+    "AGGREGATOR_MAX_RESPONSE_BYTES": ("65536", 65536),
+    "AGGREGATOR_HTTP_MAX_CONNECTIONS": ("14", 14),
+    "AGGREGATOR_HTTP_MAX_KEEPALIVE_CONNECTIONS": ("15", 15),
+    "AGGREGATOR_GRPC_MAX_RECEIVE_BYTES": ("2048", 2048),
+    "AGGREGATOR_GRPC_MAX_SEND_BYTES": ("4096", 4096),
+    "MESH_BASE_URL": ("https://mesh.example", "https://mesh.example"),
+    "MESH_CLIENT_ID": ("mesh-id", "mesh-id"),
+    "MESH_CLIENT_SECRET": ("mesh-secret", "mesh-secret"),
+    "MONEYKIT_BASE_URL": ("https://moneykit.example", "https://moneykit.example"),
+    "MONEYKIT_CLIENT_ID": ("mk-id", "mk-id"),
+    "MONEYKIT_CLIENT_SECRET": ("mk-secret", "mk-secret"),
+    "MONEYKIT_VERSION": ("2024-01-01", "2024-01-01"),
+    "MONEYKIT_TOKEN_FAILURE_BACKOFF_SECONDS": ("8", 8.0),
+}
+
+
 def test_every_setting_is_read_from_its_environment_variable(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    values = {
-        "AGGREGATOR_LISTEN": "0.0.0.0:6000",
-        "AGGREGATOR_SANDBOX": "1",
-        "AGGREGATOR_GRACE_SECONDS": "3.5",
-        "AGGREGATOR_LOG_LEVEL": "DEBUG",
-        "AGGREGATOR_UPSTREAM_TIMEOUT_SECONDS": "7",
-        "MESH_BASE_URL": "https://mesh.example",
-        "MESH_CLIENT_ID": "mesh-id",
-        "MESH_CLIENT_SECRET": "mesh-secret",
-        "MONEYKIT_BASE_URL": "https://moneykit.example",
-        "MONEYKIT_CLIENT_ID": "mk-id",
-        "MONEYKIT_CLIENT_SECRET": "mk-secret",
-        "MONEYKIT_VERSION": "2024-01-01",
-    }
-    assert set(values) == {name.upper() for name in Settings.model_fields}
-    for name, value in values.items():
-        monkeypatch.setenv(name, value)
+    assert set(ENVIRONMENT) == {name.upper() for name in Settings.model_fields}
+    for name, (text, _) in ENVIRONMENT.items():
+        monkeypatch.setenv(name, text)
 
     settings = Settings()
 
-    assert settings.aggregator_listen == "0.0.0.0:6000"
-    assert settings.aggregator_sandbox is True
-    assert settings.aggregator_grace_seconds == 3.5
-    assert settings.aggregator_log_level == "DEBUG"
-    assert settings.aggregator_upstream_timeout_seconds == 7
-    assert settings.mesh_base_url == "https://mesh.example"
-    assert settings.mesh_client_secret.get_secret_value() == "mesh-secret"
-    assert settings.moneykit_client_secret.get_secret_value() == "mk-secret"
-    assert settings.moneykit_version == "2024-01-01"
+    for name, (_, expected) in ENVIRONMENT.items():
+        value = getattr(settings, name.lower())
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
+        assert value == expected, name
     assert settings.mesh_configured
     assert settings.moneykit_configured
 

@@ -10,14 +10,31 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import BaseModel, ValidationError
 
-from service.decimals import ExactDecimal, decimal_text, parse_json_exact, to_decimal
+from service.decimals import (
+    MAX_FRACTION_DIGITS,
+    MAX_INTEGER_DIGITS,
+    ExactDecimal,
+    decimal_text,
+    parse_json_exact,
+    to_decimal,
+)
 
-finite_decimals = st.builds(
-    lambda sign, digits, exponent: Decimal((sign, tuple(digits), exponent)),
-    st.integers(0, 1),
-    st.lists(st.integers(0, 9), min_size=1, max_size=40),
-    st.integers(-40, 40),
-) | st.decimals(allow_nan=False, allow_infinity=False)
+
+def within_amount_bounds(number: Decimal) -> bool:
+    exponent = number.as_tuple().exponent
+    assert isinstance(exponent, int)
+    return number.adjusted() < MAX_INTEGER_DIGITS and -exponent <= MAX_FRACTION_DIGITS
+
+
+finite_decimals = (
+    st.builds(
+        lambda sign, digits, exponent: Decimal((sign, tuple(digits), exponent)),
+        st.integers(0, 1),
+        st.lists(st.integers(0, 9), min_size=1, max_size=40),
+        st.integers(-40, 40),
+    )
+    | st.decimals(allow_nan=False, allow_infinity=False)
+).filter(within_amount_bounds)
 
 
 class Amount(BaseModel):
@@ -56,7 +73,7 @@ def test_the_pydantic_field_accepts_numbers_and_strings_alike(number: Decimal) -
     assert from_number.model_dump(mode="json") == {"value": format(number, "f")}
 
 
-@given(st.integers())
+@given(st.integers(-(10**39) + 1, 10**39 - 1))
 def test_integers_are_exact(number: int) -> None:
     assert decimal_text(to_decimal(number)) == str(number)
     assert decimal_text(parse_json_exact(str(number))) == str(number)
@@ -159,3 +176,18 @@ def test_non_json_numerals_are_rejected(text: str) -> None:
 def test_the_pydantic_field_rejects_floats() -> None:
     with pytest.raises(ValidationError):
         Amount.model_validate({"value": 0.1})
+
+
+@pytest.mark.parametrize(
+    "text", ["1e40", "1" * 41, "0." + "0" * 40 + "1", "1e-41", "1E+999999999", "-1e400"]
+)
+def test_numbers_too_large_or_fine_for_an_amount_are_rejected(text: str) -> None:
+    with pytest.raises(ValueError, match="out of range"):
+        parse_json_exact(f"[{text}]")
+    with pytest.raises(ValueError, match="out of range"):
+        to_decimal(text)
+
+
+def test_json_nested_past_the_recursion_limit_is_rejected() -> None:
+    with pytest.raises(ValueError, match="nested too deeply"):
+        parse_json_exact("[" * 100_000 + "]" * 100_000)

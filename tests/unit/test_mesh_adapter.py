@@ -41,6 +41,7 @@ from service.errors import (
 from service.providers.mesh import MeshAdapter
 from service.providers.mesh.client import MeshClient, MeshCredentials
 from service.providers.upstream import UpstreamHttp
+from tests.unit.builders import MAX_RESPONSE_BYTES, single_attempt_guard
 
 BASE_URL = "https://mesh.test"
 HOLDINGS_VALUE_URL = f"{BASE_URL}/api/v1/holdings/value"
@@ -88,8 +89,10 @@ class Upstream:
         return self.handler(request)
 
     def adapter(self, credentials: MeshCredentials | None = CREDENTIALS) -> MeshAdapter:
-        http = UpstreamHttp(httpx.AsyncClient(transport=httpx.MockTransport(self)))
-        return MeshAdapter(MeshClient(http, BASE_URL, credentials))
+        http = UpstreamHttp(
+            httpx.AsyncClient(transport=httpx.MockTransport(self)), MAX_RESPONSE_BYTES
+        )
+        return MeshAdapter(MeshClient(http, BASE_URL, credentials, single_attempt_guard("mesh")))
 
 
 def answer(status_code: int, body: bytes = b"", **headers: str) -> Handler:
@@ -184,8 +187,12 @@ async def test_holdings_value_posts_the_documented_request() -> None:
 
 async def test_a_base_url_with_a_trailing_slash_gives_the_same_path() -> None:
     upstream = Upstream(answer(200, DOCUMENTED_EXAMPLE))
-    http = UpstreamHttp(httpx.AsyncClient(transport=httpx.MockTransport(upstream)))
-    adapter = MeshAdapter(MeshClient(http, f"{BASE_URL}/", CREDENTIALS))
+    http = UpstreamHttp(
+        httpx.AsyncClient(transport=httpx.MockTransport(upstream)), MAX_RESPONSE_BYTES
+    )
+    adapter = MeshAdapter(
+        MeshClient(http, f"{BASE_URL}/", CREDENTIALS, single_attempt_guard("mesh"))
+    )
 
     await adapter.get_holdings_value(holdings_value_request())
 

@@ -42,6 +42,7 @@ from service.providers.moneykit.auth import MoneyKitCredentials, TokenSource
 from service.providers.moneykit.client import MoneyKitClient
 from service.providers.upstream import UpstreamHttp
 from tests.data import SEED_HOLDINGS_EXAMPLE
+from tests.unit.builders import MAX_RESPONSE_BYTES, single_attempt_guard
 
 BASE_URL = "https://mk.test"
 VERSION = "2023-02-18"
@@ -117,7 +118,9 @@ class Upstream:
         return await _resolve(self.holdings_reply(request))
 
     def adapter(self, configured: bool = True) -> MoneyKitAdapter:
-        http = UpstreamHttp(httpx.AsyncClient(transport=httpx.MockTransport(self)))
+        http = UpstreamHttp(
+            httpx.AsyncClient(transport=httpx.MockTransport(self)), MAX_RESPONSE_BYTES
+        )
         tokens = (
             TokenSource(
                 http,
@@ -128,7 +131,9 @@ class Upstream:
             if configured
             else None
         )
-        return MoneyKitAdapter(MoneyKitClient(http, BASE_URL, VERSION, tokens))
+        return MoneyKitAdapter(
+            MoneyKitClient(http, BASE_URL, VERSION, tokens, single_attempt_guard("moneykit"))
+        )
 
 
 async def _resolve(value: Awaitable[httpx.Response] | httpx.Response) -> httpx.Response:

@@ -15,7 +15,9 @@ from aggregator.v1.result_pb2 import ResultEnvelope, ResultStatus
 from service import status
 from service.envelope import Envelope, EnvelopeStatus
 from service.errors import (
+    CircuitOpen,
     CredentialsRejected,
+    DeadlineExceeded,
     FieldViolation,
     GatewayCredentialsRejected,
     GatewayError,
@@ -27,6 +29,7 @@ from service.errors import (
     UpstreamFailedPrecondition,
     UpstreamNotFound,
     UpstreamOutcomeUnknown,
+    UpstreamOverloaded,
     UpstreamPermissionDenied,
     UpstreamRateLimited,
     UpstreamRejectedRequest,
@@ -39,6 +42,9 @@ EXPECTED_CODES: dict[type[GatewayError], grpc.StatusCode] = {
     GatewayError: grpc.StatusCode.INTERNAL,
     InvalidRequest: grpc.StatusCode.INVALID_ARGUMENT,
     ProviderNotConfigured: grpc.StatusCode.FAILED_PRECONDITION,
+    DeadlineExceeded: grpc.StatusCode.DEADLINE_EXCEEDED,
+    UpstreamOverloaded: grpc.StatusCode.RESOURCE_EXHAUSTED,
+    CircuitOpen: grpc.StatusCode.UNAVAILABLE,
     UpstreamError: grpc.StatusCode.UNKNOWN,
     UpstreamRejectedRequest: grpc.StatusCode.INVALID_ARGUMENT,
     UserCredentialsRejected: grpc.StatusCode.UNAUTHENTICATED,
@@ -69,8 +75,10 @@ def all_gateway_errors() -> list[type[GatewayError]]:
 def instance_of(cls: type[GatewayError]) -> GatewayError:
     if issubclass(cls, InvalidRequest):
         return cls([FieldViolation("order_id", "is required")])
-    if issubclass(cls, ProviderNotConfigured):
+    if issubclass(cls, ProviderNotConfigured | UpstreamOverloaded):
         return cls("Mesh")
+    if issubclass(cls, CircuitOpen):
+        return cls("Mesh keeps failing.", CONTEXT, retry_after_seconds=12.5)
     if issubclass(cls, UpstreamError):
         return cls("Mesh failed.", CONTEXT)
     return cls("Something failed.")
@@ -224,9 +232,12 @@ def test_a_rate_limit_without_a_known_delay_has_no_retry_info() -> None:
     assert rich.details(error_details_pb2.RetryInfo) == []
 
 
-def test_only_rate_limits_carry_retry_info() -> None:
+def test_only_rate_limits_and_open_circuits_carry_retry_info() -> None:
+    open_circuit = RichStatus(status.to_grpc_status(instance_of(CircuitOpen)))
+    [retry] = open_circuit.details(error_details_pb2.RetryInfo)
+    assert retry.retry_delay.ToNanoseconds() == 12_500_000_000
     for cls in all_gateway_errors():
-        if cls is UpstreamRateLimited:
+        if cls in (UpstreamRateLimited, CircuitOpen):
             continue
         rich = RichStatus(status.to_grpc_status(instance_of(cls)))
         assert rich.details(error_details_pb2.RetryInfo) == [], cls.__name__

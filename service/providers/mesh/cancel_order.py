@@ -55,8 +55,9 @@ def to_body(request: CancelOrderRequest) -> CancelOrderBody:
 
 
 async def fetch(client: MeshClient, body: CancelOrderBody) -> ApiResult:
-    response = await client.post(PATH, body, CALL)
-    return read_result(response, ApiResult, CALL, UNAUTHORIZED)
+    return await client.post(
+        CALL, PATH, body, lambda response: read_result(response, ApiResult, CALL, UNAUTHORIZED)
+    )
 
 
 def to_response(result: ApiResult) -> CancelOrderResponse:

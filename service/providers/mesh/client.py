@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import httpx
 from pydantic import SecretStr
@@ -10,6 +12,9 @@ from pydantic import SecretStr
 from service.errors import ProviderNotConfigured
 from service.providers.mesh.models import RequestBody
 from service.providers.upstream import UpstreamCall, UpstreamHttp, UpstreamResponse
+from service.resilience.guard import ProviderGuard
+
+Result = TypeVar("Result")
 
 
 @dataclass(frozen=True)
@@ -19,23 +24,44 @@ class MeshCredentials:
 
 
 class MeshClient:
-    def __init__(self, http: UpstreamHttp, base_url: str, credentials: MeshCredentials | None):
+    def __init__(
+        self,
+        http: UpstreamHttp,
+        base_url: str,
+        credentials: MeshCredentials | None,
+        guard: ProviderGuard,
+    ) -> None:
         self._http = http
         self._base_url = base_url.rstrip("/")
         self._credentials = credentials
+        self._guard = guard
 
-    async def post(self, path: str, body: RequestBody, call: UpstreamCall) -> UpstreamResponse:
-        if self._credentials is None:
+    async def post(
+        self,
+        call: UpstreamCall,
+        path: str,
+        body: RequestBody,
+        parse: Callable[[UpstreamResponse], Result],
+    ) -> Result:
+        """POST `body` and parse the answer, under the provider's guard (retries, breaker)."""
+        credentials = self._credentials
+        if credentials is None:
             raise ProviderNotConfigured("Mesh")
-        request = httpx.Request(
+
+        async def attempt() -> Result:
+            return parse(await self._http.send(self._request(path, body, credentials), call))
+
+        return await self._guard.run(call.operation, call.has_side_effects, attempt)
+
+    def _request(self, path: str, body: RequestBody, credentials: MeshCredentials) -> httpx.Request:
+        return httpx.Request(
             "POST",
             f"{self._base_url}{path}",
             content=body.to_json_bytes(),
             headers={
                 "Content-Type": "application/json",
                 "Accept": "application/json",
-                "X-Client-Id": self._credentials.client_id,
-                "X-Client-Secret": self._credentials.client_secret.get_secret_value(),
+                "X-Client-Id": credentials.client_id,
+                "X-Client-Secret": credentials.client_secret.get_secret_value(),
             },
         )
-        return await self._http.send(request, call)

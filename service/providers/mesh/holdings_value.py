@@ -32,8 +32,12 @@ def to_body(request: GetHoldingsValueRequest) -> HoldingsValueBody:
 
 
 async def fetch(client: MeshClient, body: HoldingsValueBody) -> HoldingsValueResult:
-    response = await client.post(PATH, body, CALL)
-    return read_result(response, HoldingsValueResult, CALL, UNAUTHORIZED)
+    return await client.post(
+        CALL,
+        PATH,
+        body,
+        lambda response: read_result(response, HoldingsValueResult, CALL, UNAUTHORIZED),
+    )
 
 
 def to_response(result: HoldingsValueResult) -> GetHoldingsValueResponse:

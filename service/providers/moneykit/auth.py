@@ -1,7 +1,9 @@
 """MoneyKit's OAuth 2.0 client-credentials token: fetched once, shared, renewed near expiry.
 
 Concurrent callers that find no valid token wait for one refresh instead of each fetching
-their own; a token MoneyKit reports as expired is dropped so the next call refreshes.
+their own; a token MoneyKit reports as expired is dropped so the next call refreshes. After
+the token endpoint fails, calls get the same error without asking it again for a back-off
+period, so a broken token endpoint is not hammered.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from dataclasses import dataclass
 import httpx
 from pydantic import SecretStr
 
-from service.errors import GatewayCredentialsRejected
+from service.errors import GatewayCredentialsRejected, UpstreamError
 from service.providers.moneykit.models import AccessToken
 from service.providers.moneykit.responses import read_body
 from service.providers.upstream import UpstreamCall, UpstreamHttp, upstream_error
@@ -48,6 +50,7 @@ class TokenSource:
         http: UpstreamHttp,
         base_url: str,
         credentials: MoneyKitCredentials,
+        failure_backoff_seconds: float = 5.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._http = http
@@ -56,6 +59,8 @@ class TokenSource:
         self._clock = clock
         self._token: _Token | None = None
         self._lock = asyncio.Lock()
+        self._failure_backoff = failure_backoff_seconds
+        self._failure: tuple[UpstreamError, float] | None = None
 
     async def token(self) -> str:
         current = self._token
@@ -64,7 +69,7 @@ class TokenSource:
         async with self._lock:
             current = self._token
             if current is None or self._clock() >= current.renew_at:
-                current = await self._fetch()
+                current = await self._fetch_or_recall_failure()
                 self._token = current
             return current.value
 
@@ -72,6 +77,25 @@ class TokenSource:
         """Forget `token` after MoneyKit said it expired, unless it was already replaced."""
         if self._token is not None and self._token.value == token:
             self._token = None
+
+    async def _fetch_or_recall_failure(self) -> _Token:
+        if self._failure is not None:
+            error, until = self._failure
+            if self._clock() < until:
+                raise error
+        try:
+            token = await self._fetch()
+        except UpstreamError as error:
+            error.retryable = False
+            self._failure = (error, self._clock() + self._failure_backoff)
+            logger.warning(
+                "MoneyKit token endpoint failed (%s); not asking again for %.1f s",
+                error.reason,
+                self._failure_backoff,
+            )
+            raise
+        self._failure = None
+        return token
 
     async def _fetch(self) -> _Token:
         started = self._clock()

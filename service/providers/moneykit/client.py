@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import TypeVar
 
 import httpx
 
@@ -10,31 +11,59 @@ from service.errors import ProviderNotConfigured
 from service.providers.moneykit.auth import TokenSource
 from service.providers.moneykit.responses import EXPIRED_ACCESS_TOKEN, error_code
 from service.providers.upstream import UpstreamCall, UpstreamHttp, UpstreamResponse
+from service.resilience.guard import ProviderGuard
+
+Result = TypeVar("Result")
 
 
 class MoneyKitClient:
     def __init__(
-        self, http: UpstreamHttp, base_url: str, version: str, tokens: TokenSource | None
+        self,
+        http: UpstreamHttp,
+        base_url: str,
+        version: str,
+        tokens: TokenSource | None,
+        guard: ProviderGuard,
     ) -> None:
         self._http = http
         self._base_url = base_url.rstrip("/")
         self._version = version
         self._tokens = tokens
+        self._guard = guard
 
     async def get(
-        self, path: str, params: Mapping[str, Sequence[str]], call: UpstreamCall
+        self,
+        call: UpstreamCall,
+        path: str,
+        params: Mapping[str, Sequence[str]],
+        parse: Callable[[UpstreamResponse], Result],
+    ) -> Result:
+        """GET and parse the answer, under the provider's guard (retries, breaker)."""
+        tokens = self._tokens
+        if tokens is None:
+            raise ProviderNotConfigured("MoneyKit")
+
+        async def attempt() -> Result:
+            return parse(await self._get_with_token(tokens, call, path, params))
+
+        return await self._guard.run(call.operation, call.has_side_effects, attempt)
+
+    async def _get_with_token(
+        self,
+        tokens: TokenSource,
+        call: UpstreamCall,
+        path: str,
+        params: Mapping[str, Sequence[str]],
     ) -> UpstreamResponse:
         """GET with a bearer token, renewing it once if MoneyKit says it expired.
 
         Only for reads: a retry after an expired token is safe because GETs have no effects.
         """
-        if self._tokens is None:
-            raise ProviderNotConfigured("MoneyKit")
-        token = await self._tokens.token()
+        token = await tokens.token()
         response = await self._http.send(self._request(path, params, token), call)
         if response.status_code == 401 and error_code(response) == EXPIRED_ACCESS_TOKEN:
-            self._tokens.drop(token)
-            token = await self._tokens.token()
+            tokens.drop(token)
+            token = await tokens.token()
             response = await self._http.send(self._request(path, params, token), call)
         return response
 

@@ -48,8 +48,12 @@ def to_query(request: GetHoldingsRequest) -> HoldingsQuery:
 
 
 async def fetch(client: MoneyKitClient, query: HoldingsQuery) -> models.InvestmentHoldings:
-    response = await client.get(query.path, query.params, CALL)
-    return read_body(response, models.InvestmentHoldings, CALL)
+    return await client.get(
+        CALL,
+        query.path,
+        query.params,
+        lambda response: read_body(response, models.InvestmentHoldings, CALL),
+    )
 
 
 _SECURITY_TYPES = {

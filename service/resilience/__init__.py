@@ -1,0 +1,1 @@
+"""Per-provider protection: circuit breaker, bulkhead, retries within a budget."""
