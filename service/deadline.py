@@ -34,10 +34,13 @@ def time_left() -> float | None:
 
 
 @asynccontextmanager
-async def within_deadline(on_expiry: Callable[[], GatewayError]) -> AsyncIterator[None]:
-    """Cancel the enclosed work at the deadline and raise `on_expiry()` instead."""
+async def within_deadline(
+    on_expiry: Callable[[], GatewayError], slack: float = 0.0
+) -> AsyncIterator[None]:
+    """Cancel the enclosed work `slack` seconds after the deadline; raise `on_expiry()`."""
+    when = _deadline.get()
     try:
-        async with asyncio.timeout_at(_deadline.get()):
+        async with asyncio.timeout_at(None if when is None else when + slack):
             yield
     except TimeoutError as exc:
         raise on_expiry() from exc

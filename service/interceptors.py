@@ -61,7 +61,10 @@ class RpcBoundary(grpc.aio.ServerInterceptor):
             budget = (self._default_deadline if remaining is None else remaining) - self._margin
             with request_secrets(request), deadline_in(budget):
                 try:
-                    async with within_deadline(_deadline_exceeded):
+                    # A backstop: the work inside ends at the deadline with a precise error.
+                    async with within_deadline(
+                        _deadline_exceeded, slack=max(self._margin / 2, 0.005)
+                    ):
                         return await behaviour(request, context)
                 except asyncio.CancelledError:
                     code = grpc.StatusCode.CANCELLED

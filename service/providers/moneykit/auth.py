@@ -87,6 +87,7 @@ class TokenSource:
             token = await self._fetch()
         except UpstreamError as error:
             error.retryable = False
+            error.message = f"Could not get a MoneyKit access token: {error.message}"
             self._failure = (error, self._clock() + self._failure_backoff)
             logger.warning(
                 "MoneyKit token endpoint failed (%s); not asking again for %.1f s",

@@ -1,0 +1,75 @@
+"""A gateway whose providers both point at a fault-injecting upstream."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass
+
+import grpc
+import pytest
+
+from aggregator.v1.aggregator_service_pb2_grpc import AggregatorServiceStub
+from service.config import Settings
+from service.server import running_gateway
+from tests.faults.upstream import FaultyUpstream
+
+FAST_RETRIES = {
+    "aggregator_retry_base_delay_seconds": 0.01,
+    "aggregator_retry_max_delay_seconds": 0.05,
+}
+
+
+@dataclass
+class FaultyGateway:
+    stub: AggregatorServiceStub
+    upstream: FaultyUpstream
+    port: int
+
+
+@pytest.fixture
+async def upstream() -> AsyncIterator[FaultyUpstream]:
+    server = FaultyUpstream()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+GatewayFactory = Callable[..., AbstractAsyncContextManager[FaultyGateway]]
+
+
+@pytest.fixture
+def faulty_gateway(upstream: FaultyUpstream) -> GatewayFactory:
+    """`async with faulty_gateway(**settings) as gateway:` a gateway in front of `upstream`."""
+
+    @asynccontextmanager
+    async def start(**overrides: object) -> AsyncIterator[FaultyGateway]:
+        settings = Settings(
+            aggregator_listen="127.0.0.1:0",
+            mesh_base_url=upstream.url,
+            mesh_client_id="mesh-id",
+            mesh_client_secret="mesh-secret",
+            moneykit_base_url=upstream.url,
+            moneykit_client_id="mk-id",
+            moneykit_client_secret="mk-secret",
+            **{**FAST_RETRIES, **overrides},  # type: ignore[arg-type]
+        )
+        async with running_gateway(settings) as running:
+            channel = grpc.aio.insecure_channel(f"127.0.0.1:{running.port}")
+            try:
+                yield FaultyGateway(AggregatorServiceStub(channel), upstream, running.port)
+            finally:
+                await channel.close()
+
+    return start
+
+
+async def timed(call: Awaitable[object]) -> tuple[object, float]:
+    """Await `call`; return its result or RPC error, and the seconds it took."""
+    started = time.monotonic()
+    try:
+        result: object = await call
+    except grpc.aio.AioRpcError as error:
+        result = error
+    return result, time.monotonic() - started
