@@ -13,7 +13,7 @@ from google.protobuf.message import Message
 
 from aggregator.v1.connection_pb2 import Connection
 from service.deadline import deadline_in, within_deadline
-from service.errors import DeadlineExceeded, GatewayError
+from service.errors import DeadlineExceeded, GatewayError, UpstreamOutcomeUnknown
 from service.redaction import request_secrets
 from service.status import code_of, internal_error_status, to_grpc_status
 
@@ -71,6 +71,8 @@ class RpcBoundary(grpc.aio.ServerInterceptor):
                     raise
                 except GatewayError as error:
                     code = code_of(error)
+                    if isinstance(error, UpstreamOutcomeUnknown):
+                        logger.warning("%s outcome unknown: %s", method, error.message)
                     await context.abort_with_status(to_grpc_status(error))
                 except Exception:
                     code = grpc.StatusCode.INTERNAL

@@ -91,6 +91,8 @@ class FaultyUpstream:
     connections: int = 0
     abandoned: int = 0
     """Exchanges whose client went away before the answer was complete."""
+    closed: int = 0
+    """Connections that ended, whichever side closed them."""
     unread: int = 0
     """Requests reset before they were read (so not in `requests`)."""
     token_reply: Behaviour = field(
@@ -139,6 +141,7 @@ class FaultyUpstream:
             pass
         finally:
             writer.close()
+            self.closed += 1
 
     async def _exchange(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
         """Serve one request; False once the connection is done."""
