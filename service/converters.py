@@ -9,6 +9,7 @@ from google.protobuf import json_format, struct_pb2, timestamp_pb2
 from google.protobuf.message import Message
 
 from aggregator.v1.result_pb2 import ResultEnvelope, ResultStatus
+from aggregator.v1.source_pb2 import DataSource, Provider
 from service.decimals import decimal_text
 from service.envelope import Envelope, EnvelopeStatus, JsonValue
 
@@ -60,6 +61,18 @@ def _exact_numbers_as_text(data: JsonValue) -> JsonValue:
     if isinstance(data, list):
         return [_exact_numbers_as_text(item) for item in data]
     return data
+
+
+def data_source(
+    provider: Provider.ValueType, *, computed: bool, as_of: datetime, from_provider: bool
+) -> DataSource:
+    """Where a response's figures came from, and as of when."""
+    return DataSource(
+        provider=provider,
+        computed_by_gateway=computed,
+        as_of=to_timestamp(as_of),
+        as_of_from_provider=from_provider,
+    )
 
 
 def decimal_field(message: Message, name: str, value: Decimal | None) -> None:

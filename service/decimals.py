@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import re
-from decimal import Decimal
+from collections.abc import Iterable
+from decimal import ROUND_HALF_EVEN, Context, Decimal, Inexact, Rounded
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, PlainSerializer
@@ -74,3 +75,34 @@ ExactDecimal = Annotated[
     Decimal, BeforeValidator(to_decimal), PlainSerializer(decimal_text, return_type=str)
 ]
 """A pydantic field type for upstream amounts."""
+
+
+EXACT = Context(prec=400, traps=[Inexact, Rounded])
+"""Arithmetic on amounts: precise enough for any bounded amount, and it raises rather than
+round, so a sum or product is exact or an error."""
+
+
+def exact_sum(values: Iterable[Decimal]) -> Decimal:
+    total = Decimal(0)
+    for value in values:
+        total = EXACT.add(total, value)
+    return total
+
+
+def exact_product(left: Decimal, right: Decimal) -> Decimal:
+    return EXACT.multiply(left, right)
+
+
+PERCENT_PLACES = Decimal("0.0001")
+
+
+def percent_change(value: Decimal, cost: Decimal) -> Decimal | None:
+    """(value - cost) / cost x 100, rounded half-even to 4 places; None when cost is zero.
+
+    The one rounded figure: a ratio has no exact decimal form in general.
+    """
+    if cost == 0:
+        return None
+    context = Context(prec=400)
+    change = context.divide(context.multiply(context.subtract(value, cost), 100), cost)
+    return change.quantize(PERCENT_PLACES, rounding=ROUND_HALF_EVEN, context=context)

@@ -2,6 +2,8 @@
 
     GatewayError
     ├── InvalidRequest              the caller's input is wrong        INVALID_ARGUMENT
+    │   └── CapabilityMissing       the provider or institution lacks  INVALID_ARGUMENT
+    │                               the RPC (reason names it)
     ├── ProviderNotConfigured       no credentials and no sandbox      FAILED_PRECONDITION
     ├── DeadlineExceeded            the caller's deadline ran out      DEADLINE_EXCEEDED
     ├── UpstreamOverloaded          too many calls wait for a provider RESOURCE_EXHAUSTED
@@ -57,6 +59,20 @@ class InvalidRequest(GatewayError):
     def __init__(self, violations: list[FieldViolation]) -> None:
         super().__init__("; ".join(f"{v.field}: {v.description}" for v in violations))
         self.violations = violations
+
+
+class CapabilityMissing(InvalidRequest):
+    """The connection's provider or institution cannot serve the RPC; nothing was sent.
+
+    Its reason names the capability, for example `ORDER_CANCEL_NOT_SUPPORTED`.
+    """
+
+    reason = "CAPABILITY_NOT_SUPPORTED"
+
+    def __init__(self, capability: str, field: str, description: str) -> None:
+        super().__init__([FieldViolation(field, description)])
+        self.capability = capability
+        self.reason = f"{capability}_NOT_SUPPORTED"
 
 
 class ProviderNotConfigured(GatewayError):

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import Any, TypeVar, cast
 
 import grpc
@@ -22,6 +23,7 @@ logger = logging.getLogger("service.rpc")
 Request = TypeVar("Request")
 Response = TypeVar("Response")
 Handler = Callable[[Any, grpc.aio.ServicerContext[Any, Any]], Awaitable[Any]]
+StreamHandler = Callable[[Any, grpc.aio.ServicerContext[Any, Any]], AsyncIterator[Any]]
 
 
 class RpcBoundary(grpc.aio.ServerInterceptor):
@@ -43,51 +45,74 @@ class RpcBoundary(grpc.aio.ServerInterceptor):
         handler_call_details: grpc.HandlerCallDetails,
     ) -> grpc.RpcMethodHandler[Request, Response] | None:
         handler = await continuation(handler_call_details)
-        if handler is None or handler.unary_unary is None:
+        if handler is None:
             return handler
-        # grpc.aio runs coroutine handlers even though the handler type names sync ones.
-        behaviour = cast(Handler, handler.unary_unary)
-        return grpc.unary_unary_rpc_method_handler(
-            self._guarded(handler_call_details.method, behaviour),
-            request_deserializer=handler.request_deserializer,
-            response_serializer=handler.response_serializer,
-        )
+        method = handler_call_details.method
+        # grpc.aio runs coroutine and async-generator handlers though the types name sync ones.
+        if handler.unary_unary is not None:
+            return grpc.unary_unary_rpc_method_handler(
+                self._guarded(method, cast(Handler, handler.unary_unary)),
+                request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer,
+            )
+        if handler.unary_stream is not None:
+            return grpc.unary_stream_rpc_method_handler(
+                self._guarded_stream(method, cast(StreamHandler, handler.unary_stream)),
+                request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer,
+            )
+        return handler
 
     def _guarded(self, method: str, behaviour: Handler) -> Handler:
         async def guarded(request: Message, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
-            started = time.perf_counter()
-            code = grpc.StatusCode.OK
-            remaining = context.time_remaining()
-            budget = (self._default_deadline if remaining is None else remaining) - self._margin
-            with request_secrets(request), deadline_in(budget):
-                try:
-                    # A backstop: the work inside ends at the deadline with a precise error.
-                    async with within_deadline(
-                        _deadline_exceeded, slack=max(self._margin / 2, 0.005)
-                    ):
-                        return await behaviour(request, context)
-                except asyncio.CancelledError:
-                    code = grpc.StatusCode.CANCELLED
-                    raise
-                except GatewayError as error:
-                    code = code_of(error)
-                    if isinstance(error, UpstreamOutcomeUnknown):
-                        logger.warning("%s outcome unknown: %s", method, error.message)
-                    await context.abort_with_status(to_grpc_status(error))
-                except Exception:
-                    code = grpc.StatusCode.INTERNAL
-                    logger.exception("unexpected failure in %s", method)
-                    await context.abort_with_status(internal_error_status())
-                finally:
-                    logger.info(
-                        "rpc method=%s provider=%s code=%s duration_ms=%.1f",
-                        method,
-                        _provider(request),
-                        code.name,
-                        (time.perf_counter() - started) * 1000,
-                    )
+            async with self._boundary(method, request, context):
+                return await behaviour(request, context)
 
         return guarded
+
+    def _guarded_stream(self, method: str, behaviour: StreamHandler) -> StreamHandler:
+        async def guarded(
+            request: Message, context: grpc.aio.ServicerContext[Any, Any]
+        ) -> AsyncIterator[Any]:
+            async with self._boundary(method, request, context):
+                async for response in behaviour(request, context):
+                    yield response
+
+        return guarded
+
+    @asynccontextmanager
+    async def _boundary(
+        self, method: str, request: Message, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> AsyncIterator[None]:
+        started = time.perf_counter()
+        code = grpc.StatusCode.OK
+        remaining = context.time_remaining()
+        budget = (self._default_deadline if remaining is None else remaining) - self._margin
+        with request_secrets(request), deadline_in(budget):
+            try:
+                # A backstop: the work inside ends at the deadline with a precise error.
+                async with within_deadline(_deadline_exceeded, slack=max(self._margin / 2, 0.005)):
+                    yield
+            except asyncio.CancelledError:
+                code = grpc.StatusCode.CANCELLED
+                raise
+            except GatewayError as error:
+                code = code_of(error)
+                if isinstance(error, UpstreamOutcomeUnknown):
+                    logger.warning("%s outcome unknown: %s", method, error.message)
+                await context.abort_with_status(to_grpc_status(error))
+            except Exception:
+                code = grpc.StatusCode.INTERNAL
+                logger.exception("unexpected failure in %s", method)
+                await context.abort_with_status(internal_error_status())
+            finally:
+                logger.info(
+                    "rpc method=%s provider=%s code=%s duration_ms=%.1f",
+                    method,
+                    _provider(request),
+                    code.name,
+                    (time.perf_counter() - started) * 1000,
+                )
 
 
 def _deadline_exceeded() -> DeadlineExceeded:
@@ -98,4 +123,8 @@ def _provider(request: Message) -> str:
     connection = getattr(request, "connection", None)
     if isinstance(connection, Connection):
         return connection.WhichOneof("provider") or "-"
+    connections = getattr(request, "connections", None)
+    if connections is not None:
+        names = {c.WhichOneof("provider") or "-" for c in connections}
+        return ",".join(sorted(names)) or "-"
     return "-"

@@ -18,6 +18,7 @@ from pydantic import SecretStr
 from aggregator.v1 import aggregator_service_pb2, aggregator_service_pb2_grpc
 from service.config import Settings
 from service.interceptors import RpcBoundary
+from service.portfolio import Portfolio
 from service.providers.registry import build_registry
 from service.providers.upstream import UpstreamHttp
 from service.redaction import install_redaction, register_secret
@@ -87,8 +88,14 @@ async def running_gateway(settings: Settings) -> AsyncIterator[RunningGateway]:
                 ("grpc.max_send_message_length", settings.aggregator_grpc_max_send_bytes),
             ],
         )
+        registry = build_registry(settings, http)
+        portfolio = Portfolio(
+            registry,
+            settings.aggregator_portfolio_max_connections,
+            settings.aggregator_portfolio_concurrency,
+        )
         aggregator_service_pb2_grpc.add_AggregatorServiceServicer_to_server(
-            AggregatorServicer(build_registry(settings, http)), server
+            AggregatorServicer(registry, portfolio), server
         )
         health_servicer = health.aio.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import grpc
 from google.protobuf import any_pb2, duration_pb2
 from google.protobuf.message import Message
@@ -10,6 +12,7 @@ from grpc_status import rpc_status
 
 from service.converters import to_result_envelope
 from service.errors import (
+    CapabilityMissing,
     CircuitOpen,
     CredentialsRejected,
     DeadlineExceeded,
@@ -36,6 +39,7 @@ GATEWAY_DOMAIN = "aggregator-gateway"
 CODES: dict[type[GatewayError], grpc.StatusCode] = {
     GatewayError: grpc.StatusCode.INTERNAL,
     InvalidRequest: grpc.StatusCode.INVALID_ARGUMENT,
+    CapabilityMissing: grpc.StatusCode.INVALID_ARGUMENT,
     ProviderNotConfigured: grpc.StatusCode.FAILED_PRECONDITION,
     DeadlineExceeded: grpc.StatusCode.DEADLINE_EXCEEDED,
     UpstreamOverloaded: grpc.StatusCode.RESOURCE_EXHAUSTED,
@@ -62,13 +66,17 @@ def code_of(error: GatewayError) -> grpc.StatusCode:
 
 
 def to_grpc_status(error: GatewayError) -> grpc.Status:
-    code = code_of(error)
-    status = status_pb2.Status(code=_rpc_code(code), message=error.message)
+    return _to_status(to_rpc_status(error))
+
+
+def to_rpc_status(error: GatewayError) -> status_pb2.Status:
+    """The `google.rpc.Status` of an error, with its rich details."""
+    status = status_pb2.Status(code=_rpc_code(code_of(error)), message=error.message)
     for detail in _details(error):
         packed = any_pb2.Any()
         packed.Pack(detail)
         status.details.append(packed)
-    return _to_status(status)
+    return status
 
 
 def internal_error_status() -> grpc.Status:
@@ -80,7 +88,7 @@ def internal_error_status() -> grpc.Status:
     return _to_status(status)
 
 
-def _to_status(status: status_pb2.Status) -> grpc.Status:
+def _to_status(status: Any) -> grpc.Status:
     converted: grpc.Status = rpc_status.to_status(status)
     return converted
 
@@ -92,8 +100,9 @@ def _rpc_code(code: grpc.StatusCode) -> int:
 
 def _details(error: GatewayError) -> list[Message]:
     if isinstance(error, InvalidRequest):
+        metadata = {"capability": error.capability} if isinstance(error, CapabilityMissing) else {}
         return [
-            _error_info(error, GATEWAY_DOMAIN, {}),
+            _error_info(error, GATEWAY_DOMAIN, metadata),
             error_details_pb2.BadRequest(
                 field_violations=[
                     error_details_pb2.BadRequest.FieldViolation(

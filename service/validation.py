@@ -18,6 +18,10 @@ class Violations:
         if not value.strip():
             self.add(field, "is required and must not be empty")
 
+    @property
+    def collected(self) -> list[FieldViolation]:
+        return list(self._violations)
+
     def raise_if_any(self) -> None:
         if self._violations:
             raise InvalidRequest(self._violations)

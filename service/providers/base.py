@@ -1,6 +1,9 @@
-"""What every provider adapter offers; an operation a provider lacks is refused up front."""
+"""What every provider adapter offers. The registry refuses, from `service.capabilities`, an
+RPC a provider lacks before an adapter is asked."""
 
 from __future__ import annotations
+
+from abc import ABC, abstractmethod
 
 from aggregator.v1.aggregator_service_pb2 import (
     CancelOrderRequest,
@@ -10,26 +13,28 @@ from aggregator.v1.aggregator_service_pb2 import (
     GetHoldingsValueRequest,
     GetHoldingsValueResponse,
 )
-from service.errors import FieldViolation, InvalidRequest
+from aggregator.v1.connection_pb2 import Connection
+from aggregator.v1.source_pb2 import Provider
+from service.errors import CapabilityMissing, FieldViolation
 
 
-class ProviderAdapter:
-    """Base of the adapters. Each overrides the operations its provider supports."""
+class ProviderAdapter(ABC):
+    name: str
+    provider: Provider.ValueType
 
-    name = "provider"
+    @abstractmethod
+    def connection_violations(self, connection: Connection, field: str) -> list[FieldViolation]:
+        """What is wrong with the connection itself, named under `field`."""
 
+    @abstractmethod
     async def get_holdings_value(
         self, request: GetHoldingsValueRequest
-    ) -> GetHoldingsValueResponse:
-        raise self._unsupported("GetHoldingsValue")
+    ) -> GetHoldingsValueResponse: ...
+
+    @abstractmethod
+    async def get_holdings(self, request: GetHoldingsRequest) -> GetHoldingsResponse: ...
 
     async def cancel_order(self, request: CancelOrderRequest) -> CancelOrderResponse:
-        raise self._unsupported("CancelOrder")
-
-    async def get_holdings(self, request: GetHoldingsRequest) -> GetHoldingsResponse:
-        raise self._unsupported("GetHoldings")
-
-    def _unsupported(self, rpc: str) -> InvalidRequest:
-        return InvalidRequest(
-            [FieldViolation("connection", f"{rpc} does not support {self.name} connections yet")]
+        raise CapabilityMissing(
+            "ORDER_CANCEL", "connection", f"CancelOrder does not serve {self.name} connections"
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from aggregator.v1.connection_pb2 import Connection
+from service.capabilities import Rpc, require
 from service.config import Settings
 from service.errors import FieldViolation, InvalidRequest
 from service.providers.base import ProviderAdapter
@@ -14,6 +15,7 @@ from service.providers.moneykit import MoneyKitAdapter
 from service.providers.moneykit.auth import MoneyKitCredentials, TokenSource
 from service.providers.moneykit.client import MoneyKitClient
 from service.providers.upstream import UpstreamHttp
+from service.resilience.coalescer import Coalescer
 from service.resilience.guard import ProviderGuard
 
 
@@ -21,13 +23,17 @@ class ProviderRegistry:
     def __init__(self, adapters: Mapping[str, ProviderAdapter]) -> None:
         self._adapters = dict(adapters)
 
-    def for_connection(self, connection: Connection) -> ProviderAdapter:
-        """The adapter of the connection's provider (the name of its `provider` oneof branch)."""
+    def for_connection(
+        self, connection: Connection, rpc: Rpc, field: str = "connection"
+    ) -> ProviderAdapter:
+        """The adapter of the connection's provider (the name of its `provider` oneof branch),
+        once the provider and institution are known to serve `rpc`."""
         provider = connection.WhichOneof("provider")
         if provider is None:
             raise InvalidRequest(
-                [FieldViolation("connection", "is required: set one of mesh or moneykit")]
+                [FieldViolation(field, "is required: set one of mesh or moneykit")]
             )
+        require(rpc, connection, field)
         return self._adapters[provider]
 
 
@@ -52,6 +58,7 @@ def build_registry(settings: Settings, http: UpstreamHttp) -> ProviderRegistry:
         settings.mesh_base_url,
         mesh_credentials,
         ProviderGuard.from_settings("mesh", settings),
+        Coalescer(),
     )
     moneykit_client = MoneyKitClient(
         http,
@@ -59,6 +66,7 @@ def build_registry(settings: Settings, http: UpstreamHttp) -> ProviderRegistry:
         settings.moneykit_version,
         tokens,
         ProviderGuard.from_settings("moneykit", settings),
+        Coalescer(),
     )
     return ProviderRegistry(
         {"mesh": MeshAdapter(mesh_client), "moneykit": MoneyKitAdapter(moneykit_client)}

@@ -32,11 +32,6 @@ INVALID = [
     ),
     ("GetHoldingsValue", requests.holdings_value(auth_token=""), {"connection.mesh.auth_token"}),
     ("GetHoldingsValue", requests.holdings_value(auth_token="  "), {"connection.mesh.auth_token"}),
-    (
-        "GetHoldingsValue",
-        GetHoldingsValueRequest(connection=requests.moneykit()),
-        {"connection"},
-    ),
     ("CancelOrder", CancelOrderRequest(), {"connection"}),
     ("CancelOrder", requests.cancel(order_id=""), {"order_id"}),
     (
@@ -55,15 +50,9 @@ INVALID = [
         )
     ),
     ("CancelOrder", requests.cancel(side=7), {"side"}),
-    (
-        "CancelOrder",
-        CancelOrderRequest(connection=requests.moneykit(), order_id="1"),
-        {"connection"},
-    ),
     ("GetHoldings", GetHoldingsRequest(), {"connection"}),
     ("GetHoldings", requests.holdings(""), {"connection.moneykit.link_id"}),
     ("GetHoldings", requests.holdings("mk_1", "acc_1", ""), {"account_ids[1]"}),
-    ("GetHoldings", GetHoldingsRequest(connection=requests.mesh()), {"connection"}),
 ]
 
 
@@ -97,3 +86,52 @@ async def test_coinbase_cancel_with_a_side_is_accepted(gateway: Gateway) -> None
     )
 
     assert len(gateway.sandbox.mesh.requests) == 1
+
+
+CAPABILITY_MISSING = [
+    (
+        "CancelOrder",
+        CancelOrderRequest(connection=requests.moneykit(), order_id="1"),
+        "connection",
+        "ORDER_CANCEL_NOT_SUPPORTED",
+    ),
+    (
+        "CancelOrder",
+        requests.cancel(institution=Institution.INSTITUTION_OPEN_SEA),
+        "connection.mesh.institution",
+        "ORDER_CANCEL_NOT_SUPPORTED",
+    ),
+    (
+        "GetHoldingsValue",
+        requests.holdings_value(institution=Institution.INSTITUTION_TD_AMERITRADE),
+        "connection.mesh.institution",
+        "HOLDINGS_VALUE_NOT_SUPPORTED",
+    ),
+    (
+        "GetHoldings",
+        GetHoldingsRequest(connection=requests.mesh(institution=Institution.INSTITUTION_E_TRADE)),
+        "connection.mesh.institution",
+        "HOLDINGS_NOT_SUPPORTED",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("method", "request_message", "field", "reason"),
+    CAPABILITY_MISSING,
+    ids=[reason + "-" + field for _, _, field, reason in CAPABILITY_MISSING],
+)
+async def test_an_rpc_the_provider_or_institution_lacks_is_refused_naming_the_capability(
+    gateway: Gateway, method: str, request_message: Message, field: str, reason: str
+) -> None:
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await getattr(gateway.stub, method)(request_message, timeout=10)
+
+    status = unpack(caught.value)
+    assert status.code == grpc.StatusCode.INVALID_ARGUMENT
+    assert status.error_info is not None
+    assert status.error_info.reason == reason
+    assert status.bad_request is not None
+    assert [v.field for v in status.bad_request.field_violations] == [field]
+    assert gateway.sandbox.mesh.requests == []
+    assert gateway.sandbox.moneykit.requests == []

@@ -104,14 +104,14 @@ async def test_the_bulkhead_bounds_concurrent_and_waiting_calls(
     async with faulty_gateway(**settings) as gateway:
         held = [
             asyncio.ensure_future(
-                gateway.stub.GetHoldingsValue(requests.holdings_value(), timeout=30)
+                gateway.stub.GetHoldingsValue(requests.holdings_value(f"user-{n}"), timeout=30)
             )
-            for _ in range(3)
+            for n in range(3)
         ]
         await upstream.wait_for("attempts", 2)
 
         result, elapsed = await timed(
-            gateway.stub.GetHoldingsValue(requests.holdings_value(), timeout=30)
+            gateway.stub.GetHoldingsValue(requests.holdings_value("user-3"), timeout=30)
         )
 
         assert isinstance(result, grpc.aio.AioRpcError)

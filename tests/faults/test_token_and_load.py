@@ -77,15 +77,15 @@ async def test_retries_against_an_always_failing_upstream_stay_within_the_budget
     async with faulty_gateway(**settings) as gateway:
         limit = asyncio.Semaphore(50)
 
-        async def one_call() -> grpc.StatusCode:
+        async def one_call(user: int) -> grpc.StatusCode:
             async with limit:
                 result, _ = await timed(
-                    gateway.stub.GetHoldingsValue(requests.holdings_value(), timeout=30)
+                    gateway.stub.GetHoldingsValue(requests.holdings_value(f"u{user}"), timeout=30)
                 )
             assert isinstance(result, grpc.aio.AioRpcError)
             return result.code()
 
-        codes = await asyncio.gather(*(one_call() for _ in range(calls)))
+        codes = await asyncio.gather(*(one_call(user) for user in range(calls)))
 
     amplification = upstream.attempts / calls
     print(f"retry amplification against an always-503 upstream: {amplification:.3f}x")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from aggregator.v1.institution_pb2 import Institution
+from service.capabilities import Rpc, mesh_institution_supports
 from service.providers.mesh.institutions import MESH_INSTITUTIONS, by_enum, by_wire_name
 
 # The `type` enum of upstreams.md: the seeds' 51 values, then the 8 the current API adds.
@@ -153,7 +154,11 @@ def test_unspecified_and_unknown_values_have_no_institution() -> None:
 
 def test_44_institutions_support_holdings_value() -> None:
     expected = wire_names_of(HOLDINGS_VALUE_DOC)
-    supported = {entry.wire_name for entry in MESH_INSTITUTIONS if entry.supports_holdings_value}
+    supported = {
+        entry.wire_name
+        for entry in MESH_INSTITUTIONS
+        if mesh_institution_supports(Rpc.GET_HOLDINGS_VALUE, entry.wire_name)
+    }
 
     assert len(expected) == 44
     assert supported == expected
@@ -161,10 +166,41 @@ def test_44_institutions_support_holdings_value() -> None:
 
 def test_31_institutions_support_order_cancel() -> None:
     expected = wire_names_of(ORDER_CANCEL_DOC)
-    supported = {entry.wire_name for entry in MESH_INSTITUTIONS if entry.supports_order_cancel}
+    supported = {
+        entry.wire_name
+        for entry in MESH_INSTITUTIONS
+        if mesh_institution_supports(Rpc.CANCEL_ORDER, entry.wire_name)
+    }
 
     assert len(expected) == 31
     assert supported == expected
+
+
+HOLDINGS_DOC = (
+    "Robinhood Coinbase Kraken CryptoCom OpenSea Binance Gemini OkCoin KuCoin CexIo "
+    "BinanceInternational Bitstamp GateIo Okx BitFlyer Coinlist Huobi Bitfinex KrakenDirect "
+    "BinanceInternationalDirect BitfinexDirect Bybit Paxos CoinbasePrime BtcTurkDirect "
+    "KuCoinDirect OkxOAuth ParibuDirect RobinhoodConnect BlockchainCom BitsoDirect BinanceOAuth "
+    "BybitDirect ParibuOAuth BinanceTrDirect BybitDirectMobile DeFiWallet"
+)
+
+
+def test_37_institutions_support_holdings_as_the_openapi_document_lists() -> None:
+    expected = wire_names_of(HOLDINGS_DOC)
+    supported = {
+        entry.wire_name
+        for entry in MESH_INSTITUTIONS
+        if mesh_institution_supports(Rpc.GET_HOLDINGS, entry.wire_name)
+    }
+
+    assert len(expected) == 37
+    assert supported == expected
+
+
+def test_a_portfolio_needs_holdings_or_holdings_value() -> None:
+    assert mesh_institution_supports(Rpc.GET_PORTFOLIO, "eTrade")
+    assert mesh_institution_supports(Rpc.GET_PORTFOLIO, "paribuOAuth")
+    assert not mesh_institution_supports(Rpc.GET_PORTFOLIO, "tdAmeritrade")
 
 
 def test_only_coinbase_requires_a_side() -> None:

@@ -14,7 +14,6 @@ from pydantic import SecretStr
 from aggregator.v1.aggregator_service_pb2 import (
     CancelOrderRequest,
     CancelOrderResponse,
-    GetHoldingsRequest,
     GetHoldingsValueRequest,
     GetHoldingsValueResponse,
 )
@@ -41,6 +40,7 @@ from service.errors import (
 from service.providers.mesh import MeshAdapter
 from service.providers.mesh.client import MeshClient, MeshCredentials
 from service.providers.upstream import UpstreamHttp
+from service.resilience.coalescer import Coalescer
 from tests.unit.builders import MAX_RESPONSE_BYTES, single_attempt_guard
 
 BASE_URL = "https://mesh.test"
@@ -92,7 +92,9 @@ class Upstream:
         http = UpstreamHttp(
             httpx.AsyncClient(transport=httpx.MockTransport(self)), MAX_RESPONSE_BYTES
         )
-        return MeshAdapter(MeshClient(http, BASE_URL, credentials, single_attempt_guard("mesh")))
+        return MeshAdapter(
+            MeshClient(http, BASE_URL, credentials, single_attempt_guard("mesh"), Coalescer())
+        )
 
 
 def answer(status_code: int, body: bytes = b"", **headers: str) -> Handler:
@@ -191,7 +193,7 @@ async def test_a_base_url_with_a_trailing_slash_gives_the_same_path() -> None:
         httpx.AsyncClient(transport=httpx.MockTransport(upstream)), MAX_RESPONSE_BYTES
     )
     adapter = MeshAdapter(
-        MeshClient(http, f"{BASE_URL}/", CREDENTIALS, single_attempt_guard("mesh"))
+        MeshClient(http, f"{BASE_URL}/", CREDENTIALS, single_attempt_guard("mesh"), Coalescer())
     )
 
     await adapter.get_holdings_value(holdings_value_request())
@@ -787,14 +789,4 @@ async def test_unconfigured_mesh_still_validates_first() -> None:
     with pytest.raises(InvalidRequest):
         await adapter.get_holdings_value(holdings_value_request(auth_token=""))
 
-    assert upstream.requests == []
-
-
-async def test_mesh_does_not_offer_holdings() -> None:
-    upstream = Upstream(answer(200, DOCUMENTED_EXAMPLE))
-
-    with pytest.raises(InvalidRequest) as caught:
-        await upstream.adapter().get_holdings(GetHoldingsRequest())
-
-    assert fields(caught.value) == ["connection"]
     assert upstream.requests == []

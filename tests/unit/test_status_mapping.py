@@ -15,6 +15,7 @@ from aggregator.v1.result_pb2 import ResultEnvelope, ResultStatus
 from service import status
 from service.envelope import Envelope, EnvelopeStatus
 from service.errors import (
+    CapabilityMissing,
     CircuitOpen,
     CredentialsRejected,
     DeadlineExceeded,
@@ -41,6 +42,7 @@ from service.providers.upstream import UpstreamCall, transport_error
 EXPECTED_CODES: dict[type[GatewayError], grpc.StatusCode] = {
     GatewayError: grpc.StatusCode.INTERNAL,
     InvalidRequest: grpc.StatusCode.INVALID_ARGUMENT,
+    CapabilityMissing: grpc.StatusCode.INVALID_ARGUMENT,
     ProviderNotConfigured: grpc.StatusCode.FAILED_PRECONDITION,
     DeadlineExceeded: grpc.StatusCode.DEADLINE_EXCEEDED,
     UpstreamOverloaded: grpc.StatusCode.RESOURCE_EXHAUSTED,
@@ -73,6 +75,8 @@ def all_gateway_errors() -> list[type[GatewayError]]:
 
 
 def instance_of(cls: type[GatewayError]) -> GatewayError:
+    if issubclass(cls, CapabilityMissing):
+        return cls("ORDER_CANCEL", "connection", "CancelOrder does not serve moneykit")
     if issubclass(cls, InvalidRequest):
         return cls([FieldViolation("order_id", "is required")])
     if issubclass(cls, ProviderNotConfigured | UpstreamOverloaded):
@@ -130,7 +134,7 @@ def test_each_error_has_its_documented_code(cls: type[GatewayError]) -> None:
     assert rich.code == EXPECTED_CODES[cls]
     assert rich.rpc.code == EXPECTED_CODES[cls].value[0]
     assert rich.message == error.message
-    assert rich.one(error_details_pb2.ErrorInfo).reason == cls.reason
+    assert rich.one(error_details_pb2.ErrorInfo).reason == error.reason
 
 
 def test_reasons_are_unique_upper_snake() -> None:

@@ -8,7 +8,9 @@ from aggregator.v1 import holdings_pb2 as _holdings_pb2
 from aggregator.v1 import institution_pb2 as _institution_pb2
 from aggregator.v1 import order_pb2 as _order_pb2
 from aggregator.v1 import result_pb2 as _result_pb2
+from aggregator.v1 import source_pb2 as _source_pb2
 from collections import abc as _abc
+from google.protobuf import any_pb2 as _any_pb2
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from google.protobuf.internal import containers as _containers
@@ -65,6 +67,8 @@ class GetHoldingsValueResponse(_message.Message):
     NFTS_VALUE_FIELD_NUMBER: _builtins.int
     FIAT_VALUE_FIELD_NUMBER: _builtins.int
     RESULT_FIELD_NUMBER: _builtins.int
+    SOURCE_FIELD_NUMBER: _builtins.int
+    CURRENCY_FIELD_NUMBER: _builtins.int
     total_value: _builtins.str
     """Optional. The total value of the account."""
     total_performance: _builtins.str
@@ -81,9 +85,19 @@ class GetHoldingsValueResponse(_message.Message):
     """Optional. The value of all NFTs."""
     fiat_value: _builtins.str
     """Optional. The value of all fiat currencies."""
+    currency: _builtins.str
+    """The ISO 4217 currency of the values (`USD` for Mesh); empty when the
+    holdings span several currencies, in which case the values are absent.
+    """
     @_builtins.property
     def result(self) -> _result_pb2.ResultEnvelope:
         """The upstream's status envelope."""
+
+    @_builtins.property
+    def source(self) -> _source_pb2.DataSource:
+        """Where the figures came from: the provider, whether the gateway computed
+        them from holdings, and as of when.
+        """
 
     def __init__(
         self,
@@ -97,10 +111,12 @@ class GetHoldingsValueResponse(_message.Message):
         nfts_value: _builtins.str | None = ...,
         fiat_value: _builtins.str | None = ...,
         result: _result_pb2.ResultEnvelope | None = ...,
+        source: _source_pb2.DataSource | None = ...,
+        currency: _builtins.str = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["_cryptocurrencies_performance", b"_cryptocurrencies_performance", "_cryptocurrencies_value", b"_cryptocurrencies_value", "_equities_performance", b"_equities_performance", "_equities_value", b"_equities_value", "_fiat_value", b"_fiat_value", "_nfts_value", b"_nfts_value", "_total_performance", b"_total_performance", "_total_value", b"_total_value", "cryptocurrencies_performance", b"cryptocurrencies_performance", "cryptocurrencies_value", b"cryptocurrencies_value", "equities_performance", b"equities_performance", "equities_value", b"equities_value", "fiat_value", b"fiat_value", "nfts_value", b"nfts_value", "result", b"result", "total_performance", b"total_performance", "total_value", b"total_value"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_cryptocurrencies_performance", b"_cryptocurrencies_performance", "_cryptocurrencies_value", b"_cryptocurrencies_value", "_equities_performance", b"_equities_performance", "_equities_value", b"_equities_value", "_fiat_value", b"_fiat_value", "_nfts_value", b"_nfts_value", "_total_performance", b"_total_performance", "_total_value", b"_total_value", "cryptocurrencies_performance", b"cryptocurrencies_performance", "cryptocurrencies_value", b"cryptocurrencies_value", "equities_performance", b"equities_performance", "equities_value", b"equities_value", "fiat_value", b"fiat_value", "nfts_value", b"nfts_value", "result", b"result", "source", b"source", "total_performance", b"total_performance", "total_value", b"total_value"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["_cryptocurrencies_performance", b"_cryptocurrencies_performance", "_cryptocurrencies_value", b"_cryptocurrencies_value", "_equities_performance", b"_equities_performance", "_equities_value", b"_equities_value", "_fiat_value", b"_fiat_value", "_nfts_value", b"_nfts_value", "_total_performance", b"_total_performance", "_total_value", b"_total_value", "cryptocurrencies_performance", b"cryptocurrencies_performance", "cryptocurrencies_value", b"cryptocurrencies_value", "equities_performance", b"equities_performance", "equities_value", b"equities_value", "fiat_value", b"fiat_value", "nfts_value", b"nfts_value", "result", b"result", "total_performance", b"total_performance", "total_value", b"total_value"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_cryptocurrencies_performance", b"_cryptocurrencies_performance", "_cryptocurrencies_value", b"_cryptocurrencies_value", "_equities_performance", b"_equities_performance", "_equities_value", b"_equities_value", "_fiat_value", b"_fiat_value", "_nfts_value", b"_nfts_value", "_total_performance", b"_total_performance", "_total_value", b"_total_value", "cryptocurrencies_performance", b"cryptocurrencies_performance", "cryptocurrencies_value", b"cryptocurrencies_value", "currency", b"currency", "equities_performance", b"equities_performance", "equities_value", b"equities_value", "fiat_value", b"fiat_value", "nfts_value", b"nfts_value", "result", b"result", "source", b"source", "total_performance", b"total_performance", "total_value", b"total_value"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType__cryptocurrencies_performance: _TypeAlias = _typing.Literal["cryptocurrencies_performance"]  # noqa: Y015
     _WhichOneofArgType__cryptocurrencies_performance: _TypeAlias = _typing.Literal["_cryptocurrencies_performance", b"_cryptocurrencies_performance"]  # noqa: Y015
@@ -252,6 +268,7 @@ class GetHoldingsResponse(_message.Message):
     ACCOUNTS_FIELD_NUMBER: _builtins.int
     LINK_FIELD_NUMBER: _builtins.int
     RESULT_FIELD_NUMBER: _builtins.int
+    SOURCE_FIELD_NUMBER: _builtins.int
     @_builtins.property
     def holdings(self) -> _containers.RepeatedCompositeFieldContainer[_holdings_pb2.Holding]:
         """The positions held."""
@@ -272,6 +289,10 @@ class GetHoldingsResponse(_message.Message):
     def result(self) -> _result_pb2.ResultEnvelope:
         """The upstream's status envelope, normalised."""
 
+    @_builtins.property
+    def source(self) -> _source_pb2.DataSource:
+        """Where the holdings came from and as of when."""
+
     def __init__(
         self,
         *,
@@ -280,10 +301,11 @@ class GetHoldingsResponse(_message.Message):
         accounts: _abc.Iterable[_holdings_pb2.Account] | None = ...,
         link: _holdings_pb2.Link | None = ...,
         result: _result_pb2.ResultEnvelope | None = ...,
+        source: _source_pb2.DataSource | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["link", b"link", "result", b"result"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["link", b"link", "result", b"result", "source", b"source"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["accounts", b"accounts", "holdings", b"holdings", "link", b"link", "result", b"result", "securities", b"securities"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["accounts", b"accounts", "holdings", b"holdings", "link", b"link", "result", b"result", "securities", b"securities", "source", b"source"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -308,24 +330,392 @@ Global___ListInstitutionsRequest: _TypeAlias = ListInstitutionsRequest  # noqa: 
 
 @_typing.final
 class ListInstitutionsResponse(_message.Message):
-    """Every institution the gateway knows."""
+    """Every institution the gateway knows, and what each provider serves."""
 
     DESCRIPTOR: _descriptor.Descriptor
 
     INSTITUTIONS_FIELD_NUMBER: _builtins.int
+    PROVIDERS_FIELD_NUMBER: _builtins.int
     @_builtins.property
     def institutions(self) -> _containers.RepeatedCompositeFieldContainer[_institution_pb2.InstitutionInfo]:
         """The institutions, in the order of the `Institution` enum."""
+
+    @_builtins.property
+    def providers(self) -> _containers.RepeatedCompositeFieldContainer[_institution_pb2.ProviderInfo]:
+        """The providers and the RPCs each serves for its connections."""
 
     def __init__(
         self,
         *,
         institutions: _abc.Iterable[_institution_pb2.InstitutionInfo] | None = ...,
+        providers: _abc.Iterable[_institution_pb2.ProviderInfo] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["institutions", b"institutions"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["institutions", b"institutions", "providers", b"providers"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ListInstitutionsResponse: _TypeAlias = ListInstitutionsResponse  # noqa: Y015
+
+@_typing.final
+class GetPortfolioRequest(_message.Message):
+    """The request of `GetPortfolio`."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CONNECTIONS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def connections(self) -> _containers.RepeatedCompositeFieldContainer[_connection_pb2.Connection]:
+        """Required. The connections, of any providers; at most the gateway's
+        configured limit (50 by default).
+        """
+
+    def __init__(
+        self,
+        *,
+        connections: _abc.Iterable[_connection_pb2.Connection] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["connections", b"connections"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetPortfolioRequest: _TypeAlias = GetPortfolioRequest  # noqa: Y015
+
+@_typing.final
+class GetPortfolioResponse(_message.Message):
+    """The portfolio across connections."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ENTRIES_FIELD_NUMBER: _builtins.int
+    SUMMARY_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def entries(self) -> _containers.RepeatedCompositeFieldContainer[Global___PortfolioEntry]:
+        """One entry per requested connection, in request order."""
+
+    @_builtins.property
+    def summary(self) -> Global___PortfolioSummary:
+        """The merged views over the connections that succeeded."""
+
+    def __init__(
+        self,
+        *,
+        entries: _abc.Iterable[Global___PortfolioEntry] | None = ...,
+        summary: Global___PortfolioSummary | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["summary", b"summary"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["entries", b"entries", "summary", b"summary"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetPortfolioResponse: _TypeAlias = GetPortfolioResponse  # noqa: Y015
+
+@_typing.final
+class StreamPortfolioRequest(_message.Message):
+    """The request of `StreamPortfolio`."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CONNECTIONS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def connections(self) -> _containers.RepeatedCompositeFieldContainer[_connection_pb2.Connection]:
+        """Required. The connections, as in `GetPortfolioRequest`."""
+
+    def __init__(
+        self,
+        *,
+        connections: _abc.Iterable[_connection_pb2.Connection] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["connections", b"connections"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___StreamPortfolioRequest: _TypeAlias = StreamPortfolioRequest  # noqa: Y015
+
+@_typing.final
+class StreamPortfolioResponse(_message.Message):
+    """One message of the `StreamPortfolio` stream."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ENTRY_FIELD_NUMBER: _builtins.int
+    SUMMARY_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def entry(self) -> Global___PortfolioEntry:
+        """One connection's entry; `connection_index` says which."""
+
+    @_builtins.property
+    def summary(self) -> Global___PortfolioSummary:
+        """The merged views, sent once after every entry."""
+
+    def __init__(
+        self,
+        *,
+        entry: Global___PortfolioEntry | None = ...,
+        summary: Global___PortfolioSummary | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["entry", b"entry", "item", b"item", "summary", b"summary"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["entry", b"entry", "item", b"item", "summary", b"summary"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType_item: _TypeAlias = _typing.Literal["entry", "summary"]  # noqa: Y015
+    _WhichOneofArgType_item: _TypeAlias = _typing.Literal["item", b"item"]  # noqa: Y015
+    def WhichOneof(self, oneof_group: _WhichOneofArgType_item) -> _WhichOneofReturnType_item | None: ...
+
+Global___StreamPortfolioResponse: _TypeAlias = StreamPortfolioResponse  # noqa: Y015
+
+@_typing.final
+class PortfolioEntry(_message.Message):
+    """The outcome of one connection of a portfolio. It never carries the user's
+    auth token.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CONNECTION_INDEX_FIELD_NUMBER: _builtins.int
+    PROVIDER_FIELD_NUMBER: _builtins.int
+    INSTITUTION_FIELD_NUMBER: _builtins.int
+    LINK_ID_FIELD_NUMBER: _builtins.int
+    DATA_FIELD_NUMBER: _builtins.int
+    ERROR_FIELD_NUMBER: _builtins.int
+    ENVELOPE_FIELD_NUMBER: _builtins.int
+    connection_index: _builtins.int
+    """The position of the connection in the request, from 0."""
+    provider: _source_pb2.Provider.ValueType
+    """The connection's provider."""
+    institution: _institution_pb2.Institution.ValueType
+    """The institution of a Mesh connection."""
+    link_id: _builtins.str
+    """The link id of a MoneyKit connection."""
+    @_builtins.property
+    def data(self) -> Global___PortfolioData:
+        """The connection's holdings and value."""
+
+    @_builtins.property
+    def error(self) -> Global___EntryError:
+        """Why the connection failed."""
+
+    @_builtins.property
+    def envelope(self) -> _result_pb2.ResultEnvelope:
+        """The upstream's status envelope when the connection failed upstream."""
+
+    def __init__(
+        self,
+        *,
+        connection_index: _builtins.int = ...,
+        provider: _source_pb2.Provider.ValueType = ...,
+        institution: _institution_pb2.Institution.ValueType = ...,
+        link_id: _builtins.str = ...,
+        data: Global___PortfolioData | None = ...,
+        error: Global___EntryError | None = ...,
+        envelope: _result_pb2.ResultEnvelope | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["data", b"data", "envelope", b"envelope", "error", b"error", "result", b"result"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["connection_index", b"connection_index", "data", b"data", "envelope", b"envelope", "error", b"error", "institution", b"institution", "link_id", b"link_id", "provider", b"provider", "result", b"result"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType_result: _TypeAlias = _typing.Literal["data", "error"]  # noqa: Y015
+    _WhichOneofArgType_result: _TypeAlias = _typing.Literal["result", b"result"]  # noqa: Y015
+    def WhichOneof(self, oneof_group: _WhichOneofArgType_result) -> _WhichOneofReturnType_result | None: ...
+
+Global___PortfolioEntry: _TypeAlias = PortfolioEntry  # noqa: Y015
+
+@_typing.final
+class PortfolioData(_message.Message):
+    """The holdings and value of one connection."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    HOLDINGS_FIELD_NUMBER: _builtins.int
+    VALUE_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def holdings(self) -> Global___GetHoldingsResponse:
+        """The connection's holdings, securities and accounts."""
+
+    @_builtins.property
+    def value(self) -> Global___GetHoldingsValueResponse:
+        """The connection's value."""
+
+    def __init__(
+        self,
+        *,
+        holdings: Global___GetHoldingsResponse | None = ...,
+        value: Global___GetHoldingsValueResponse | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["holdings", b"holdings", "value", b"value"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["holdings", b"holdings", "value", b"value"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___PortfolioData: _TypeAlias = PortfolioData  # noqa: Y015
+
+@_typing.final
+class EntryError(_message.Message):
+    """The error of one portfolio entry. It has the fields and field numbers of
+    `google.rpc.Status`, so its bytes decode as one; the details carry the same
+    `ErrorInfo`, `LocalizedMessage`, `RetryInfo` and `ResultEnvelope` as a failed
+    single-connection call.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CODE_FIELD_NUMBER: _builtins.int
+    MESSAGE_FIELD_NUMBER: _builtins.int
+    DETAILS_FIELD_NUMBER: _builtins.int
+    code: _builtins.int
+    """The gRPC status code (`google.rpc.Code`)."""
+    message: _builtins.str
+    """A developer-facing message."""
+    @_builtins.property
+    def details(self) -> _containers.RepeatedCompositeFieldContainer[_any_pb2.Any]:
+        """The rich error details."""
+
+    def __init__(
+        self,
+        *,
+        code: _builtins.int = ...,
+        message: _builtins.str = ...,
+        details: _abc.Iterable[_any_pb2.Any] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["code", b"code", "details", b"details", "message", b"message"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___EntryError: _TypeAlias = EntryError  # noqa: Y015
+
+@_typing.final
+class PortfolioSummary(_message.Message):
+    """Views merged across the connections that succeeded. Amounts are exact
+    decimal strings.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    POSITIONS_FIELD_NUMBER: _builtins.int
+    TOTALS_FIELD_NUMBER: _builtins.int
+    SUCCEEDED_FIELD_NUMBER: _builtins.int
+    FAILED_FIELD_NUMBER: _builtins.int
+    succeeded: _builtins.int
+    """How many connections succeeded."""
+    failed: _builtins.int
+    """How many connections failed."""
+    @_builtins.property
+    def positions(self) -> _containers.RepeatedCompositeFieldContainer[Global___MergedPosition]:
+        """Positions of the same security across connections, combined."""
+
+    @_builtins.property
+    def totals(self) -> _containers.RepeatedCompositeFieldContainer[Global___CurrencyTotal]:
+        """The total value held in each currency."""
+
+    def __init__(
+        self,
+        *,
+        positions: _abc.Iterable[Global___MergedPosition] | None = ...,
+        totals: _abc.Iterable[Global___CurrencyTotal] | None = ...,
+        succeeded: _builtins.int = ...,
+        failed: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["failed", b"failed", "positions", b"positions", "succeeded", b"succeeded", "totals", b"totals"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___PortfolioSummary: _TypeAlias = PortfolioSummary  # noqa: Y015
+
+@_typing.final
+class MergedPosition(_message.Message):
+    """One security held across connections. Positions are the same security when
+    their ISINs match, or, without ISIN, their tickers and security types;
+    positions with neither are never merged.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ISIN_FIELD_NUMBER: _builtins.int
+    TICKER_FIELD_NUMBER: _builtins.int
+    TYPE_FIELD_NUMBER: _builtins.int
+    NAME_FIELD_NUMBER: _builtins.int
+    CURRENCY_FIELD_NUMBER: _builtins.int
+    QUANTITY_FIELD_NUMBER: _builtins.int
+    VALUE_FIELD_NUMBER: _builtins.int
+    CONNECTION_INDEXES_FIELD_NUMBER: _builtins.int
+    isin: _builtins.str
+    """The ISIN, when known."""
+    ticker: _builtins.str
+    """The ticker symbol, when known."""
+    type: _holdings_pb2.SecurityType.ValueType
+    """The kind of security."""
+    name: _builtins.str
+    """The security's name, from the first connection that named it."""
+    currency: _builtins.str
+    """The currency the value is in."""
+    quantity: _builtins.str
+    """Optional. The total quantity; absent unless every position reported one."""
+    value: _builtins.str
+    """Optional. The total value; absent unless every position reported one."""
+    @_builtins.property
+    def connection_indexes(self) -> _containers.RepeatedScalarFieldContainer[_builtins.int]:
+        """The connections (request positions) holding it."""
+
+    def __init__(
+        self,
+        *,
+        isin: _builtins.str = ...,
+        ticker: _builtins.str = ...,
+        type: _holdings_pb2.SecurityType.ValueType = ...,
+        name: _builtins.str = ...,
+        currency: _builtins.str = ...,
+        quantity: _builtins.str | None = ...,
+        value: _builtins.str | None = ...,
+        connection_indexes: _abc.Iterable[_builtins.int] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_quantity", b"_quantity", "_value", b"_value", "quantity", b"quantity", "value", b"value"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_quantity", b"_quantity", "_value", b"_value", "connection_indexes", b"connection_indexes", "currency", b"currency", "isin", b"isin", "name", b"name", "quantity", b"quantity", "ticker", b"ticker", "type", b"type", "value", b"value"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType__quantity: _TypeAlias = _typing.Literal["quantity"]  # noqa: Y015
+    _WhichOneofArgType__quantity: _TypeAlias = _typing.Literal["_quantity", b"_quantity"]  # noqa: Y015
+    _WhichOneofReturnType__value: _TypeAlias = _typing.Literal["value"]  # noqa: Y015
+    _WhichOneofArgType__value: _TypeAlias = _typing.Literal["_value", b"_value"]  # noqa: Y015
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__quantity) -> _WhichOneofReturnType__quantity | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__value) -> _WhichOneofReturnType__value | None: ...
+
+Global___MergedPosition: _TypeAlias = MergedPosition  # noqa: Y015
+
+@_typing.final
+class CurrencyTotal(_message.Message):
+    """The value held in one currency across connections."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CURRENCY_FIELD_NUMBER: _builtins.int
+    VALUE_FIELD_NUMBER: _builtins.int
+    currency: _builtins.str
+    """The ISO 4217 currency code."""
+    value: _builtins.str
+    """The total value, as an exact decimal string."""
+    def __init__(
+        self,
+        *,
+        currency: _builtins.str = ...,
+        value: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["currency", b"currency", "value", b"value"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CurrencyTotal: _TypeAlias = CurrencyTotal  # noqa: Y015

@@ -59,6 +59,16 @@ class AggregatorServiceStub:
                 request_serializer=aggregator_dot_v1_dot_aggregator__service__pb2.ListInstitutionsRequest.SerializeToString,
                 response_deserializer=aggregator_dot_v1_dot_aggregator__service__pb2.ListInstitutionsResponse.FromString,
                 _registered_method=True)
+        self.GetPortfolio = channel.unary_unary(
+                '/aggregator.v1.AggregatorService/GetPortfolio',
+                request_serializer=aggregator_dot_v1_dot_aggregator__service__pb2.GetPortfolioRequest.SerializeToString,
+                response_deserializer=aggregator_dot_v1_dot_aggregator__service__pb2.GetPortfolioResponse.FromString,
+                _registered_method=True)
+        self.StreamPortfolio = channel.unary_stream(
+                '/aggregator.v1.AggregatorService/StreamPortfolio',
+                request_serializer=aggregator_dot_v1_dot_aggregator__service__pb2.StreamPortfolioRequest.SerializeToString,
+                response_deserializer=aggregator_dot_v1_dot_aggregator__service__pb2.StreamPortfolioResponse.FromString,
+                _registered_method=True)
 
 
 class AggregatorServiceServicer:
@@ -96,7 +106,24 @@ class AggregatorServiceServicer:
 
     def ListInstitutions(self, request, context):
         """Lists every institution with its wire name and what the gateway supports
-        for it.
+        for it, and the RPCs each provider serves.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetPortfolio(self, request, context):
+        """Returns the holdings and value of many connections of any providers at once,
+        one entry per connection in request order, with merged views. A failed
+        connection gets its own error in its entry and never fails the call.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def StreamPortfolio(self, request, context):
+        """Like `GetPortfolio`, but streams each connection's entry the moment it is
+        ready (fastest first), then the merged summary last.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -124,6 +151,16 @@ def add_AggregatorServiceServicer_to_server(servicer, server):
                     servicer.ListInstitutions,
                     request_deserializer=aggregator_dot_v1_dot_aggregator__service__pb2.ListInstitutionsRequest.FromString,
                     response_serializer=aggregator_dot_v1_dot_aggregator__service__pb2.ListInstitutionsResponse.SerializeToString,
+            ),
+            'GetPortfolio': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetPortfolio,
+                    request_deserializer=aggregator_dot_v1_dot_aggregator__service__pb2.GetPortfolioRequest.FromString,
+                    response_serializer=aggregator_dot_v1_dot_aggregator__service__pb2.GetPortfolioResponse.SerializeToString,
+            ),
+            'StreamPortfolio': grpc.unary_stream_rpc_method_handler(
+                    servicer.StreamPortfolio,
+                    request_deserializer=aggregator_dot_v1_dot_aggregator__service__pb2.StreamPortfolioRequest.FromString,
+                    response_serializer=aggregator_dot_v1_dot_aggregator__service__pb2.StreamPortfolioResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -239,6 +276,60 @@ class AggregatorService:
             '/aggregator.v1.AggregatorService/ListInstitutions',
             aggregator_dot_v1_dot_aggregator__service__pb2.ListInstitutionsRequest.SerializeToString,
             aggregator_dot_v1_dot_aggregator__service__pb2.ListInstitutionsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetPortfolio(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aggregator.v1.AggregatorService/GetPortfolio',
+            aggregator_dot_v1_dot_aggregator__service__pb2.GetPortfolioRequest.SerializeToString,
+            aggregator_dot_v1_dot_aggregator__service__pb2.GetPortfolioResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def StreamPortfolio(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/aggregator.v1.AggregatorService/StreamPortfolio',
+            aggregator_dot_v1_dot_aggregator__service__pb2.StreamPortfolioRequest.SerializeToString,
+            aggregator_dot_v1_dot_aggregator__service__pb2.StreamPortfolioResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -53,7 +53,16 @@ class AggregatorServiceStub:
     """
     ListInstitutions: _grpc.UnaryUnaryMultiCallable[_aggregator_service_pb2.ListInstitutionsRequest, _aggregator_service_pb2.ListInstitutionsResponse]
     """Lists every institution with its wire name and what the gateway supports
-    for it.
+    for it, and the RPCs each provider serves.
+    """
+    GetPortfolio: _grpc.UnaryUnaryMultiCallable[_aggregator_service_pb2.GetPortfolioRequest, _aggregator_service_pb2.GetPortfolioResponse]
+    """Returns the holdings and value of many connections of any providers at once,
+    one entry per connection in request order, with merged views. A failed
+    connection gets its own error in its entry and never fails the call.
+    """
+    StreamPortfolio: _grpc.UnaryStreamMultiCallable[_aggregator_service_pb2.StreamPortfolioRequest, _aggregator_service_pb2.StreamPortfolioResponse]
+    """Like `GetPortfolio`, but streams each connection's entry the moment it is
+    ready (fastest first), then the merged summary last.
     """
 
 @_typing.type_check_only
@@ -81,7 +90,16 @@ class AggregatorServiceAsyncStub(AggregatorServiceStub):
     """
     ListInstitutions: _aio.UnaryUnaryMultiCallable[_aggregator_service_pb2.ListInstitutionsRequest, _aggregator_service_pb2.ListInstitutionsResponse]  # type: ignore[assignment]
     """Lists every institution with its wire name and what the gateway supports
-    for it.
+    for it, and the RPCs each provider serves.
+    """
+    GetPortfolio: _aio.UnaryUnaryMultiCallable[_aggregator_service_pb2.GetPortfolioRequest, _aggregator_service_pb2.GetPortfolioResponse]  # type: ignore[assignment]
+    """Returns the holdings and value of many connections of any providers at once,
+    one entry per connection in request order, with merged views. A failed
+    connection gets its own error in its entry and never fails the call.
+    """
+    StreamPortfolio: _aio.UnaryStreamMultiCallable[_aggregator_service_pb2.StreamPortfolioRequest, _aggregator_service_pb2.StreamPortfolioResponse]  # type: ignore[assignment]
+    """Like `GetPortfolio`, but streams each connection's entry the moment it is
+    ready (fastest first), then the merged summary last.
     """
 
 class AggregatorServiceServicer(metaclass=_abc_1.ABCMeta):
@@ -130,7 +148,28 @@ class AggregatorServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_aggregator_service_pb2.ListInstitutionsResponse, _abc.Awaitable[_aggregator_service_pb2.ListInstitutionsResponse]]:
         """Lists every institution with its wire name and what the gateway supports
-        for it.
+        for it, and the RPCs each provider serves.
+        """
+
+    @_abc_1.abstractmethod
+    def GetPortfolio(
+        self,
+        request: _aggregator_service_pb2.GetPortfolioRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_aggregator_service_pb2.GetPortfolioResponse, _abc.Awaitable[_aggregator_service_pb2.GetPortfolioResponse]]:
+        """Returns the holdings and value of many connections of any providers at once,
+        one entry per connection in request order, with merged views. A failed
+        connection gets its own error in its entry and never fails the call.
+        """
+
+    @_abc_1.abstractmethod
+    def StreamPortfolio(
+        self,
+        request: _aggregator_service_pb2.StreamPortfolioRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_abc.Iterator[_aggregator_service_pb2.StreamPortfolioResponse], _abc.AsyncIterator[_aggregator_service_pb2.StreamPortfolioResponse]]:
+        """Like `GetPortfolio`, but streams each connection's entry the moment it is
+        ready (fastest first), then the merged summary last.
         """
 
 def add_AggregatorServiceServicer_to_server(servicer: AggregatorServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -46,6 +46,8 @@ class _SecurityTypeEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_Security
     """A mutual fund or other fund."""
     SECURITY_TYPE_UNKNOWN: _SecurityType.ValueType  # 9
     """The upstream itself reported the type as unknown."""
+    SECURITY_TYPE_NFT: _SecurityType.ValueType  # 10
+    """A non-fungible token."""
 
 class SecurityType(_SecurityType, metaclass=_SecurityTypeEnumTypeWrapper):
     """The kind of a security."""
@@ -70,6 +72,8 @@ SECURITY_TYPE_FUND: SecurityType.ValueType  # 8
 """A mutual fund or other fund."""
 SECURITY_TYPE_UNKNOWN: SecurityType.ValueType  # 9
 """The upstream itself reported the type as unknown."""
+SECURITY_TYPE_NFT: SecurityType.ValueType  # 10
+"""A non-fungible token."""
 Global___SecurityType: _TypeAlias = SecurityType  # noqa: Y015
 
 class _LinkState:

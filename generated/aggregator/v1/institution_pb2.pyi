@@ -3,8 +3,11 @@
 isort:skip_file
 """
 
+from aggregator.v1 import source_pb2 as _source_pb2
+from collections import abc as _abc
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
+from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 import builtins as _builtins
 import sys
@@ -285,6 +288,9 @@ class InstitutionInfo(_message.Message):
     SUPPORTS_HOLDINGS_VALUE_FIELD_NUMBER: _builtins.int
     SUPPORTS_ORDER_CANCEL_FIELD_NUMBER: _builtins.int
     CANCEL_REQUIREMENTS_FIELD_NUMBER: _builtins.int
+    PROVIDER_FIELD_NUMBER: _builtins.int
+    SUPPORTS_HOLDINGS_FIELD_NUMBER: _builtins.int
+    SUPPORTED_RPCS_FIELD_NUMBER: _builtins.int
     institution: Global___Institution.ValueType
     """The institution."""
     wire_name: _builtins.str
@@ -295,9 +301,19 @@ class InstitutionInfo(_message.Message):
     """Whether `GetHoldingsValue` supports the institution."""
     supports_order_cancel: _builtins.bool
     """Whether `CancelOrder` supports the institution."""
+    provider: _source_pb2.Provider.ValueType
+    """The provider that connects to the institution."""
+    supports_holdings: _builtins.bool
+    """Whether `GetHoldings` supports the institution."""
     @_builtins.property
     def cancel_requirements(self) -> Global___CancelRequirements:
         """What `CancelOrder` needs for the institution beyond the order id."""
+
+    @_builtins.property
+    def supported_rpcs(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """The RPCs that serve connections to the institution, by name (for example
+        `GetHoldingsValue`).
+        """
 
     def __init__(
         self,
@@ -308,14 +324,45 @@ class InstitutionInfo(_message.Message):
         supports_holdings_value: _builtins.bool = ...,
         supports_order_cancel: _builtins.bool = ...,
         cancel_requirements: Global___CancelRequirements | None = ...,
+        provider: _source_pb2.Provider.ValueType = ...,
+        supports_holdings: _builtins.bool = ...,
+        supported_rpcs: _abc.Iterable[_builtins.str] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["cancel_requirements", b"cancel_requirements"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["cancel_requirements", b"cancel_requirements", "display_name", b"display_name", "institution", b"institution", "supports_holdings_value", b"supports_holdings_value", "supports_order_cancel", b"supports_order_cancel", "wire_name", b"wire_name"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["cancel_requirements", b"cancel_requirements", "display_name", b"display_name", "institution", b"institution", "provider", b"provider", "supported_rpcs", b"supported_rpcs", "supports_holdings", b"supports_holdings", "supports_holdings_value", b"supports_holdings_value", "supports_order_cancel", b"supports_order_cancel", "wire_name", b"wire_name"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___InstitutionInfo: _TypeAlias = InstitutionInfo  # noqa: Y015
+
+@_typing.final
+class ProviderInfo(_message.Message):
+    """What the gateway serves for one provider's connections."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PROVIDER_FIELD_NUMBER: _builtins.int
+    SUPPORTED_RPCS_FIELD_NUMBER: _builtins.int
+    provider: _source_pb2.Provider.ValueType
+    """The provider."""
+    @_builtins.property
+    def supported_rpcs(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """The RPCs that serve its connections, by name."""
+
+    def __init__(
+        self,
+        *,
+        provider: _source_pb2.Provider.ValueType = ...,
+        supported_rpcs: _abc.Iterable[_builtins.str] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["provider", b"provider", "supported_rpcs", b"supported_rpcs"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ProviderInfo: _TypeAlias = ProviderInfo  # noqa: Y015
 
 @_typing.final
 class CancelRequirements(_message.Message):

@@ -12,6 +12,7 @@ from pydantic import SecretStr
 from service.errors import ProviderNotConfigured
 from service.providers.mesh.models import RequestBody
 from service.providers.upstream import UpstreamCall, UpstreamHttp, UpstreamResponse
+from service.resilience.coalescer import Coalescer, coalescing_key
 from service.resilience.guard import ProviderGuard
 
 Result = TypeVar("Result")
@@ -30,7 +31,9 @@ class MeshClient:
         base_url: str,
         credentials: MeshCredentials | None,
         guard: ProviderGuard,
+        coalescer: Coalescer,
     ) -> None:
+        self._coalescer = coalescer
         self._http = http
         self._base_url = base_url.rstrip("/")
         self._credentials = credentials
@@ -43,7 +46,11 @@ class MeshClient:
         body: RequestBody,
         parse: Callable[[UpstreamResponse], Result],
     ) -> Result:
-        """POST `body` and parse the answer, under the provider's guard (retries, breaker)."""
+        """POST `body` and parse the answer, under the provider's guard (retries, breaker).
+
+        Identical reads in flight share one request; the key hashes the body, which holds the
+        user's auth token, so only the same user's identical reads are shared.
+        """
         credentials = self._credentials
         if credentials is None:
             raise ProviderNotConfigured("Mesh")
@@ -51,7 +58,13 @@ class MeshClient:
         async def attempt() -> Result:
             return parse(await self._http.send(self._request(path, body, credentials), call))
 
-        return await self._guard.run(call.operation, call.has_side_effects, attempt)
+        async def guarded() -> Result:
+            return await self._guard.run(call.operation, call.has_side_effects, attempt)
+
+        if call.has_side_effects:
+            return await guarded()
+        key = coalescing_key("mesh", path, body.to_json_bytes())
+        return await self._coalescer.run(key, guarded)
 
     def _request(self, path: str, body: RequestBody, credentials: MeshCredentials) -> httpx.Request:
         return httpx.Request(

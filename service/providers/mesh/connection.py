@@ -7,14 +7,14 @@ from aggregator.v1.institution_pb2 import Institution
 from service.providers.mesh.institutions import MeshInstitution, by_enum
 from service.validation import Violations
 
-FIELD = "connection.mesh"
 
-
-def validate_connection(mesh: MeshConnection, violations: Violations) -> MeshInstitution | None:
+def validate_connection(
+    mesh: MeshConnection, violations: Violations, field: str = "connection.mesh"
+) -> MeshInstitution | None:
     institution = by_enum(mesh.institution)
     if mesh.institution == Institution.INSTITUTION_UNSPECIFIED:
-        violations.add(f"{FIELD}.institution", "is required")
+        violations.add(f"{field}.institution", "is required")
     elif institution is None:
-        violations.add(f"{FIELD}.institution", f"{mesh.institution} is not a known institution")
-    violations.require_text(f"{FIELD}.auth_token", mesh.auth_token)
+        violations.add(f"{field}.institution", f"{mesh.institution} is not a known institution")
+    violations.require_text(f"{field}.auth_token", mesh.auth_token)
     return institution

@@ -1,8 +1,7 @@
-"""Mesh institutions: wire names and what each documented endpoint supports.
+"""Mesh institutions: wire names, display names and order-cancel requirements.
 
-The wire names are Mesh's `type` enum, spelled exactly (`eTrade`, `okxOAuth`, ...). The
-support lists are the endpoints' documented "Supported integrations" (the docs' "Binance"
-is `binanceUs`); the gateway reports them but lets Mesh decide, since the lists lag the API.
+The wire names are Mesh's `type` enum, spelled exactly (`eTrade`, `okxOAuth`, ...). Which
+RPCs each institution supports is in `service.capabilities`.
 """
 
 from __future__ import annotations
@@ -20,8 +19,6 @@ class MeshInstitution:
     institution: Institution.ValueType
     wire_name: str
     display_name: str
-    supports_holdings_value: bool
-    supports_order_cancel: bool
     cancel_requires_side: bool
     cancel_requires_symbol_pair: bool
     cancel_may_require_mfa_code: bool
@@ -90,91 +87,6 @@ _NAMES: tuple[tuple[str, str, str], ...] = (
     ("BYBIT_EU_DIRECT", "bybitEuDirect", "Bybit EU Direct"),
 )
 
-_HOLDINGS_VALUE_SUPPORTED = frozenset(
-    [
-        "robinhood",
-        "eTrade",
-        "alpaca",
-        "weBull",
-        "stash",
-        "interactiveBrokers",
-        "public",
-        "coinbase",
-        "kraken",
-        "coinbasePro",
-        "cryptoCom",
-        "openSea",
-        "binanceUs",
-        "gemini",
-        "okCoin",
-        "kuCoin",
-        "etoro",
-        "cexIo",
-        "binanceInternational",
-        "bitstamp",
-        "gateIo",
-        "acorns",
-        "okx",
-        "bitFlyer",
-        "coinlist",
-        "huobi",
-        "bitfinex",
-        "krakenDirect",
-        "vanguard",
-        "binanceInternationalDirect",
-        "bitfinexDirect",
-        "bybit",
-        "paxos",
-        "coinbasePrime",
-        "btcTurkDirect",
-        "kuCoinDirect",
-        "okxOAuth",
-        "paribuDirect",
-        "robinhoodConnect",
-        "blockchainCom",
-        "bitsoDirect",
-        "binanceOAuth",
-        "bybitDirect",
-        "deFiWallet",
-    ]
-)
-
-_ORDER_CANCEL_SUPPORTED = frozenset(
-    [
-        "robinhood",
-        "eTrade",
-        "alpaca",
-        "weBull",
-        "stash",
-        "interactiveBrokers",
-        "public",
-        "coinbase",
-        "kraken",
-        "coinbasePro",
-        "cryptoCom",
-        "binanceUs",
-        "gemini",
-        "okCoin",
-        "kuCoin",
-        "etoro",
-        "cexIo",
-        "binanceInternational",
-        "bitstamp",
-        "gateIo",
-        "okx",
-        "bitFlyer",
-        "coinlist",
-        "huobi",
-        "bitfinex",
-        "krakenDirect",
-        "vanguard",
-        "binanceInternationalDirect",
-        "bybit",
-        "coinbasePrime",
-        "robinhoodConnect",
-    ]
-)
-
 _CANCEL_REQUIRES_SIDE = frozenset({"coinbase"})
 _CANCEL_REQUIRES_SYMBOL_PAIR = frozenset({"binanceUs", "binanceInternational", "okx", "bitFlyer"})
 _CANCEL_MAY_REQUIRE_MFA_CODE = frozenset({"kraken"})
@@ -184,8 +96,6 @@ MESH_INSTITUTIONS: tuple[MeshInstitution, ...] = tuple(
         institution=institution_pb2.Institution.Value(f"INSTITUTION_{enum_name}"),
         wire_name=wire_name,
         display_name=display_name,
-        supports_holdings_value=wire_name in _HOLDINGS_VALUE_SUPPORTED,
-        supports_order_cancel=wire_name in _ORDER_CANCEL_SUPPORTED,
         cancel_requires_side=wire_name in _CANCEL_REQUIRES_SIDE,
         cancel_requires_symbol_pair=wire_name in _CANCEL_REQUIRES_SYMBOL_PAIR,
         cancel_may_require_mfa_code=wire_name in _CANCEL_MAY_REQUIRE_MFA_CODE,

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 from service.decimals import ExactDecimal
@@ -86,3 +86,72 @@ class ProblemDetails(BaseModel):
     detail: str | None = None
     instance: str | None = None
     errors: Any = None
+
+
+class HoldingsBody(RequestBody):
+    """`POST /api/v1/holdings/get` (PortfolioHoldingsRequest)."""
+
+    auth_token: str = Field(min_length=1)
+    type: str
+    include_market_value: bool = True
+
+
+class Position(ResponseModel):
+    """An equity or cryptocurrency position. `cost_basis` is per unit, as Mesh's examples show."""
+
+    name: str | None = None
+    symbol: str | None = None
+    amount: ExactDecimal | None = None
+    cost_basis: ExactDecimal | None = None
+    market_value: ExactDecimal | None = None
+    last_price: ExactDecimal | None = None
+
+
+class NftPosition(ResponseModel):
+    amount: ExactDecimal | None = None
+    cost_basis: ExactDecimal | None = None
+    contract_address: str | None = None
+    name: str | None = None
+    token_id: str | None = None
+
+
+class OptionPosition(ResponseModel):
+    symbol: str | None = None
+    amount: ExactDecimal | None = None
+    average_open_price: ExactDecimal | None = None
+    option_type: str | None = None
+    strike_price: ExactDecimal | None = None
+    expiration_timestamp: int | None = None
+
+
+def _none_as_empty(value: object) -> object:
+    return [] if value is None else value
+
+
+PositionList = Annotated[list[Position], BeforeValidator(_none_as_empty)]
+NftPositionList = Annotated[list[NftPosition], BeforeValidator(_none_as_empty)]
+OptionPositionList = Annotated[list[OptionPosition], BeforeValidator(_none_as_empty)]
+
+
+class HoldingsContent(ResponseModel):
+    """`HoldingsModel`: the positions, and whether the institution answered at all."""
+
+    status: str | None = None
+    error_message: str | None = None
+    display_message: str | None = None
+    equity_positions: PositionList = Field(default_factory=list)
+    cryptocurrency_positions: PositionList = Field(default_factory=list)
+    not_supported_equity_positions: PositionList = Field(default_factory=list)
+    not_supported_cryptocurrency_positions: PositionList = Field(default_factory=list)
+    nft_positions: NftPositionList = Field(default_factory=list)
+    option_positions: OptionPositionList = Field(default_factory=list)
+    type: str | None = None
+    account_id: str | None = None
+    institution_name: str | None = None
+    account_name: str | None = None
+
+
+class HoldingsResult(ApiResult):
+    """`HoldingsModelApiResult`."""
+
+    content: HoldingsContent | None = None

@@ -11,6 +11,7 @@ from service.errors import ProviderNotConfigured
 from service.providers.moneykit.auth import TokenSource
 from service.providers.moneykit.responses import EXPIRED_ACCESS_TOKEN, error_code
 from service.providers.upstream import UpstreamCall, UpstreamHttp, UpstreamResponse
+from service.resilience.coalescer import Coalescer, coalescing_key
 from service.resilience.guard import ProviderGuard
 
 Result = TypeVar("Result")
@@ -24,7 +25,9 @@ class MoneyKitClient:
         version: str,
         tokens: TokenSource | None,
         guard: ProviderGuard,
+        coalescer: Coalescer,
     ) -> None:
+        self._coalescer = coalescer
         self._http = http
         self._base_url = base_url.rstrip("/")
         self._version = version
@@ -38,7 +41,10 @@ class MoneyKitClient:
         params: Mapping[str, Sequence[str]],
         parse: Callable[[UpstreamResponse], Result],
     ) -> Result:
-        """GET and parse the answer, under the provider's guard (retries, breaker)."""
+        """GET and parse the answer, under the provider's guard (retries, breaker).
+
+        Identical reads in flight share one request: the link id in the path names the user.
+        """
         tokens = self._tokens
         if tokens is None:
             raise ProviderNotConfigured("MoneyKit")
@@ -46,7 +52,11 @@ class MoneyKitClient:
         async def attempt() -> Result:
             return parse(await self._get_with_token(tokens, call, path, params))
 
-        return await self._guard.run(call.operation, call.has_side_effects, attempt)
+        async def guarded() -> Result:
+            return await self._guard.run(call.operation, call.has_side_effects, attempt)
+
+        query = "&".join(f"{name}={value}" for name in sorted(params) for value in params[name])
+        return await self._coalescer.run(coalescing_key("moneykit", path, query), guarded)
 
     async def _get_with_token(
         self,

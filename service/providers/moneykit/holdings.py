@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from urllib.parse import quote
 
 from aggregator.v1 import holdings_pb2
 from aggregator.v1.aggregator_service_pb2 import GetHoldingsRequest, GetHoldingsResponse
 from aggregator.v1.result_pb2 import ResultEnvelope, ResultStatus
-from service.converters import decimal_field, to_timestamp
+from aggregator.v1.source_pb2 import PROVIDER_MONEYKIT, DataSource
+from service.converters import data_source, decimal_field, to_timestamp
 from service.providers.moneykit import models
 from service.providers.moneykit.client import MoneyKitClient
 from service.providers.moneykit.responses import read_body
@@ -77,14 +79,30 @@ _LINK_STATES = {
 }
 
 
-def to_response(body: models.InvestmentHoldings) -> GetHoldingsResponse:
+def to_response(body: models.InvestmentHoldings, received_at: datetime) -> GetHoldingsResponse:
     return GetHoldingsResponse(
         holdings=[_holding(holding) for holding in body.holdings],
         securities=[_security(security) for security in body.securities],
         accounts=[_account(account) for account in body.accounts],
         link=_link(body.link),
         result=ResultEnvelope(status=ResultStatus.RESULT_STATUS_OK),
+        source=link_source(body.link, received_at, computed=False),
     )
+
+
+REFRESH_PRODUCTS = ("investments", "holdings")
+"""The link products whose `refreshed_at` dates the holdings."""
+
+
+def link_source(link: models.Link, received_at: datetime, *, computed: bool) -> DataSource:
+    """The link's holdings refresh time when MoneyKit gave one, else when they arrived."""
+    for name in REFRESH_PRODUCTS:
+        product = link.products.get(name)
+        if product is not None and product.refreshed_at is not None:
+            return data_source(
+                PROVIDER_MONEYKIT, computed=computed, as_of=product.refreshed_at, from_provider=True
+            )
+    return data_source(PROVIDER_MONEYKIT, computed=computed, as_of=received_at, from_provider=False)
 
 
 def _holding(source: models.Holding) -> holdings_pb2.Holding:
@@ -163,4 +181,5 @@ def _link(source: models.Link) -> holdings_pb2.Link:
 
 
 async def get_holdings(client: MoneyKitClient, request: GetHoldingsRequest) -> GetHoldingsResponse:
-    return to_response(await fetch(client, to_query(request)))
+    body = await fetch(client, to_query(request))
+    return to_response(body, datetime.now(UTC))

@@ -1,0 +1,63 @@
+"""Identical concurrent reads share one upstream request.
+
+The key identifies the provider, the connection and the parameters; it includes a hash of
+the user's credentials (never the credentials themselves), so two users never share data.
+The shared request runs on its own task: a caller that leaves does not cancel it for the
+others, and it is cancelled once every caller has left.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar, cast
+
+logger = logging.getLogger(__name__)
+
+Result = TypeVar("Result")
+
+
+def coalescing_key(*parts: str | bytes) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        data = part.encode() if isinstance(part, str) else part
+        digest.update(len(data).to_bytes(8, "big"))
+        digest.update(data)
+    return digest.hexdigest()
+
+
+@dataclass
+class _Shared(Generic[Result]):
+    task: asyncio.Task[Result]
+    callers: int = field(default=0)
+
+
+class Coalescer:
+    def __init__(self) -> None:
+        self._in_flight: dict[str, _Shared[Any]] = {}
+        self.coalesced = 0
+        """How many calls joined a request already in flight."""
+
+    async def run(self, key: str, work: Callable[[], Awaitable[Result]]) -> Result:
+        shared = cast("_Shared[Result] | None", self._in_flight.get(key))
+        if shared is None:
+            shared = _Shared(asyncio.ensure_future(work()))
+            self._in_flight[key] = shared
+            shared.task.add_done_callback(lambda _: self._forget(key, shared))
+        else:
+            self.coalesced += 1
+            logger.debug("coalesced an identical read into the one in flight")
+        shared.callers += 1
+        try:
+            return await asyncio.shield(shared.task)
+        finally:
+            shared.callers -= 1
+            if shared.callers == 0 and not shared.task.done():
+                shared.task.cancel()
+
+    def _forget(self, key: str, shared: _Shared[Any]) -> None:
+        if self._in_flight.get(key) is shared:
+            del self._in_flight[key]
