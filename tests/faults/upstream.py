@@ -14,7 +14,7 @@ import json
 import socket
 import struct
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
 from dataclasses import dataclass, field
 
 
@@ -204,16 +204,21 @@ class FaultyUpstream:
         drops = (bytes([byte]) for byte in behaviour.body)
         return await self._send_until_abandoned(writer, drops, behaviour.interval)
 
-    async def _until_or_abandoned(self, waiting: object, reader: asyncio.StreamReader) -> bool:
-        """Wait for `waiting`; False (and counted) if the client hangs up first."""
-        wait_task = asyncio.ensure_future(waiting)  # type: ignore[arg-type]
-        hangup = asyncio.ensure_future(reader.read(1))
-        done, _ = await asyncio.wait({wait_task, hangup}, return_when=asyncio.FIRST_COMPLETED)
-        if hangup in done:
-            wait_task.cancel()
-            self.abandoned += 1
-            return False
-        hangup.cancel()
+    async def _until_or_abandoned(
+        self, waiting: Coroutine[object, object, object], reader: asyncio.StreamReader
+    ) -> bool:
+        """Wait for `waiting`; False (and counted) if the client hangs up first.
+
+        The client sends nothing while it waits for an answer, so end of input means it left;
+        polling for it never reads, so no byte of a later request is lost.
+        """
+        wait_task = asyncio.ensure_future(waiting)
+        while not wait_task.done():
+            if reader.at_eof():
+                wait_task.cancel()
+                self.abandoned += 1
+                return False
+            await asyncio.wait({wait_task}, timeout=0.01)
         return True
 
     async def _send_until_abandoned(
