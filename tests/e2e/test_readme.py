@@ -18,10 +18,14 @@ README = (REPO_ROOT / "README.md").read_text()
 BUF = REPO_ROOT / ".tools" / "node_modules" / ".bin" / "buf"
 
 
-def python_client() -> str:
-    match = re.search(r"<!-- python-client -->\n```python\n(.*?)```", README, re.DOTALL)
-    assert match, "the README lost its Python client"
+def fenced_block(marker: str, language: str) -> str:
+    match = re.search(rf"<!-- {marker} -->\n```{language}\n(.*?)```", README, re.DOTALL)
+    assert match, f"the README lost its {marker} block"
     return match.group(1)
+
+
+def python_client() -> str:
+    return fenced_block("python-client", "python")
 
 
 def buf_curl_commands() -> list[str]:
@@ -37,6 +41,7 @@ async def run(*command: str, env: dict[str, str] | None = None) -> tuple[int, st
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
         env={**os.environ, **(env or {})},
+        cwd=REPO_ROOT,
     )
     stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
     assert process.returncode is not None
@@ -76,3 +81,37 @@ async def test_the_readme_buf_curl_commands_work_through_reflection(gateway: Gat
         "acc_3fTq8NmW2xRbKp9LzVd4Hc"
     }
     assert len(json.loads(outputs[4])["institutions"]) == 59
+
+
+async def test_the_readme_portfolio_client_shows_entries_errors_and_the_stream(
+    gateway: Gateway,
+) -> None:
+    code, out, err = await run(
+        sys.executable,
+        "-c",
+        fenced_block("python-portfolio", "python"),
+        f"127.0.0.1:{gateway.port}",
+    )
+
+    assert code == 0, err
+    assert "0 total 186.03" in out
+    assert "2 failed 5 " in out  # NOT_FOUND
+    assert "total USD" in out
+    assert out.count("streamed entry") == 3
+    assert "streamed summary 2 ok 1 failed" in out
+
+
+async def test_the_readme_portfolio_buf_curl_commands_work(gateway: Gateway) -> None:
+    if not BUF.exists():
+        if os.environ.get("CI"):
+            pytest.fail("buf is not installed: `make tools` installs it")
+        pytest.skip("buf is not installed: run `make tools`")
+    script = fenced_block("portfolio-curl", "sh").replace(
+        "127.0.0.1:50051", f"127.0.0.1:{gateway.port}"
+    )
+    code, out, err = await run("bash", "-ec", script)
+
+    assert code == 0, err
+    assert '"totalValue": "186.03"' in out
+    assert '"summary"' in out
+    assert out.count('"connectionIndex"') >= 2
