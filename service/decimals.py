@@ -105,4 +105,6 @@ def percent_change(value: Decimal, cost: Decimal) -> Decimal | None:
         return None
     context = Context(prec=400)
     change = context.divide(context.multiply(context.subtract(value, cost), 100), cost)
-    return change.quantize(PERCENT_PLACES, rounding=ROUND_HALF_EVEN, context=context)
+    rounded = change.quantize(PERCENT_PLACES, rounding=ROUND_HALF_EVEN, context=context)
+    # A loss too small to show is no change, not "-0.0000".
+    return rounded.copy_abs() if rounded.is_zero() else rounded

@@ -25,6 +25,7 @@ from service.decimals import decimal_text, exact_sum
 @dataclass
 class _Group:
     first: Security
+    """The security as the first connection that named it describes it."""
     currency: str
     quantities: list[Decimal | None] = field(default_factory=list)
     values: list[Decimal | None] = field(default_factory=list)
@@ -38,6 +39,8 @@ def summarize(entries: Sequence[PortfolioEntry]) -> PortfolioSummary:
     for entry in sorted(succeeded, key=lambda entry: entry.connection_index):
         for key, security, currency, holding in _positions(entry):
             group = groups.setdefault(key, _Group(security, currency))
+            if not group.first.name and security.name:
+                group.first = security
             group.quantities.append(_decimal(holding, "quantity"))
             group.values.append(_decimal(holding, "value"))
             if entry.connection_index not in group.connections:

@@ -56,6 +56,8 @@ class Coalescer:
         finally:
             shared.callers -= 1
             if shared.callers == 0 and not shared.task.done():
+                # Forget it now, not when it finishes: a caller arriving meanwhile starts afresh.
+                self._forget(key, shared)
                 shared.task.cancel()
 
     def _forget(self, key: str, shared: _Shared[Any]) -> None:

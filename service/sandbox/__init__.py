@@ -2,7 +2,8 @@
 
 They speak the upstreams' protocols as the upstreams' own documents describe them, and know
 nothing of the gateway, so the gateway is tested against the contract, not against itself.
-Failures are chosen by request values, listed in `service.sandbox.triggers`.
+Failures, data sets and held answers are chosen by request values, listed in
+`service.sandbox.triggers`.
 """
 
 from service.sandbox._http import RecordedRequest

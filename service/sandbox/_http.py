@@ -10,10 +10,12 @@ import logging
 import socket
 import threading
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TypeAlias
 
+from service.sandbox._hold import HeldRequests
 from service.sandbox._json import JsonValue, dumps
 
 _LOGGER = logging.getLogger(__name__)
@@ -22,6 +24,9 @@ _HOST = "127.0.0.1"
 # How often the accept loop looks for a stop request: stop() waits up to this long, and tests
 # stop a sandbox after every test.
 _STOP_POLL_SECONDS = 0.02
+# How long stop() lets answers in progress finish before it closes the connections: they are
+# local and small, so this is only reached if a handler is stuck.
+_ANSWER_GRACE_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -67,6 +72,7 @@ class SimulatedUpstream(ABC):
         self._requests: list[RecordedRequest] = []
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
+        self._held = HeldRequests()
 
     @abstractmethod
     def handle(self, request: RecordedRequest) -> Response:
@@ -79,6 +85,19 @@ class SimulatedUpstream(ABC):
             return list(self._requests)
 
     @property
+    def held_count(self) -> int:
+        """How many requests are being held right now (see `release_held`)."""
+        return self._held.count
+
+    def release_held(self) -> None:
+        """Answer every held request now, and hold none until the next `reset`."""
+        self._held.release()
+
+    def _wait_while_held(self) -> None:
+        """Called by `handle` for a `held` trigger: wait until released, stopped or timed out."""
+        self._held.wait()
+
+    @property
     def url(self) -> str:
         if self._server is None:
             raise RuntimeError(f"the {self._name} sandbox is not running")
@@ -87,6 +106,7 @@ class SimulatedUpstream(ABC):
     def start(self) -> None:
         if self._server is not None:
             raise RuntimeError(f"the {self._name} sandbox is already running")
+        self._held.start()
         self._server = _Server(self)
         self._thread = threading.Thread(
             target=self._server.serve_forever,
@@ -102,13 +122,19 @@ class SimulatedUpstream(ABC):
             return
         self._server = self._thread = None
         server.shutdown()
+        # Held requests answer normally, and every answer in progress reaches its client,
+        # before the connections close: a stopped sandbox leaves no request hanging.
+        self._held.stop()
+        server.wait_for_answers(_ANSWER_GRACE_SECONDS)
         server.close_connections()
         server.server_close()
         thread.join()
 
     def reset(self) -> None:
+        """Forget the recorded requests and hold `held` requests again."""
         with self._lock:
             self._requests.clear()
+        self._held.rearm()
 
     def record(self, request: RecordedRequest) -> None:
         """Called by the server for every request, before `handle`."""
@@ -124,6 +150,24 @@ class _Server(ThreadingHTTPServer):
         self.upstream = upstream
         self._connections: set[socket.socket] = set()
         self._connections_lock = threading.Lock()
+        self._answering = 0
+        self._answering_changed = threading.Condition()
+
+    @contextlib.contextmanager
+    def answering(self) -> Iterator[None]:
+        """Counts a request from its arrival until its answer is written."""
+        with self._answering_changed:
+            self._answering += 1
+        try:
+            yield
+        finally:
+            with self._answering_changed:
+                self._answering -= 1
+                self._answering_changed.notify_all()
+
+    def wait_for_answers(self, timeout: float) -> None:
+        with self._answering_changed:
+            self._answering_changed.wait_for(lambda: self._answering == 0, timeout)
 
     def process_request(self, request: _Request, client_address: object) -> None:
         # Tracked in the accept loop, before the handler thread exists, so that stop() cannot
@@ -175,7 +219,11 @@ class _Handler(BaseHTTPRequestHandler):
         self.server.upstream.record(request)
         self._send(self.server.upstream.handle(request))
 
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
+    def _serve_counted(self) -> None:
+        with self.server.answering():
+            self._serve()
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve_counted
 
     def _send(self, response: Response) -> None:
         self.send_response(response.status)

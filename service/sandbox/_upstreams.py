@@ -45,9 +45,22 @@ class SandboxUpstreams:
         self.moneykit.stop()
 
     def reset(self) -> None:
-        """Forget the recorded requests and counters; issued tokens stay as they are."""
+        """Forget the recorded requests and counters, and hold `held` requests again.
+
+        Issued tokens stay as they are.
+        """
         self.mesh.reset()
         self.moneykit.reset()
+
+    def release_held(self) -> None:
+        """Answer every held request of both upstreams now, and hold none until `reset`.
+
+        The `held` triggers (`service.sandbox.triggers`) keep a request waiting so that a test
+        can look at what is under way; `mesh.held_count` and `moneykit.held_count` say how many
+        are waiting. `stop()` answers them too, and none waits longer than 60 seconds.
+        """
+        self.mesh.release_held()
+        self.moneykit.release_held()
 
     def __enter__(self) -> Self:
         self.start()

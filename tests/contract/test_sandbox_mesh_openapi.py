@@ -10,6 +10,7 @@ better.
 import enum
 import json
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -23,12 +24,15 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
 from service.sandbox import SandboxUpstreams, triggers
-from service.sandbox._mesh.institutions import INSTITUTIONS
+from service.sandbox._json import dumps
+from service.sandbox._mesh.holdings import holdings as sandbox_holdings
+from service.sandbox._mesh.institutions import HOLDINGS_GET_SUPPORTED, INSTITUTIONS
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 DEFAULT_DOCUMENT = REPOSITORY.parent / "shared" / "reference" / "mesh-openapi.json"
 DOCUMENT_URI = "urn:mesh-openapi"
 HOLDINGS = "/api/v1/holdings/value"
+HOLDINGS_GET = "/api/v1/holdings/get"
 CANCEL = "/api/v1/transactions/cancel"
 ENVELOPE_SCHEMA = "#/components/schemas/ApiResult"
 PROBLEM_DETAILS_SCHEMA = "#/components/schemas/ProblemDetails"
@@ -49,6 +53,10 @@ class Case:
 
 
 def holdings(token: str = "user-token", **changes: Any) -> dict[str, Any]:
+    return {"authToken": token, "type": "robinhood", **changes}
+
+
+def holdings_get(token: str = "user-token", **changes: Any) -> dict[str, Any]:
     return {"authToken": token, "type": "robinhood", **changes}
 
 
@@ -87,6 +95,46 @@ CASES = [
         "holdings-server-failure",
         HOLDINGS,
         holdings(triggers.MESH_SERVER_FAILURE),
+        500,
+        Expect.ENVELOPE,
+    ),
+    *[
+        Case(f"get-ok-{institution}", HOLDINGS_GET, holdings_get(type=institution), 200)
+        for institution in ("robinhood", "coinbase", "deFiWallet", "openSea", "kraken")
+    ],
+    Case("get-ok-include", HOLDINGS_GET, holdings_get(includeMarketValue=True), 200),
+    *[
+        Case(
+            f"get-{status}-{institution}", HOLDINGS_GET, holdings_get(token, type=institution), 200
+        )
+        for status, token in (
+            ("failed", triggers.MESH_HOLDINGS_FAILED),
+            ("not-authorized", triggers.MESH_HOLDINGS_NOT_AUTHORIZED),
+        )
+        for institution in ("robinhood", "openSea")
+    ],
+    Case("get-partial", HOLDINGS_GET, holdings_get(triggers.MESH_PARTIAL), 200),
+    Case("get-envelope-failure", HOLDINGS_GET, holdings_get(triggers.MESH_ENVELOPE_FAILURE), 200),
+    Case("get-extra-property", HOLDINGS_GET, holdings_get(extra=1), 400),
+    Case("get-include-not-boolean", HOLDINGS_GET, holdings_get(includeMarketValue="yes"), 400),
+    Case("get-missing-field", HOLDINGS_GET, {"type": "robinhood"}, 400),
+    Case("get-not-supported", HOLDINGS_GET, holdings_get(type="interactiveBrokers"), 400),
+    Case("get-bad-request", HOLDINGS_GET, holdings_get(triggers.MESH_BAD_REQUEST), 400),
+    Case("get-not-found", HOLDINGS_GET, holdings_get(triggers.MESH_NOT_FOUND), 400),
+    Case("get-conflict", HOLDINGS_GET, holdings_get(triggers.MESH_CONFLICT), 400),
+    Case("get-locked", HOLDINGS_GET, holdings_get(triggers.MESH_LOCKED), 400),
+    Case("get-legal", HOLDINGS_GET, holdings_get(triggers.MESH_LEGAL), 400),
+    Case(
+        "get-rate-limited",
+        HOLDINGS_GET,
+        holdings_get(triggers.MESH_RATE_LIMITED),
+        429,
+        Expect.ENVELOPE,
+    ),
+    Case(
+        "get-server-failure",
+        HOLDINGS_GET,
+        holdings_get(triggers.MESH_SERVER_FAILURE),
         500,
         Expect.ENVELOPE,
     ),
@@ -231,6 +279,22 @@ REQUESTS = [
     (HOLDINGS, holdings(type="Robinhood")),
     (HOLDINGS, holdings(type=None)),
     (HOLDINGS, {"authToken": 1, "type": "robinhood"}),
+    (HOLDINGS_GET, holdings_get()),
+    (HOLDINGS_GET, holdings_get(includeMarketValue=True)),
+    (HOLDINGS_GET, holdings_get(includeMarketValue=False)),
+    (HOLDINGS_GET, holdings_get(type="bybitDirectMobile")),
+    (HOLDINGS_GET, holdings_get(type="eTrade")),
+    (HOLDINGS_GET, holdings_get(includeMarketValue="true")),
+    (HOLDINGS_GET, holdings_get(includeMarketValue=None)),
+    (HOLDINGS_GET, holdings_get(includeMarketValue=0)),
+    (HOLDINGS_GET, holdings_get(extra=1)),
+    (HOLDINGS_GET, holdings_get(accountId="5FUVPB0")),
+    (HOLDINGS_GET, {"type": "robinhood"}),
+    (HOLDINGS_GET, {"authToken": "t"}),
+    (HOLDINGS_GET, holdings_get("")),
+    (HOLDINGS_GET, holdings_get(type="Robinhood")),
+    (HOLDINGS_GET, holdings_get(type=None)),
+    (HOLDINGS_GET, {"authToken": 1, "type": "robinhood"}),
     (CANCEL, cancel()),
     (CANCEL, cancel(side=None, symbolPair=None, mfaCode=None)),
     (CANCEL, cancel(side="buy", symbolPair="BTC/USD", mfaCode="123456")),
@@ -270,3 +334,59 @@ def test_the_institutions_are_the_documented_enum_and_two_newer_ones(
 
     assert INSTITUTIONS - documented == {"cryptoComPay", "bybitEuDirect"}
     assert documented <= INSTITUTIONS
+
+
+# What the sandbox adds to the documented examples: market values for every position.
+MARKET_VALUES = {"marketValue", "lastPrice"}
+
+
+@pytest.mark.parametrize(
+    ("example", "institution"),
+    [
+        ("Trading platform example", "robinhood"),
+        ("Self-custody cryptocurrency wallet example", "deFiWallet"),
+    ],
+)
+def test_the_holdings_are_the_documented_example_with_market_values(
+    document: dict[str, Any], mesh: httpx.Client, example: str, institution: str
+) -> None:
+    examples = document["paths"][HOLDINGS_GET]["post"]["responses"]["200"]["content"][
+        "application/json"
+    ]["examples"]
+    expected = json.loads(json.dumps(examples[example]["value"]["content"]), parse_float=Decimal)
+
+    response = mesh.post(HOLDINGS_GET, json=holdings_get(type=institution))
+
+    content = json.loads(response.content, parse_float=Decimal)["content"]
+    assert content.keys() == expected.keys()
+    for key, value in expected.items():
+        if key not in ("equityPositions", "cryptocurrencyPositions"):
+            assert content[key] == value, key
+            continue
+        assert len(content[key]) == len(value), key
+        for answered, documented in zip(content[key], value, strict=True):
+            assert answered.keys() - documented.keys() <= MARKET_VALUES
+            assert answered.keys() >= MARKET_VALUES
+            assert {name: answered[name] for name in documented} == documented
+
+
+def test_the_holdings_get_institutions_are_the_documented_supported_integrations(
+    document: dict[str, Any],
+) -> None:
+    description = document["components"]["schemas"]["PortfolioHoldingsRequest"]["properties"][
+        "type"
+    ]["description"]
+    documented = re.findall(r"```(\w+)```", description.split("Supported integrations")[1])
+
+    assert len(documented) == 37
+    assert {
+        "binanceUs" if name == "Binance" else name[0].lower() + name[1:] for name in documented
+    } == HOLDINGS_GET_SUPPORTED
+
+
+def test_the_holdings_no_request_reaches_still_fit_the_schema(registry: Registry[Any]) -> None:
+    """interactiveBrokers is not in the endpoint's list; its option data must be ready anyway."""
+    content = json.loads(dumps(sandbox_holdings("interactiveBrokers")))
+
+    assert content["optionPositions"]
+    assert validation_errors(registry, "#/components/schemas/HoldingsModel", content) == []

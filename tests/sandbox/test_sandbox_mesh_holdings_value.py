@@ -276,7 +276,7 @@ def test_triggers_are_looked_at_only_after_the_institution_is_supported(
     ("method", "path"),
     [("GET", PATH), ("POST", "/api/v1/holdings"), ("POST", PATH + "/"), ("POST", "/")],
 )
-def test_anything_but_the_two_endpoints_is_not_found(
+def test_anything_but_the_endpoints_is_not_found(
     mesh: httpx.Client, method: str, path: str
 ) -> None:
     response = mesh.request(method, path, json={"authToken": "t", "type": "robinhood"})

@@ -4,6 +4,7 @@ from service.sandbox._mesh.institutions import (
     CANCEL_NEEDS_SIDE,
     CANCEL_NEEDS_SYMBOL_PAIR,
     CANCEL_SUPPORTED,
+    HOLDINGS_GET_SUPPORTED,
     HOLDINGS_VALUE_SUPPORTED,
     INSTITUTIONS,
 )
@@ -16,6 +17,13 @@ HOLDINGS_VALUE_DOCUMENTED = (
     "BinanceInternationalDirect BitfinexDirect Bybit Paxos CoinbasePrime BtcTurkDirect "
     "KuCoinDirect OkxOAuth ParibuDirect RobinhoodConnect BlockchainCom BitsoDirect BinanceOAuth "
     "BybitDirect DeFiWallet"
+)
+HOLDINGS_GET_DOCUMENTED = (
+    "Robinhood Coinbase Kraken CryptoCom OpenSea Binance Gemini OkCoin KuCoin CexIo "
+    "BinanceInternational Bitstamp GateIo Okx BitFlyer Coinlist Huobi Bitfinex KrakenDirect "
+    "BinanceInternationalDirect BitfinexDirect Bybit Paxos CoinbasePrime BtcTurkDirect "
+    "KuCoinDirect OkxOAuth ParibuDirect RobinhoodConnect BlockchainCom BitsoDirect BinanceOAuth "
+    "BybitDirect ParibuOAuth BinanceTrDirect BybitDirectMobile DeFiWallet"
 )
 CANCEL_DOCUMENTED = (
     "Robinhood ETrade Alpaca WeBull Stash InteractiveBrokers Public Coinbase Kraken CoinbasePro "
@@ -56,3 +64,13 @@ def test_every_supported_or_constrained_institution_is_in_the_enum() -> None:
 
 def test_institutions_with_cancel_requirements_support_cancel() -> None:
     assert CANCEL_NEEDS_SIDE | CANCEL_NEEDS_SYMBOL_PAIR <= CANCEL_SUPPORTED
+
+
+def test_the_holdings_get_list_is_the_documented_one() -> None:
+    assert len(HOLDINGS_GET_SUPPORTED) == 37
+    assert wire_names(HOLDINGS_GET_DOCUMENTED) == HOLDINGS_GET_SUPPORTED
+    assert HOLDINGS_GET_SUPPORTED <= INSTITUTIONS
+
+
+def test_holdings_get_leaves_out_the_brokers() -> None:
+    assert {"interactiveBrokers", "eTrade", "alpaca", "vanguard"}.isdisjoint(HOLDINGS_GET_SUPPORTED)

@@ -1,4 +1,4 @@
-"""The trigger module's tables name every trigger, so the README copied from them is whole."""
+"""The trigger tables name every trigger and data set, so the README copied from them is whole."""
 
 import pytest
 
@@ -11,9 +11,9 @@ TRIGGERS = {
 }
 
 
-def test_there_are_13_mesh_and_11_moneykit_triggers() -> None:
-    assert sum(name.startswith("MESH_") for name in TRIGGERS) == 13
-    assert sum(name.startswith("MONEYKIT_") for name in TRIGGERS) == 11
+def test_there_are_16_mesh_and_15_moneykit_trigger_values() -> None:
+    assert sum(name.startswith("MESH_") for name in TRIGGERS) == 16
+    assert sum(name.startswith("MONEYKIT_") for name in TRIGGERS) == 15
     assert len(set(TRIGGERS.values())) == len(TRIGGERS)
 
 
@@ -21,3 +21,9 @@ def test_there_are_13_mesh_and_11_moneykit_triggers() -> None:
 def test_every_trigger_has_a_row(value: str) -> None:
     assert triggers.__doc__ is not None
     assert f"| `{value}` |" in triggers.__doc__
+
+
+def test_the_demo_user_is_documented() -> None:
+    assert triggers.__doc__ is not None
+    for value in ("alice-robinhood", "alice-coinbase", triggers.MESH_SERVER_FAILURE):
+        assert f"`{value}`" in triggers.__doc__

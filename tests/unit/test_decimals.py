@@ -16,6 +16,7 @@ from service.decimals import (
     ExactDecimal,
     decimal_text,
     parse_json_exact,
+    percent_change,
     to_decimal,
 )
 
@@ -191,3 +192,7 @@ def test_numbers_too_large_or_fine_for_an_amount_are_rejected(text: str) -> None
 def test_json_nested_past_the_recursion_limit_is_rejected() -> None:
     with pytest.raises(ValueError, match="nested too deeply"):
         parse_json_exact("[" * 100_000 + "]" * 100_000)
+
+
+def test_a_loss_too_small_to_show_is_zero_not_negative_zero() -> None:
+    assert str(percent_change(Decimal("99.999999"), Decimal("100"))) == "0.0000"

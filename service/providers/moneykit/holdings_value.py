@@ -44,10 +44,10 @@ def to_response(body: models.InvestmentHoldings, received_at: datetime) -> GetHo
         source=holdings.link_source(body.link, received_at, computed=True),
     )
     currencies = _currencies(body)
-    if len(currencies) > 1:
+    if len(currencies) > 1 or None in currencies:
         return response
     # An empty link sums to zero, in no particular currency.
-    response.currency = next(iter(currencies), "")
+    response.currency = next((c for c in currencies if c is not None), "")
     valued = _valued(body)
     for value_field, performance_field, types in (
         ("equities_value", "equities_performance", EQUITY_TYPES),
@@ -87,8 +87,9 @@ def _sum_or_none(values: Iterable[Decimal | None]) -> Decimal | None:
     return exact_sum(item for item in items if item is not None)
 
 
-def _currencies(body: models.InvestmentHoldings) -> set[str]:
-    """The currencies the holdings are valued in: their account's, else their security's."""
+def _currencies(body: models.InvestmentHoldings) -> set[str | None]:
+    """The currencies the holdings are valued in: their account's, else their security's;
+    None for a holding with neither."""
     account_currency = {
         account.account_id: account.balances.currency
         for account in body.accounts
@@ -96,9 +97,7 @@ def _currencies(body: models.InvestmentHoldings) -> set[str]:
     }
     security_currency = {s.security_id: s.currency for s in body.securities if s.currency}
     return {
-        account_currency.get(holding.account_id)
-        or security_currency.get(holding.security_id)
-        or "unknown"
+        account_currency.get(holding.account_id) or security_currency.get(holding.security_id)
         for holding in body.holdings
     }
 

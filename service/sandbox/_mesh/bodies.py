@@ -33,6 +33,15 @@ class HoldingsValueBody(_Body):
     institution: Institution
 
 
+class HoldingsGetBody(_Body):
+    """PortfolioHoldingsRequest."""
+
+    auth_token: NonEmpty
+    institution: Institution
+    # A boolean when given; null is not one (the schema does not say nullable).
+    include_market_value: bool = False
+
+
 class CancelOrderBody(_Body):
     """TransactionsB2BBrokerOrderRequest."""
 

@@ -1,4 +1,5 @@
 """The Mesh endpoints the sandbox serves."""
 
 HOLDINGS_VALUE_PATH = "/api/v1/holdings/value"
+HOLDINGS_GET_PATH = "/api/v1/holdings/get"
 CANCEL_PATH = "/api/v1/transactions/cancel"

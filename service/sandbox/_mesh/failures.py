@@ -8,7 +8,8 @@ from service.sandbox._mesh.replies import envelope, envelope_response, problem_d
 _MALFORMED_BODY = b'{"status": "ok", "content": {'
 
 
-def holdings_value_failure(auth_token: str) -> Response | None:
+def holdings_failure(auth_token: str) -> Response | None:
+    """The failure of either holdings endpoint: both answer with the same envelopes."""
     match auth_token:
         case triggers.MESH_BAD_REQUEST:
             return envelope_response(

@@ -31,6 +31,17 @@ HOLDINGS_VALUE_SUPPORTED = frozenset(
         "blockchainCom", "bitsoDirect", "binanceOAuth", "bybitDirect", "deFiWallet",
     }
 )  # fmt: skip
+HOLDINGS_GET_SUPPORTED = frozenset(
+    {
+        "robinhood", "coinbase", "kraken", "cryptoCom", "openSea", "binanceUs", "gemini",
+        "okCoin", "kuCoin", "cexIo", "binanceInternational", "bitstamp", "gateIo", "okx",
+        "bitFlyer", "coinlist", "huobi", "bitfinex", "krakenDirect", "binanceInternationalDirect",
+        "bitfinexDirect", "bybit", "paxos", "coinbasePrime", "btcTurkDirect", "kuCoinDirect",
+        "okxOAuth", "paribuDirect", "robinhoodConnect", "blockchainCom", "bitsoDirect",
+        "binanceOAuth", "bybitDirect", "paribuOAuth", "binanceTrDirect", "bybitDirectMobile",
+        "deFiWallet",
+    }
+)  # fmt: skip
 CANCEL_SUPPORTED = frozenset(
     {
         "robinhood", "eTrade", "alpaca", "weBull", "stash", "interactiveBrokers", "public",

@@ -1,4 +1,4 @@
-"""Mesh's holdings value and cancel order endpoints, answered as the documents describe them."""
+"""Mesh's holdings and cancel order endpoints, answered as the documents describe them."""
 
 import secrets
 from typing import TypeVar
@@ -7,13 +7,16 @@ from pydantic import BaseModel, ValidationError
 
 from service.sandbox import triggers
 from service.sandbox._http import RecordedRequest, Response, SimulatedUpstream, json_response
-from service.sandbox._mesh.bodies import CancelOrderBody, HoldingsValueBody
-from service.sandbox._mesh.endpoints import CANCEL_PATH, HOLDINGS_VALUE_PATH
-from service.sandbox._mesh.failures import cancel_failure, holdings_value_failure
+from service.sandbox._json import JsonObject
+from service.sandbox._mesh.bodies import CancelOrderBody, HoldingsGetBody, HoldingsValueBody
+from service.sandbox._mesh.endpoints import CANCEL_PATH, HOLDINGS_GET_PATH, HOLDINGS_VALUE_PATH
+from service.sandbox._mesh.failures import cancel_failure, holdings_failure
+from service.sandbox._mesh.holdings import failed_holdings, holdings, partial_holdings
 from service.sandbox._mesh.institutions import (
     CANCEL_NEEDS_SIDE,
     CANCEL_NEEDS_SYMBOL_PAIR,
     CANCEL_SUPPORTED,
+    HOLDINGS_GET_SUPPORTED,
     HOLDINGS_VALUE_SUPPORTED,
 )
 from service.sandbox._mesh.portfolios import partial_portfolio_value, portfolio_value
@@ -29,13 +32,16 @@ class MeshSimulator(SimulatedUpstream):
         self._client_secret = client_secret.encode()
 
     def handle(self, request: RecordedRequest) -> Response:
-        if request.method != "POST" or request.path not in (HOLDINGS_VALUE_PATH, CANCEL_PATH):
+        endpoint = {
+            HOLDINGS_VALUE_PATH: self._holdings_value,
+            HOLDINGS_GET_PATH: self._holdings_get,
+            CANCEL_PATH: self._cancel,
+        }.get(request.path)
+        if request.method != "POST" or endpoint is None:
             return Response(404)
         if not self._has_credentials(request.headers):
             return Response(401)
-        if request.path == HOLDINGS_VALUE_PATH:
-            return _holdings_value(request.body)
-        return _cancel(request.body)
+        return endpoint(request.body)
 
     def _has_credentials(self, headers: dict[str, str]) -> bool:
         # Both compared, always: answering faster for a wrong id would leak which one was wrong.
@@ -47,39 +53,69 @@ class MeshSimulator(SimulatedUpstream):
         )
         return id_matches and secret_matches
 
+    def _hold_if_asked(self, auth_token: str) -> None:
+        # Like every trigger, looked at only once the request has passed every check, so that
+        # a held request is one that will succeed.
+        if auth_token == triggers.MESH_HELD:
+            self._wait_while_held()
 
-def _holdings_value(raw_body: bytes) -> Response:
-    body = _parse(HoldingsValueBody, raw_body)
-    if isinstance(body, Response):
-        return body
-    if body.institution not in HOLDINGS_VALUE_SUPPORTED:
-        return _not_supported(body.institution)
-    failure = holdings_value_failure(body.auth_token)
-    if failure is not None:
-        return failure
-    if body.auth_token == triggers.MESH_PARTIAL:
-        content = partial_portfolio_value(body.institution)
-    else:
-        content = portfolio_value(body.institution)
+    def _holdings_value(self, raw_body: bytes) -> Response:
+        body = _parse(HoldingsValueBody, raw_body)
+        if isinstance(body, Response):
+            return body
+        if body.institution not in HOLDINGS_VALUE_SUPPORTED:
+            return _not_supported(body.institution)
+        self._hold_if_asked(body.auth_token)
+        failure = holdings_failure(body.auth_token)
+        if failure is not None:
+            return failure
+        if body.auth_token == triggers.MESH_PARTIAL:
+            return _ok(partial_portfolio_value(body.institution))
+        return _ok(portfolio_value(body.institution))
+
+    def _holdings_get(self, raw_body: bytes) -> Response:
+        body = _parse(HoldingsGetBody, raw_body)
+        if isinstance(body, Response):
+            return body
+        if body.institution not in HOLDINGS_GET_SUPPORTED:
+            return _not_supported(body.institution)
+        self._hold_if_asked(body.auth_token)
+        failure = holdings_failure(body.auth_token)
+        if failure is not None:
+            return failure
+        match body.auth_token:
+            case triggers.MESH_PARTIAL:
+                return _ok(partial_holdings(body.institution))
+            case triggers.MESH_HOLDINGS_FAILED:
+                return _ok(failed_holdings(body.institution, "failed"))
+            case triggers.MESH_HOLDINGS_NOT_AUTHORIZED:
+                return _ok(failed_holdings(body.institution, "notAuthorized"))
+        # includeMarketValue is not looked at: the market values are always sent.
+        return _ok(holdings(body.institution))
+
+    def _cancel(self, raw_body: bytes) -> Response:
+        body = _parse(CancelOrderBody, raw_body)
+        if isinstance(body, Response):
+            return body
+        if body.institution not in CANCEL_SUPPORTED:
+            return _not_supported(body.institution)
+        if body.institution in CANCEL_NEEDS_SIDE and body.side not in ("buy", "sell"):
+            return bad_request(
+                "missingField", f"The side field is required for {body.institution}."
+            )
+        if body.institution in CANCEL_NEEDS_SYMBOL_PAIR and not body.symbol_pair:
+            return bad_request(
+                "missingField", f"The symbolPair field is required for {body.institution}."
+            )
+        self._hold_if_asked(body.auth_token)
+        failure = cancel_failure(body.auth_token, body.id)
+        if failure is not None:
+            return failure
+        return envelope_response(200, "ok", f"The order '{body.id}' was cancelled.")
+
+
+def _ok(content: JsonObject) -> Response:
     return json_response(200, {**envelope("ok", ""), "content": content})
-
-
-def _cancel(raw_body: bytes) -> Response:
-    body = _parse(CancelOrderBody, raw_body)
-    if isinstance(body, Response):
-        return body
-    if body.institution not in CANCEL_SUPPORTED:
-        return _not_supported(body.institution)
-    if body.institution in CANCEL_NEEDS_SIDE and body.side not in ("buy", "sell"):
-        return bad_request("missingField", f"The side field is required for {body.institution}.")
-    if body.institution in CANCEL_NEEDS_SYMBOL_PAIR and not body.symbol_pair:
-        return bad_request(
-            "missingField", f"The symbolPair field is required for {body.institution}."
-        )
-    failure = cancel_failure(body.auth_token, body.id)
-    if failure is not None:
-        return failure
-    return envelope_response(200, "ok", f"The order '{body.id}' was cancelled.")
 
 
 def _parse(model: type[_Body], raw_body: bytes) -> _Body | Response:

@@ -315,3 +315,346 @@ SEED_EXAMPLE = HoldingsDataset(
         },
     },
 )
+
+_401K = "acc_5Lq8Vz2NcW7xTb4RmK9pHd"
+_IRA = "acc_2Xn6Jr9QwB3tLk8VcM5sFa"
+_VFIAX = "sec_7Cz3Qm9XkT5vNb2WpL8rHd"
+_TARGET_2045 = "sec_3Vb8Kx2RmN6qTz9LcW4pJe"
+_BND = "sec_5Hp2Wt8ZcQ4nXv7KmB3rLd"
+_VXUS = "sec_9Jm4Lc7TxV2bQn8RzK5wPe"
+_TREASURY_2033 = "sec_6Qw9Nz3KvB8xTm2LcR7pHj"
+_MONEY_MARKET = "sec_4Tk7Rb2VnX9cLq5WzM8pJd"
+
+# A retirement link: funds and ETFs, a bond and cash over two accounts, every cost basis known.
+# The accounts are typed `investment`, the value MoneyKit's SDK enumerates for them.
+RETIREMENT = HoldingsDataset(
+    holdings=[
+        {
+            "account_id": _401K,
+            "security_id": _VFIAX,
+            "quantity": "152.318",
+            "price": "461.27",
+            "price_datetime": "2024-03-13T21:00:00Z",
+            "value": "70259.72",
+            "cost_basis": "51840.06",
+        },
+        {
+            "account_id": _401K,
+            "security_id": _TARGET_2045,
+            "quantity": "803.552",
+            "price": "30.12",
+            "price_datetime": "2024-03-13T21:00:00Z",
+            "value": "24202.99",
+            "cost_basis": "21996.31",
+        },
+        {
+            "account_id": _401K,
+            "security_id": _BND,
+            "quantity": Decimal("120"),
+            "price": Decimal("72.41"),
+            "price_datetime": "2024-03-13T20:00:00",
+            "value": Decimal("8689.20"),
+            "cost_basis": Decimal("9102.00"),
+        },
+        {
+            "account_id": _401K,
+            "security_id": _MONEY_MARKET,
+            "quantity": "2310.58",
+            "price": "1",
+            "price_datetime": "2024-03-14T15:02:11Z",
+            "value": "2310.58",
+            "cost_basis": "2310.58",
+        },
+        {
+            "account_id": _IRA,
+            "security_id": _VXUS,
+            "quantity": "85.5",
+            "price": "60.18",
+            "price_datetime": "2024-03-13T20:00:00Z",
+            "value": "5145.39",
+            "cost_basis": "4873.50",
+        },
+        {
+            "account_id": _IRA,
+            "security_id": _TREASURY_2033,
+            "quantity": "50",
+            "price": "95.28125",
+            "price_datetime": "2024-03-13T21:00:00Z",
+            "value": "4764.06",
+            "cost_basis": "4987.50",
+        },
+        {
+            "account_id": _IRA,
+            "security_id": _MONEY_MARKET,
+            "quantity": "412.07",
+            "price": "1",
+            "price_datetime": "2024-03-14T15:02:11Z",
+            "value": "412.07",
+            "cost_basis": "412.07",
+        },
+    ],
+    securities=[
+        {
+            "security_id": _VFIAX,
+            "name": "Vanguard 500 Index Fund Admiral Shares",
+            "type": "fund",
+            "currency": "USD",
+            "ticker": "VFIAX",
+            "isin": "US9229087104",
+            "sedol": None,
+            "close_price": "461.27",
+            "close_datetime": "2024-03-13T21:00:00Z",
+        },
+        {
+            "security_id": _TARGET_2045,
+            "name": "Vanguard Target Retirement 2045 Fund",
+            "type": "fund",
+            "currency": "USD",
+            "ticker": "VTIVX",
+            "isin": "US92202E6077",
+            "sedol": None,
+            "close_price": "30.12",
+            "close_date": "2024-03-13",
+        },
+        {
+            "security_id": _BND,
+            "name": "Vanguard Total Bond Market ETF",
+            "type": "etf",
+            "currency": "USD",
+            "ticker": "BND",
+            "isin": "US9219378356",
+            "sedol": "B1BGH41",
+            "close_price": Decimal("72.41"),
+            "close_datetime": "2024-03-13T20:00:00",
+        },
+        {
+            "security_id": _VXUS,
+            "name": "Vanguard Total International Stock ETF",
+            "type": "etf",
+            "currency": "USD",
+            "ticker": "VXUS",
+            "isin": "US9219097683",
+            "sedol": None,
+            "close_price": "60.18",
+            "close_datetime": "2024-03-13T20:00:00Z",
+        },
+        {
+            "security_id": _TREASURY_2033,
+            "name": "United States Treasury Note 3.875% 15/08/2033",
+            "type": "bond",
+            "currency": "USD",
+            "ticker": None,
+            "isin": "US91282CHT18",
+            "sedol": None,
+            "close_price": "95.28125",
+            "close_datetime": "2024-03-13T21:00:00Z",
+            "cusip": "91282CHT1",
+        },
+        {
+            "security_id": _MONEY_MARKET,
+            "name": "Vanguard Federal Money Market Fund",
+            "type": "cash",
+            "currency": "USD",
+            "ticker": "VMFXX",
+            "isin": None,
+            "sedol": None,
+            "close_price": "1",
+            "close_datetime": "2024-03-14T15:02:11Z",
+        },
+    ],
+    accounts=[
+        {
+            "account_id": _401K,
+            "account_type": "investment",
+            "name": "Acme Corp 401(k) Plan",
+            "account_mask": "0045",
+            "balances": {
+                "currency": "USD",
+                "available": "2310.58",
+                "current": "105462.49",
+                "limit": None,
+                "balance_date": "2024-03-14T15:02:37Z",
+            },
+        },
+        {
+            "account_id": _IRA,
+            "account_type": "investment",
+            "name": "Rollover IRA",
+            "account_mask": "7310",
+            "balances": {
+                "currency": "USD",
+                "available": Decimal("412.07"),
+                "current": Decimal("10321.52"),
+                "limit": None,
+                "balance_date": "2024-03-14",
+            },
+        },
+    ],
+    link={
+        "link_id": "mk_sandbox_retirement",
+        "institution_id": "vanguard",
+        "institution_name": "Vanguard",
+        "provider": "finicity",
+        "state": "connected",
+        "error_code": None,
+        "last_synced_at": "2024-03-14T15:02:37Z",
+        "tags": ["user_type:individual"],
+        "products": {
+            "investments": {
+                "refreshed_at": "2024-03-14T15:02:37Z",
+                "last_attempted_at": "2024-03-14T15:02:37Z",
+                "settings": {"required": True, "prefetch": False},
+            },
+        },
+    },
+)
+
+_TRADING = "acc_8Rt3Hm6XqZ1vWc9NbL4kPs"
+_VAULT = "acc_1Dp7Kw4TnQ8zXr2MvB6cJh"
+_BITCOIN = "sec_2Nx8Vq5LmT3wRb9KcZ6pHe"
+_ETHER = "sec_8Lw2Zr6QxN4vKc7TbM3pJd"
+_CHAINLINK = "sec_5Km9Tx3WqB7nLv2RcZ8pHf"
+_UNISWAP = "sec_3Qz6Nb9LxV2tKw5RmC8pJg"
+
+# A crypto exchange link: crypto only, Ethereum-chain quantities with all 18 decimals of their
+# smallest unit, and an airdrop whose cost basis the exchange does not know (the property is
+# absent, not null). Ether is held in both accounts, so filtering by either one keeps it.
+CRYPTO = HoldingsDataset(
+    holdings=[
+        {
+            "account_id": _TRADING,
+            "security_id": _BITCOIN,
+            "quantity": "0.52183004",
+            "price": "67120.55",
+            "price_datetime": "2024-03-14T15:02:11Z",
+            "value": "35025.52",
+            "cost_basis": "14210.77",
+        },
+        {
+            "account_id": _TRADING,
+            "security_id": _ETHER,
+            "quantity": "2.718281828459045235",
+            "price": "3881.52",
+            "price_datetime": "2024-03-14T15:02:11Z",
+            "value": "10551.07",
+            "cost_basis": "5796.22",
+        },
+        {
+            "account_id": _TRADING,
+            "security_id": _CHAINLINK,
+            "quantity": "57.314159265358979323",
+            "price": "18.93",
+            "price_datetime": "2024-03-14T15:02:11Z",
+            "value": "1084.96",
+            "cost_basis": "802.40",
+        },
+        {
+            "account_id": _TRADING,
+            "security_id": _UNISWAP,
+            "quantity": "400.123456789012345678",
+            "price": "11.42",
+            "price_datetime": "2024-03-14T15:02:11Z",
+            "value": "4569.41",
+        },
+        {
+            "account_id": _VAULT,
+            "security_id": _ETHER,
+            "quantity": "10.000000000000000001",
+            "price": "3881.52",
+            "price_datetime": "2024-03-14T15:02:11",
+            "value": "38815.20",
+            "cost_basis": "18420.00",
+        },
+    ],
+    securities=[
+        {
+            "security_id": _BITCOIN,
+            "name": "Bitcoin",
+            "type": "crypto",
+            "currency": "USD",
+            "ticker": "BTC",
+            "isin": None,
+            "sedol": None,
+            "close_price": "67120.55",
+            "close_datetime": "2024-03-14T15:02:11Z",
+        },
+        {
+            "security_id": _ETHER,
+            "name": "Ethereum",
+            "type": "crypto",
+            "currency": "USD",
+            "ticker": "ETH",
+            "isin": None,
+            "sedol": None,
+            "close_price": "3881.52",
+            "close_datetime": "2024-03-14T15:02:11Z",
+        },
+        {
+            "security_id": _CHAINLINK,
+            "name": "Chainlink",
+            "type": "crypto",
+            "currency": "USD",
+            "ticker": "LINK",
+            "isin": None,
+            "sedol": None,
+            "close_price": "18.93",
+            "close_datetime": "2024-03-14T15:02:11Z",
+        },
+        {
+            "security_id": _UNISWAP,
+            "name": "Uniswap",
+            "type": "crypto",
+            "currency": "USD",
+            "ticker": "UNI",
+            "isin": None,
+            "sedol": None,
+            "close_price": "11.42",
+            "close_datetime": "2024-03-14T15:02:11Z",
+        },
+    ],
+    accounts=[
+        {
+            "account_id": _TRADING,
+            "account_type": "investment",
+            "name": "Crypto Trading",
+            "account_mask": "9921",
+            "balances": {
+                "currency": "USD",
+                "available": "0",
+                "current": "51230.96",
+                "limit": None,
+                "balance_date": "2024-03-14T15:02:37Z",
+            },
+        },
+        {
+            "account_id": _VAULT,
+            "account_type": "investment",
+            "name": "ETH Vault",
+            "account_mask": "3306",
+            "balances": {
+                "currency": "USD",
+                "available": "0",
+                "current": "38815.20",
+                "limit": None,
+                "balance_date": "2024-03-14T15:02:37Z",
+            },
+        },
+    ],
+    link={
+        "link_id": "mk_sandbox_crypto",
+        "institution_id": "coinbase",
+        "institution_name": "Coinbase",
+        "provider": "mx",
+        "state": "connected",
+        "error_code": None,
+        "last_synced_at": "2024-03-14T15:02:37Z",
+        "tags": [],
+        "products": {
+            "investments": {
+                "refreshed_at": "2024-03-14T15:02:37Z",
+                "last_attempted_at": "2024-03-14T15:02:37Z",
+                "settings": {"required": True, "prefetch": True},
+            },
+        },
+    },
+)

@@ -8,7 +8,13 @@ from urllib.parse import parse_qs, unquote, unquote_plus
 
 from service.sandbox import triggers
 from service.sandbox._http import RecordedRequest, Response, SimulatedUpstream, json_response
-from service.sandbox._moneykit.datasets import DEFAULT, SEED_EXAMPLE
+from service.sandbox._moneykit.datasets import (
+    CRYPTO,
+    DEFAULT,
+    RETIREMENT,
+    SEED_EXAMPLE,
+    HoldingsDataset,
+)
 from service.sandbox._moneykit.errors import (
     error_response,
     not_found,
@@ -19,6 +25,12 @@ from service.sandbox._moneykit.failures import holdings_failure
 from service.sandbox._moneykit.tokens import TokenIssuer, TokenState
 
 _AUTH_ENDPOINT = "/auth/token"
+_DATASETS = {
+    triggers.MONEYKIT_SEED_EXAMPLE: SEED_EXAMPLE,
+    triggers.MONEYKIT_BROKERAGE: DEFAULT.for_link(triggers.MONEYKIT_BROKERAGE),
+    triggers.MONEYKIT_RETIREMENT: RETIREMENT,
+    triggers.MONEYKIT_CRYPTO: CRYPTO,
+}
 
 
 class MoneyKitSimulator(SimulatedUpstream):
@@ -94,17 +106,26 @@ class MoneyKitSimulator(SimulatedUpstream):
                 return error_response(
                     401, "api_error.auth.expired_access_token", "Access token expired"
                 )
+        # Like every trigger, looked at only once the request has passed every check, so that a
+        # held request is one that will succeed.
+        if link_id == triggers.MONEYKIT_HELD:
+            self._wait_while_held()
         failure = holdings_failure(link_id)
         if failure is not None:
             return failure
-        if link_id == triggers.MONEYKIT_SEED_EXAMPLE:
-            dataset = SEED_EXAMPLE
-        else:
-            dataset = DEFAULT.for_link(link_id)
+        dataset = _dataset(link_id)
         account_ids = parse_qs(request.query).get("account_ids")
         if account_ids:
             dataset = dataset.for_accounts(set(account_ids))
         return json_response(200, dataset.to_json())
+
+
+def _dataset(link_id: str) -> HoldingsDataset:
+    dataset = _DATASETS.get(link_id)
+    if dataset is not None:
+        return dataset
+    # Any other link gets the brokerage data, under its own id.
+    return DEFAULT.for_link(link_id)
 
 
 def _holdings_link_id(raw_path: str) -> str | None:
