@@ -5,6 +5,9 @@
     │   └── CapabilityMissing       the provider or institution lacks  INVALID_ARGUMENT
     │                               the RPC (reason names it)
     ├── ProviderNotConfigured       no credentials and no sandbox      FAILED_PRECONDITION
+    ├── CallerUnauthenticated       no valid API key or client cert    UNAUTHENTICATED
+    ├── CallerForbidden             the caller may not call this RPC   PERMISSION_DENIED
+    ├── CallerRateLimited           the caller's rate limit is spent   RESOURCE_EXHAUSTED
     ├── DeadlineExceeded            the caller's deadline ran out      DEADLINE_EXCEEDED
     ├── UpstreamOverloaded          too many calls wait for a provider RESOURCE_EXHAUSTED
     └── UpstreamError               an upstream call failed
@@ -96,6 +99,36 @@ class UpstreamContext:
     operation: str
     http_status: int | None = None
     envelope: Envelope = field(default_factory=Envelope)
+
+
+class CallerUnauthenticated(GatewayError):
+    """The caller presented no valid API key and no known client certificate."""
+
+    reason = "CALLER_UNAUTHENTICATED"
+
+
+class CallerForbidden(GatewayError):
+    """The caller is known but may not call this RPC."""
+
+    reason = "CALLER_FORBIDDEN"
+
+    def __init__(self, caller: str, method: str) -> None:
+        super().__init__(f"Caller {caller!r} is not allowed to call {method}.")
+        self.caller = caller
+        self.method = method
+
+
+class CallerRateLimited(GatewayError):
+    """The caller's own request rate limit is spent."""
+
+    reason = "CALLER_RATE_LIMITED"
+
+    def __init__(self, caller: str, retry_after_seconds: float) -> None:
+        super().__init__(
+            f"Caller {caller!r} exceeded its rate limit; retry in {retry_after_seconds:.2f} s."
+        )
+        self.caller = caller
+        self.retry_after_seconds = retry_after_seconds
 
 
 class DeadlineExceeded(GatewayError):

@@ -12,6 +12,9 @@ from grpc_status import rpc_status
 
 from service.converters import to_result_envelope
 from service.errors import (
+    CallerForbidden,
+    CallerRateLimited,
+    CallerUnauthenticated,
     CapabilityMissing,
     CircuitOpen,
     CredentialsRejected,
@@ -42,6 +45,9 @@ CODES: dict[type[GatewayError], grpc.StatusCode] = {
     CapabilityMissing: grpc.StatusCode.INVALID_ARGUMENT,
     ProviderNotConfigured: grpc.StatusCode.FAILED_PRECONDITION,
     DeadlineExceeded: grpc.StatusCode.DEADLINE_EXCEEDED,
+    CallerUnauthenticated: grpc.StatusCode.UNAUTHENTICATED,
+    CallerForbidden: grpc.StatusCode.PERMISSION_DENIED,
+    CallerRateLimited: grpc.StatusCode.RESOURCE_EXHAUSTED,
     UpstreamOverloaded: grpc.StatusCode.RESOURCE_EXHAUSTED,
     CircuitOpen: grpc.StatusCode.UNAVAILABLE,
     UpstreamError: grpc.StatusCode.UNKNOWN,
@@ -114,6 +120,11 @@ def _details(error: GatewayError) -> list[Message]:
         ]
     if isinstance(error, ProviderNotConfigured | UpstreamOverloaded):
         return [_error_info(error, GATEWAY_DOMAIN, {"provider": error.provider})]
+    if isinstance(error, CallerRateLimited):
+        return [
+            _error_info(error, GATEWAY_DOMAIN, {"caller": error.caller}),
+            error_details_pb2.RetryInfo(retry_delay=_duration(error.retry_after_seconds)),
+        ]
     if not isinstance(error, UpstreamError):
         return [_error_info(error, GATEWAY_DOMAIN, {})]
     context = error.context
@@ -139,6 +150,12 @@ def _details(error: GatewayError) -> list[Message]:
         details.append(error_details_pb2.RetryInfo(retry_delay=delay))
     details.append(to_result_envelope(envelope))
     return details
+
+
+def _duration(seconds: float) -> duration_pb2.Duration:
+    duration = duration_pb2.Duration()
+    duration.FromNanoseconds(int(seconds * 1_000_000_000))
+    return duration
 
 
 def _error_info(

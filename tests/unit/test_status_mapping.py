@@ -15,6 +15,9 @@ from aggregator.v1.result_pb2 import ResultEnvelope, ResultStatus
 from service import status
 from service.envelope import Envelope, EnvelopeStatus
 from service.errors import (
+    CallerForbidden,
+    CallerRateLimited,
+    CallerUnauthenticated,
     CapabilityMissing,
     CircuitOpen,
     CredentialsRejected,
@@ -45,6 +48,9 @@ EXPECTED_CODES: dict[type[GatewayError], grpc.StatusCode] = {
     CapabilityMissing: grpc.StatusCode.INVALID_ARGUMENT,
     ProviderNotConfigured: grpc.StatusCode.FAILED_PRECONDITION,
     DeadlineExceeded: grpc.StatusCode.DEADLINE_EXCEEDED,
+    CallerUnauthenticated: grpc.StatusCode.UNAUTHENTICATED,
+    CallerForbidden: grpc.StatusCode.PERMISSION_DENIED,
+    CallerRateLimited: grpc.StatusCode.RESOURCE_EXHAUSTED,
     UpstreamOverloaded: grpc.StatusCode.RESOURCE_EXHAUSTED,
     CircuitOpen: grpc.StatusCode.UNAVAILABLE,
     UpstreamError: grpc.StatusCode.UNKNOWN,
@@ -81,6 +87,10 @@ def instance_of(cls: type[GatewayError]) -> GatewayError:
         return cls([FieldViolation("order_id", "is required")])
     if issubclass(cls, ProviderNotConfigured | UpstreamOverloaded):
         return cls("Mesh")
+    if issubclass(cls, CallerForbidden):
+        return cls("reader", "CancelOrder")
+    if issubclass(cls, CallerRateLimited):
+        return cls("reader", 0.5)
     if issubclass(cls, CircuitOpen):
         return cls("Mesh keeps failing.", CONTEXT, retry_after_seconds=12.5)
     if issubclass(cls, UpstreamError):
@@ -241,7 +251,7 @@ def test_only_rate_limits_and_open_circuits_carry_retry_info() -> None:
     [retry] = open_circuit.details(error_details_pb2.RetryInfo)
     assert retry.retry_delay.ToNanoseconds() == 12_500_000_000
     for cls in all_gateway_errors():
-        if cls in (UpstreamRateLimited, CircuitOpen):
+        if cls in (UpstreamRateLimited, CircuitOpen, CallerRateLimited):
             continue
         rich = RichStatus(status.to_grpc_status(instance_of(cls)))
         assert rich.details(error_details_pb2.RetryInfo) == [], cls.__name__
