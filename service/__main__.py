@@ -11,7 +11,7 @@ from service.server import serve
 
 def main() -> None:
     settings = Settings()
-    configure_logging(settings.aggregator_log_level)
+    configure_logging(settings.aggregator_log_level, settings.log_format)
     asyncio.run(serve(settings))
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Literal
+
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -13,8 +16,23 @@ class Settings(BaseSettings):
 
     aggregator_listen: str = Field(default="127.0.0.1:50051")
     aggregator_sandbox: bool = Field(default=False)
-    aggregator_grace_seconds: float = Field(default=10.0, gt=0)
+    aggregator_shutdown_grace_seconds: float = Field(default=10.0, gt=0)
+    aggregator_shutdown_drain_delay_seconds: float = Field(default=0.0, ge=0)
     aggregator_log_level: str = Field(default="INFO")
+    aggregator_log_format: Literal["json", "text"] | None = Field(default=None)
+    aggregator_metrics_listen: str | None = Field(default=None)
+    aggregator_tracing: Literal["off", "console"] = Field(default="off")
+    aggregator_reflection: bool = Field(default=True)
+    aggregator_callers_file: Path | None = Field(default=None)
+    aggregator_tls_cert_file: Path | None = Field(default=None)
+    aggregator_tls_key_file: Path | None = Field(default=None)
+    aggregator_tls_client_ca_file: Path | None = Field(default=None)
+    aggregator_keepalive_time_seconds: float = Field(default=60.0, gt=0)
+    aggregator_keepalive_timeout_seconds: float = Field(default=20.0, gt=0)
+    aggregator_keepalive_min_client_ping_seconds: float = Field(default=10.0, gt=0)
+    aggregator_max_concurrent_streams: int = Field(default=256, ge=1)
+    aggregator_max_connection_age_seconds: float = Field(default=300.0, gt=0)
+    aggregator_max_connection_age_grace_seconds: float = Field(default=30.0, ge=0)
     aggregator_upstream_timeout_seconds: float = Field(default=30.0, gt=0)
     aggregator_default_deadline_seconds: float = Field(default=15.0, gt=0)
     aggregator_deadline_margin_seconds: float = Field(default=0.05, ge=0)
@@ -45,6 +63,13 @@ class Settings(BaseSettings):
     moneykit_client_secret: SecretStr = Field(default=SecretStr(""))
     moneykit_version: str = Field(default="2023-02-18")
     moneykit_token_failure_backoff_seconds: float = Field(default=5.0, ge=0)
+
+    @property
+    def log_format(self) -> Literal["json", "text"]:
+        """JSON lines for log shippers; text, for people, by default in the sandbox."""
+        if self.aggregator_log_format is not None:
+            return self.aggregator_log_format
+        return "text" if self.aggregator_sandbox else "json"
 
     @property
     def mesh_configured(self) -> bool:

@@ -5,20 +5,35 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
-from typing import Any, TypeVar, cast
+from typing import Any, Protocol, TypeVar, cast
 
 import grpc
 from google.protobuf.message import Message
 
 from aggregator.v1.connection_pb2 import Connection
+from service import metrics
 from service.deadline import deadline_in, within_deadline
 from service.errors import DeadlineExceeded, GatewayError, UpstreamOutcomeUnknown
+from service.providers.mesh.institutions import by_enum
 from service.redaction import request_secrets
+from service.request_context import RequestContext, request_id_from, serving
 from service.status import code_of, internal_error_status, to_grpc_status
 
 logger = logging.getLogger("service.rpc")
+
+
+class Authorizes(Protocol):
+    def authorize(
+        self,
+        method: str,
+        metadata: Iterable[tuple[str, str | bytes]],
+        auth_context: Mapping[str, Iterable[bytes]],
+    ) -> str:
+        """The caller's name, or raise a caller error."""
+        ...
+
 
 Request = TypeVar("Request")
 Response = TypeVar("Response")
@@ -33,9 +48,10 @@ class RpcBoundary(grpc.aio.ServerInterceptor):
     none) less `margin`, so the gateway answers before the caller gives up.
     """
 
-    def __init__(self, default_deadline: float, margin: float) -> None:
+    def __init__(self, default_deadline: float, margin: float, authorizer: Authorizes) -> None:
         self._default_deadline = default_deadline
         self._margin = margin
+        self._authorizer = authorizer
 
     async def intercept_service(
         self,
@@ -86,10 +102,16 @@ class RpcBoundary(grpc.aio.ServerInterceptor):
     ) -> AsyncIterator[None]:
         started = time.perf_counter()
         code = grpc.StatusCode.OK
+        metadata = context.invocation_metadata() or ()
+        rpc = RequestContext(request_id_from(tuple(metadata)), method)
         remaining = context.time_remaining()
         budget = (self._default_deadline if remaining is None else remaining) - self._margin
-        with request_secrets(request), deadline_in(budget):
+        metrics.RPCS_IN_FLIGHT.labels(method).inc()
+        with request_secrets(request), deadline_in(budget), serving(rpc):
             try:
+                rpc.caller = self._authorizer.authorize(
+                    method, tuple(metadata), context.auth_context()
+                )
                 # A backstop: the work inside ends at the deadline with a precise error.
                 async with within_deadline(_deadline_exceeded, slack=max(self._margin / 2, 0.005)):
                     yield
@@ -106,17 +128,36 @@ class RpcBoundary(grpc.aio.ServerInterceptor):
                 logger.exception("unexpected failure in %s", method)
                 await context.abort_with_status(internal_error_status())
             finally:
+                elapsed = time.perf_counter() - started
+                metrics.RPCS_IN_FLIGHT.labels(method).dec()
+                metrics.RPCS.labels(method, code.name).inc()
+                metrics.RPC_SECONDS.labels(method).observe(elapsed)
+                fields = {
+                    "method": method,
+                    "provider": _provider(request),
+                    "code": code.name,
+                    "duration_ms": round(elapsed * 1000, 1),
+                    "institution": _institution(request),
+                    "caller": rpc.caller,
+                    "attempts": rpc.attempts,
+                }
                 logger.info(
-                    "rpc method=%s provider=%s code=%s duration_ms=%.1f",
-                    method,
-                    _provider(request),
-                    code.name,
-                    (time.perf_counter() - started) * 1000,
+                    "rpc " + " ".join(f"{name}=%s" for name in fields),
+                    *fields.values(),
+                    extra=fields,
                 )
 
 
 def _deadline_exceeded() -> DeadlineExceeded:
     return DeadlineExceeded("The deadline ran out before the gateway could answer.")
+
+
+def _institution(request: Message) -> str:
+    connection = getattr(request, "connection", None)
+    if isinstance(connection, Connection) and connection.HasField("mesh"):
+        mesh = by_enum(connection.mesh.institution)
+        return mesh.wire_name if mesh is not None else "-"
+    return "-"
 
 
 def _provider(request: Message) -> str:

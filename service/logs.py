@@ -1,19 +1,60 @@
-"""Logging set-up: one handler on the root logger; records are redacted as they are made."""
+"""Logging set-up: JSON lines (or text), every record tagged with its RPC's request id, and
+redacted as it is made (`service.redaction`)."""
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
+from datetime import UTC, datetime
+from typing import Literal
 
-from service.redaction import install_redaction
+from service import request_context
+from service.redaction import install_redaction, scrub
 
-FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
+RPC_FIELDS = ("method", "provider", "institution", "caller", "code", "attempts", "duration_ms")
+"""The structured fields of the one line logged per RPC."""
+
+LogFormat = Literal["json", "text"]
 
 
-def configure_logging(level: str) -> None:
+class _RequestIdFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        context = request_context.current()
+        record.request_id = context.request_id if context is not None else "-"
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line, for log shippers."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, object] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+            "request_id": getattr(record, "request_id", "-"),
+        }
+        for name in RPC_FIELDS:
+            if hasattr(record, name):
+                value = getattr(record, name)
+                line[name] = scrub(value) if isinstance(value, str) else value
+        if record.exc_info and not record.exc_text:
+            record.exc_text = scrub(self.formatException(record.exc_info))
+        if record.exc_text:
+            line["exception"] = record.exc_text
+        return json.dumps(line, default=str)
+
+
+def configure_logging(level: str, log_format: LogFormat = "text") -> None:
     install_redaction()
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter(FORMAT))
+    handler.addFilter(_RequestIdFilter())
+    handler.setFormatter(
+        JsonFormatter() if log_format == "json" else logging.Formatter(TEXT_FORMAT)
+    )
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

@@ -13,17 +13,24 @@ import grpc
 import httpx
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SpanExporter
 from pydantic import SecretStr
 
 from aggregator.v1 import aggregator_service_pb2, aggregator_service_pb2_grpc
+from service.auth.authorizer import Authorizer
+from service.auth.callers import load_callers
 from service.config import Settings
 from service.interceptors import RpcBoundary
+from service.metrics import MetricsServer
 from service.portfolio import Portfolio
 from service.providers.registry import build_registry
 from service.providers.upstream import UpstreamHttp
 from service.redaction import install_redaction, register_secret
 from service.sandbox import SandboxUpstreams
 from service.servicer import AggregatorServicer
+from service.tls import is_loopback, server_credentials
+from service.tracing import instrument_client, server_interceptor, tracer_provider
 
 logger = logging.getLogger(__name__)
 
@@ -51,9 +58,43 @@ def with_sandbox(settings: Settings, sandbox: SandboxUpstreams) -> Settings:
     )
 
 
+def server_options(settings: Settings) -> list[tuple[str, int]]:
+    """Message sizes, stream limits and keepalive that suit load balancers."""
+    milliseconds = 1000
+    return [
+        ("grpc.max_receive_message_length", settings.aggregator_grpc_max_receive_bytes),
+        ("grpc.max_send_message_length", settings.aggregator_grpc_max_send_bytes),
+        ("grpc.max_concurrent_streams", settings.aggregator_max_concurrent_streams),
+        ("grpc.keepalive_time_ms", int(settings.aggregator_keepalive_time_seconds * milliseconds)),
+        (
+            "grpc.keepalive_timeout_ms",
+            int(settings.aggregator_keepalive_timeout_seconds * milliseconds),
+        ),
+        ("grpc.keepalive_permit_without_calls", 1),
+        (
+            "grpc.http2.min_ping_interval_without_data_ms",
+            int(settings.aggregator_keepalive_min_client_ping_seconds * milliseconds),
+        ),
+        (
+            "grpc.max_connection_age_ms",
+            int(settings.aggregator_max_connection_age_seconds * milliseconds),
+        ),
+        (
+            "grpc.max_connection_age_grace_ms",
+            int(settings.aggregator_max_connection_age_grace_seconds * milliseconds),
+        ),
+    ]
+
+
 @asynccontextmanager
-async def running_gateway(settings: Settings) -> AsyncIterator[RunningGateway]:
-    """Start the gateway (and the sandbox upstreams when enabled); stop both on exit."""
+async def running_gateway(
+    settings: Settings, span_exporter: SpanExporter | None = None
+) -> AsyncIterator[RunningGateway]:
+    """Start the gateway (and the sandbox upstreams when enabled); stop both on exit.
+
+    Stopping drains: health turns NOT_SERVING, after the drain delay new calls are refused,
+    in-flight calls get the grace period, then the upstream connections close.
+    """
     install_redaction()
     async with AsyncExitStack() as stack:
         if settings.aggregator_sandbox:
@@ -66,27 +107,23 @@ async def running_gateway(settings: Settings) -> AsyncIterator[RunningGateway]:
             )
         register_secret(settings.mesh_client_secret.get_secret_value())
         register_secret(settings.moneykit_client_secret.get_secret_value())
-        client = httpx.AsyncClient(
-            timeout=settings.aggregator_upstream_timeout_seconds,
-            follow_redirects=False,
-            limits=httpx.Limits(
-                max_connections=settings.aggregator_http_max_connections,
-                max_keepalive_connections=settings.aggregator_http_max_keepalive_connections,
-            ),
+        tracing = tracer_provider(settings.aggregator_tracing, span_exporter)
+        if tracing is not None:
+            stack.callback(tracing.shutdown)
+        http = UpstreamHttp(
+            _upstream_client(settings, tracing), settings.aggregator_max_response_bytes
         )
-        http = UpstreamHttp(client, settings.aggregator_max_response_bytes)
         stack.push_async_callback(http.aclose)
         server = grpc.aio.server(
             interceptors=[
+                *([server_interceptor(tracing)] if tracing is not None else []),
                 RpcBoundary(
                     settings.aggregator_default_deadline_seconds,
                     settings.aggregator_deadline_margin_seconds,
-                )
+                    _authorizer(settings),
+                ),
             ],
-            options=[
-                ("grpc.max_receive_message_length", settings.aggregator_grpc_max_receive_bytes),
-                ("grpc.max_send_message_length", settings.aggregator_grpc_max_send_bytes),
-            ],
+            options=server_options(settings),
         )
         registry = build_registry(settings, http)
         portfolio = Portfolio(
@@ -99,10 +136,16 @@ async def running_gateway(settings: Settings) -> AsyncIterator[RunningGateway]:
         )
         health_servicer = health.aio.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
-        reflection.enable_server_reflection(
-            (SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), server
-        )
-        port = server.add_insecure_port(settings.aggregator_listen)
+        if settings.aggregator_reflection:
+            reflection.enable_server_reflection(
+                (SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), server
+            )
+        port = _listen(server, settings)
+        if settings.aggregator_metrics_listen:
+            host, _, metrics_port = settings.aggregator_metrics_listen.rpartition(":")
+            metrics_server = MetricsServer(host.strip("[]"), int(metrics_port))
+            stack.callback(metrics_server.close)
+            logger.info("metrics on %s:%d", host, metrics_server.port)
         await server.start()
         for name in (SERVICE_NAME, ""):
             await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
@@ -111,7 +154,50 @@ async def running_gateway(settings: Settings) -> AsyncIterator[RunningGateway]:
             yield RunningGateway(server, port, settings)
         finally:
             await health_servicer.enter_graceful_shutdown()
-            await server.stop(settings.aggregator_grace_seconds)
+            await asyncio.sleep(settings.aggregator_shutdown_drain_delay_seconds)
+            await server.stop(settings.aggregator_shutdown_grace_seconds)
+
+
+def _upstream_client(settings: Settings, tracing: TracerProvider | None) -> httpx.AsyncClient:
+    client = httpx.AsyncClient(
+        timeout=settings.aggregator_upstream_timeout_seconds,
+        follow_redirects=False,
+        limits=httpx.Limits(
+            max_connections=settings.aggregator_http_max_connections,
+            max_keepalive_connections=settings.aggregator_http_max_keepalive_connections,
+        ),
+    )
+    if tracing is not None:
+        instrument_client(client, tracing)
+    return client
+
+
+def _authorizer(settings: Settings) -> Authorizer:
+    if settings.aggregator_callers_file is None:
+        logger.warning(
+            "AGGREGATOR_CALLERS_FILE is not set: callers are not authenticated and every "
+            "caller may call every RPC"
+        )
+        return Authorizer(None)
+    return Authorizer(load_callers(settings.aggregator_callers_file))
+
+
+def _listen(server: grpc.aio.Server, settings: Settings) -> int:
+    address = settings.aggregator_listen
+    credentials = server_credentials(
+        settings.aggregator_tls_cert_file,
+        settings.aggregator_tls_key_file,
+        settings.aggregator_tls_client_ca_file,
+    )
+    if credentials is not None:
+        return server.add_secure_port(address, credentials)
+    if not is_loopback(address):
+        logger.warning(
+            "listening in plaintext on %s, which is not a loopback address: set "
+            "AGGREGATOR_TLS_CERT_FILE and AGGREGATOR_TLS_KEY_FILE",
+            address,
+        )
+    return server.add_insecure_port(address)
 
 
 def _log_providers(settings: Settings) -> None:
@@ -143,6 +229,7 @@ async def serve(settings: Settings) -> None:
         logger.info("aggregator gateway listening on port %d", gateway.port)
         await stop.wait()
         logger.info(
-            "stopping: draining in-flight calls for up to %.0f s", settings.aggregator_grace_seconds
+            "stopping: health turns NOT_SERVING; draining in-flight calls for up to %.0f s",
+            settings.aggregator_shutdown_grace_seconds,
         )
     logger.info("stopped")

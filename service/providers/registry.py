@@ -58,7 +58,7 @@ def build_registry(settings: Settings, http: UpstreamHttp) -> ProviderRegistry:
         settings.mesh_base_url,
         mesh_credentials,
         ProviderGuard.from_settings("mesh", settings),
-        Coalescer(),
+        Coalescer("mesh"),
     )
     moneykit_client = MoneyKitClient(
         http,
@@ -66,7 +66,7 @@ def build_registry(settings: Settings, http: UpstreamHttp) -> ProviderRegistry:
         settings.moneykit_version,
         tokens,
         ProviderGuard.from_settings("moneykit", settings),
-        Coalescer(),
+        Coalescer("moneykit"),
     )
     return ProviderRegistry(
         {"mesh": MeshAdapter(mesh_client), "moneykit": MoneyKitAdapter(moneykit_client)}

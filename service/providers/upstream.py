@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import httpx
 
+from service import metrics, request_context
 from service.deadline import within_deadline
 from service.envelope import Envelope, EnvelopeStatus
 from service.errors import (
@@ -164,6 +165,10 @@ class UpstreamHttp:
         self._max_response_bytes = max_response_bytes
 
     async def send(self, request: httpx.Request, call: UpstreamCall) -> UpstreamResponse:
+        rpc = request_context.current()
+        if rpc is not None:
+            rpc.attempts += 1
+            request.headers["X-Request-Id"] = rpc.request_id
         started = time.perf_counter()
         try:
             async with within_deadline(lambda: _deadline_error(call)):
@@ -173,10 +178,12 @@ class UpstreamHttp:
                 finally:
                     await response.aclose()
         except httpx.HTTPError as exc:
+            _measure(call, "error", started)
             logger.debug(
                 "upstream %s %s failed: %s", call.provider, call.operation, type(exc).__name__
             )
             raise transport_error(exc, call) from exc
+        _measure(call, str(response.status_code), started)
         logger.debug(
             "upstream %s %s answered %d in %.1f ms",
             call.provider,
@@ -202,6 +209,13 @@ class UpstreamHttp:
 
     async def aclose(self) -> None:
         await self._client.aclose()
+
+
+def _measure(call: UpstreamCall, http_status: str, started: float) -> None:
+    metrics.UPSTREAM_REQUESTS.labels(call.provider, call.operation, http_status).inc()
+    metrics.UPSTREAM_SECONDS.labels(call.provider, call.operation).observe(
+        time.perf_counter() - started
+    )
 
 
 def _deadline_error(call: UpstreamCall) -> DeadlineExceeded:

@@ -12,6 +12,8 @@ import time
 from collections.abc import Callable
 from enum import StrEnum
 
+from service import metrics
+
 logger = logging.getLogger(__name__)
 
 
@@ -19,6 +21,9 @@ class BreakerState(StrEnum):
     CLOSED = "closed"
     OPEN = "open"
     HALF_OPEN = "half_open"
+
+
+_GAUGE = {BreakerState.CLOSED: 0, BreakerState.HALF_OPEN: 1, BreakerState.OPEN: 2}
 
 
 class CircuitBreaker:
@@ -37,6 +42,7 @@ class CircuitBreaker:
         self._failures = 0
         self._opened_at = 0.0
         self._probe_in_flight = False
+        metrics.BREAKER_STATE.labels(provider).set(_GAUGE[self._state])
 
     @property
     def state(self) -> BreakerState:
@@ -77,6 +83,7 @@ class CircuitBreaker:
                 self._change(BreakerState.OPEN)
 
     def _change(self, state: BreakerState) -> None:
+        metrics.BREAKER_STATE.labels(self._provider).set(_GAUGE[state])
         logger.warning(
             "circuit breaker provider=%s state=%s consecutive_failures=%d",
             self._provider,

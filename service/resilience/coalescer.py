@@ -15,6 +15,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar, cast
 
+from service import metrics
+
 logger = logging.getLogger(__name__)
 
 Result = TypeVar("Result")
@@ -36,7 +38,8 @@ class _Shared(Generic[Result]):
 
 
 class Coalescer:
-    def __init__(self) -> None:
+    def __init__(self, provider: str) -> None:
+        self._provider = provider
         self._in_flight: dict[str, _Shared[Any]] = {}
         self.coalesced = 0
         """How many calls joined a request already in flight."""
@@ -49,6 +52,7 @@ class Coalescer:
             shared.task.add_done_callback(lambda _: self._forget(key, shared))
         else:
             self.coalesced += 1
+            metrics.COALESCED.labels(self._provider).inc()
             logger.debug("coalesced an identical read into the one in flight")
         shared.callers += 1
         try:

@@ -7,6 +7,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
+from service import metrics
 from service.config import Settings
 from service.deadline import time_left
 from service.errors import (
@@ -98,6 +99,7 @@ class ProviderGuard:
                         attempts_made,
                         delay,
                     )
+                    metrics.RETRIES.labels(self.provider, operation).inc()
                     await asyncio.sleep(delay)
                     continue
                 except BaseException:

@@ -42,7 +42,7 @@ async def settle(turns: int = 10) -> None:
 
 
 async def test_concurrent_identical_keys_run_the_work_once_and_share_the_result() -> None:
-    coalescer = Coalescer()
+    coalescer = Coalescer("test")
     work = Work(result={"holdings": 3})
     callers = [asyncio.create_task(coalescer.run("k", work)) for _ in range(5)]
     await settle()
@@ -57,7 +57,7 @@ async def test_concurrent_identical_keys_run_the_work_once_and_share_the_result(
 
 
 async def test_a_single_call_is_not_counted_as_coalesced() -> None:
-    coalescer = Coalescer()
+    coalescer = Coalescer("test")
     work = Work()
     work.release.set()
 
@@ -66,7 +66,7 @@ async def test_a_single_call_is_not_counted_as_coalesced() -> None:
 
 
 async def test_different_keys_run_their_work_separately() -> None:
-    coalescer = Coalescer()
+    coalescer = Coalescer("test")
     first, second = Work("one"), Work("two")
     callers = [
         asyncio.create_task(coalescer.run("k1", first)),
@@ -83,7 +83,7 @@ async def test_different_keys_run_their_work_separately() -> None:
 
 
 async def test_an_exception_reaches_every_caller() -> None:
-    coalescer = Coalescer()
+    coalescer = Coalescer("test")
     failure = ValueError("upstream broke")
     work = Work(error=failure)
     callers = [asyncio.create_task(coalescer.run("k", work)) for _ in range(3)]
@@ -97,7 +97,7 @@ async def test_an_exception_reaches_every_caller() -> None:
 
 
 async def test_a_caller_leaving_does_not_cancel_the_work_for_the_others() -> None:
-    coalescer = Coalescer()
+    coalescer = Coalescer("test")
     work = Work()
     leaving = asyncio.create_task(coalescer.run("k", work))
     staying = asyncio.create_task(coalescer.run("k", work))
@@ -115,7 +115,7 @@ async def test_a_caller_leaving_does_not_cancel_the_work_for_the_others() -> Non
 
 
 async def test_the_first_caller_leaving_does_not_cancel_the_work_for_a_later_joiner() -> None:
-    coalescer = Coalescer()
+    coalescer = Coalescer("test")
     work = Work()
     first = asyncio.create_task(coalescer.run("k", work))
     await settle()
@@ -132,7 +132,7 @@ async def test_the_first_caller_leaving_does_not_cancel_the_work_for_a_later_joi
 
 
 async def test_when_every_caller_left_the_work_is_cancelled() -> None:
-    coalescer = Coalescer()
+    coalescer = Coalescer("test")
     work = Work()
     callers = [asyncio.create_task(coalescer.run("k", work)) for _ in range(3)]
     await settle()
@@ -148,7 +148,7 @@ async def test_when_every_caller_left_the_work_is_cancelled() -> None:
 
 
 async def test_after_the_work_is_cancelled_the_next_call_runs_it_again() -> None:
-    coalescer = Coalescer()
+    coalescer = Coalescer("test")
     work = Work()
     caller = asyncio.create_task(coalescer.run("k", work))
     await settle()
@@ -162,7 +162,7 @@ async def test_after_the_work_is_cancelled_the_next_call_runs_it_again() -> None
 
 
 async def test_a_call_right_after_the_last_caller_left_runs_the_work_afresh() -> None:
-    coalescer = Coalescer()
+    coalescer = Coalescer("test")
     work = Work()
     leaving = asyncio.create_task(coalescer.run("k", work))
     await settle()
@@ -179,7 +179,7 @@ async def test_a_call_right_after_the_last_caller_left_runs_the_work_afresh() ->
 
 
 async def test_after_completion_the_next_call_runs_the_work_again() -> None:
-    coalescer = Coalescer()
+    coalescer = Coalescer("test")
     work = Work()
     work.release.set()
 
@@ -191,7 +191,7 @@ async def test_after_completion_the_next_call_runs_the_work_again() -> None:
 
 
 async def test_after_a_failure_the_next_call_runs_the_work_again() -> None:
-    coalescer = Coalescer()
+    coalescer = Coalescer("test")
     work = Work(error=ValueError("once"))
     work.release.set()
 

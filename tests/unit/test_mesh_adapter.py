@@ -93,7 +93,7 @@ class Upstream:
             httpx.AsyncClient(transport=httpx.MockTransport(self)), MAX_RESPONSE_BYTES
         )
         return MeshAdapter(
-            MeshClient(http, BASE_URL, credentials, single_attempt_guard("mesh"), Coalescer())
+            MeshClient(http, BASE_URL, credentials, single_attempt_guard("mesh"), Coalescer("mesh"))
         )
 
 
@@ -193,7 +193,9 @@ async def test_a_base_url_with_a_trailing_slash_gives_the_same_path() -> None:
         httpx.AsyncClient(transport=httpx.MockTransport(upstream)), MAX_RESPONSE_BYTES
     )
     adapter = MeshAdapter(
-        MeshClient(http, f"{BASE_URL}/", CREDENTIALS, single_attempt_guard("mesh"), Coalescer())
+        MeshClient(
+            http, f"{BASE_URL}/", CREDENTIALS, single_attempt_guard("mesh"), Coalescer("mesh")
+        )
     )
 
     await adapter.get_holdings_value(holdings_value_request())

@@ -165,7 +165,7 @@ class Upstream:
             httpx.AsyncClient(transport=httpx.MockTransport(self)), MAX_RESPONSE_BYTES
         )
         return MeshAdapter(
-            MeshClient(http, BASE_URL, CREDENTIALS, single_attempt_guard("mesh"), Coalescer())
+            MeshClient(http, BASE_URL, CREDENTIALS, single_attempt_guard("mesh"), Coalescer("mesh"))
         )
 
 

@@ -134,7 +134,12 @@ class Upstream:
         )
         return MoneyKitAdapter(
             MoneyKitClient(
-                http, BASE_URL, VERSION, tokens, single_attempt_guard("moneykit"), Coalescer()
+                http,
+                BASE_URL,
+                VERSION,
+                tokens,
+                single_attempt_guard("moneykit"),
+                Coalescer("moneykit"),
             )
         )
 

@@ -80,7 +80,12 @@ class Upstream:
         tokens = TokenSource(http, BASE_URL, MoneyKitCredentials("mkid", SecretStr("mksecret")))
         return MoneyKitAdapter(
             MoneyKitClient(
-                http, BASE_URL, VERSION, tokens, single_attempt_guard("moneykit"), Coalescer()
+                http,
+                BASE_URL,
+                VERSION,
+                tokens,
+                single_attempt_guard("moneykit"),
+                Coalescer("moneykit"),
             )
         )
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import httpx
 from pydantic import SecretStr
 
+from service import metrics
 from service.errors import GatewayCredentialsRejected, UpstreamError
 from service.providers.moneykit.models import AccessToken
 from service.providers.moneykit.responses import read_body
@@ -86,6 +87,7 @@ class TokenSource:
         try:
             token = await self._fetch()
         except UpstreamError as error:
+            metrics.TOKEN_REFRESHES.labels("moneykit", "error").inc()
             error.retryable = False
             error.message = f"Could not get a MoneyKit access token: {error.message}"
             self._failure = (error, self._clock() + self._failure_backoff)
@@ -96,6 +98,7 @@ class TokenSource:
             )
             raise
         self._failure = None
+        metrics.TOKEN_REFRESHES.labels("moneykit", "ok").inc()
         return token
 
     async def _fetch(self) -> _Token:

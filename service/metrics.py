@@ -1,0 +1,79 @@
+"""Prometheus metrics. Labels are fixed vocabularies (RPC names, providers, operations,
+codes, HTTP statuses), never user data."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from wsgiref.simple_server import WSGIServer
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
+
+logger = logging.getLogger(__name__)
+
+REGISTRY = CollectorRegistry()
+
+RPCS = Counter(
+    "aggregator_rpcs_total", "RPCs served, by method and status code.", ["method", "code"],
+    registry=REGISTRY,
+)  # fmt: skip
+RPC_SECONDS = Histogram(
+    "aggregator_rpc_duration_seconds", "RPC latency, by method.", ["method"], registry=REGISTRY
+)
+RPCS_IN_FLIGHT = Gauge(
+    "aggregator_rpcs_in_flight", "RPCs being served, by method.", ["method"], registry=REGISTRY
+)
+UPSTREAM_REQUESTS = Counter(
+    "aggregator_upstream_requests_total",
+    "Upstream HTTP exchanges, by provider, operation and HTTP status (`error` without one).",
+    ["provider", "operation", "http_status"],
+    registry=REGISTRY,
+)
+UPSTREAM_SECONDS = Histogram(
+    "aggregator_upstream_duration_seconds",
+    "Upstream HTTP exchange latency, by provider and operation.",
+    ["provider", "operation"],
+    registry=REGISTRY,
+)
+RETRIES = Counter(
+    "aggregator_upstream_retries_total",
+    "Upstream attempts retried, by provider and operation.",
+    ["provider", "operation"],
+    registry=REGISTRY,
+)
+BREAKER_STATE = Gauge(
+    "aggregator_circuit_breaker_state",
+    "Circuit breaker state by provider: 0 closed, 1 half open, 2 open.",
+    ["provider"],
+    registry=REGISTRY,
+)
+COALESCED = Counter(
+    "aggregator_coalesced_requests_total",
+    "Calls that joined an identical upstream read already in flight, by provider.",
+    ["provider"],
+    registry=REGISTRY,
+)
+TOKEN_REFRESHES = Counter(
+    "aggregator_token_refreshes_total",
+    "Access token fetches, by provider and outcome (ok, error).",
+    ["provider", "outcome"],
+    registry=REGISTRY,
+)
+
+
+class MetricsServer:
+    """The Prometheus endpoint on its own port, stopped with the gateway."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self._server: WSGIServer
+        self._thread: threading.Thread
+        self._server, self._thread = start_http_server(port, addr=host, registry=REGISTRY)
+
+    @property
+    def port(self) -> int:
+        return int(self._server.server_port)
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)

@@ -1,0 +1,1 @@
+"""Helpers shared by the test suites (not fixtures: plain functions tests call)."""
