@@ -8,11 +8,13 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import grpc
 import pytest
+from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from aggregator.v1.aggregator_service_pb2_grpc import AggregatorServiceStub
 from tests.e2e import requests
@@ -57,6 +59,59 @@ def held_upstream() -> Iterator[HeldUpstream]:
     upstream = HeldUpstream()
     yield upstream
     upstream.close()
+
+
+def test_a_draining_gateway_reports_not_serving_before_it_refuses_calls(
+    held_upstream: HeldUpstream,
+) -> None:
+    address = f"127.0.0.1:{free_port()}"
+    env = {
+        **os.environ,
+        "AGGREGATOR_LISTEN": address,
+        "AGGREGATOR_SANDBOX": "0",
+        "AGGREGATOR_SHUTDOWN_DRAIN_DELAY_SECONDS": "1.5",
+        "MESH_BASE_URL": held_upstream.url,
+        "MESH_CLIENT_ID": "id",
+        "MESH_CLIENT_SECRET": "secret",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "service"], env=env, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        wait_until_serving(process, address)
+        with grpc.insecure_channel(address) as channel:
+            health = health_pb2_grpc.HealthStub(channel)
+            in_flight = AggregatorServiceStub(channel).GetHoldingsValue.future(
+                requests.holdings_value(), timeout=60
+            )
+            assert held_upstream.received.wait(timeout=30)
+            before = health.Check(health_pb2.HealthCheckRequest(), timeout=5).status
+
+            process.send_signal(signal.SIGTERM)
+            during = wait_for_status(health, health_pb2.HealthCheckResponse.NOT_SERVING)
+            held_upstream.release.set()
+            response = in_flight.result(timeout=60)
+        _, log = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+    assert before == health_pb2.HealthCheckResponse.SERVING
+    assert during == health_pb2.HealthCheckResponse.NOT_SERVING
+    assert response.total_value == "1.5"
+    assert process.returncode == 0, log
+
+
+def wait_for_status(health: health_pb2_grpc.HealthStub, wanted: int) -> int:
+    """Poll health until it reports `wanted` (bounded), returning the last status seen."""
+    status = -1
+    for _ in range(100):
+        status = health.Check(health_pb2.HealthCheckRequest(), timeout=5).status
+        if status == wanted:
+            break
+        time.sleep(0.01)
+    return status
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])

@@ -8,7 +8,9 @@ import logging
 import grpc
 import pytest
 
-from aggregator.v1.aggregator_service_pb2 import ListInstitutionsRequest
+from aggregator.v1.aggregator_service_pb2 import (
+    ListInstitutionsRequest,
+)
 from aggregator.v1.institution_pb2 import Institution
 from aggregator.v1.order_pb2 import OrderSide
 from tests.conftest import Gateway
@@ -55,6 +57,11 @@ async def call_every_path(gateway: Gateway) -> None:
             await call
     gateway.sandbox.moneykit.expire_all_tokens()
     await stub.GetHoldings(requests.holdings(), timeout=10)
+
+
+async def _drain(stream: grpc.aio.UnaryStreamCall) -> None:  # type: ignore[type-arg]
+    async for _ in stream:
+        pass
 
 
 async def test_no_secret_reaches_any_log_record(
