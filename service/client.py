@@ -1,0 +1,220 @@
+"""A typed Python client for the gateway: channel set-up, deadlines, TLS and API keys, and
+failed calls raised as `GatewayCallError` with the rich details unpacked.
+
+    async with AggregatorClient("127.0.0.1:50051") as client:
+        value = await client.get_holdings_value(mesh(Institution.INSTITUTION_ROBINHOOD, token))
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import TypeVar
+
+import grpc
+from google.protobuf.message import Message
+from google.rpc import error_details_pb2, status_pb2
+from grpc_status import rpc_status
+
+from aggregator.v1 import aggregator_service_pb2 as api
+from aggregator.v1.aggregator_service_pb2_grpc import AggregatorServiceStub
+from aggregator.v1.connection_pb2 import Connection, MeshConnection, MoneyKitLink
+from aggregator.v1.institution_pb2 import Institution
+from aggregator.v1.order_pb2 import OrderSide
+from aggregator.v1.result_pb2 import ResultEnvelope
+
+__all__ = ["AggregatorClient", "GatewayCallError", "mesh", "moneykit"]
+
+Detail = TypeVar("Detail", bound=Message)
+
+
+def mesh(institution: Institution.ValueType, auth_token: str) -> Connection:
+    """A Mesh connection: the user's institution and the auth token Mesh issued for it."""
+    return Connection(mesh=MeshConnection(institution=institution, auth_token=auth_token))
+
+
+def moneykit(link_id: str) -> Connection:
+    """A MoneyKit link."""
+    return Connection(moneykit=MoneyKitLink(link_id=link_id))
+
+
+@dataclass
+class GatewayCallError(Exception):
+    """A failed call, with what the gateway said about it."""
+
+    code: grpc.StatusCode
+    message: str
+    reason: str = ""
+    """`ErrorInfo.reason`, e.g. `UPSTREAM_RATE_LIMITED`."""
+    domain: str = ""
+    """`ErrorInfo.domain`: the provider, or `aggregator-gateway`."""
+    metadata: dict[str, str] = field(default_factory=dict)
+    localized_message: str | None = None
+    """Text meant for the end user, when the upstream gave one."""
+    retry_delay_seconds: float | None = None
+    field_violations: list[tuple[str, str]] = field(default_factory=list)
+    envelope: ResultEnvelope | None = None
+    """The upstream's status envelope."""
+
+    def __str__(self) -> str:
+        return f"{self.code.name}: {self.message}"
+
+    @classmethod
+    def from_rpc_error(cls, error: grpc.aio.AioRpcError) -> GatewayCallError:
+        status: status_pb2.Status | None = rpc_status.from_call(error)  # type: ignore[arg-type]
+        failure = cls(code=error.code(), message=error.details() or "")
+        for detail in status.details if status is not None else ():
+            if info := _unpack(detail, error_details_pb2.ErrorInfo):
+                failure.reason, failure.domain = info.reason, info.domain
+                failure.metadata = dict(info.metadata)
+            elif localized := _unpack(detail, error_details_pb2.LocalizedMessage):
+                failure.localized_message = localized.message
+            elif retry := _unpack(detail, error_details_pb2.RetryInfo):
+                failure.retry_delay_seconds = retry.retry_delay.ToNanoseconds() / 1e9
+            elif bad_request := _unpack(detail, error_details_pb2.BadRequest):
+                failure.field_violations = [
+                    (violation.field, violation.description)
+                    for violation in bad_request.field_violations
+                ]
+            elif envelope := _unpack(detail, ResultEnvelope):
+                failure.envelope = envelope
+        return failure
+
+
+def _unpack(detail: object, message_type: type[Detail]) -> Detail | None:
+    message = message_type()
+    if detail.Is(message_type.DESCRIPTOR) and detail.Unpack(message):  # type: ignore[attr-defined]
+        return message
+    return None
+
+
+class AggregatorClient:
+    """One channel to the gateway; every call has a deadline, in seconds from the call
+    (`default_deadline` unless the call gives `deadline`)."""
+
+    def __init__(
+        self,
+        address: str,
+        *,
+        api_key: str | None = None,
+        root_certificates: bytes | None = None,
+        client_certificate: tuple[bytes, bytes] | None = None,
+        default_deadline: float = 10.0,
+    ) -> None:
+        """`root_certificates` (PEM) turns on TLS; `client_certificate` is a (certificate
+        chain, private key) PEM pair for mutual TLS; `api_key` is sent as a bearer token."""
+        if root_certificates is not None or client_certificate is not None:
+            chain, key = client_certificate or (None, None)
+            credentials = grpc.ssl_channel_credentials(root_certificates, key, chain)
+            self._channel = grpc.aio.secure_channel(address, credentials)
+        else:
+            self._channel = grpc.aio.insecure_channel(address)
+        self._stub = AggregatorServiceStub(self._channel)
+        self._metadata = (("authorization", f"Bearer {api_key}"),) if api_key else ()
+        self._default_deadline = default_deadline
+
+    async def __aenter__(self) -> AggregatorClient:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        await self._channel.close()
+
+    async def get_holdings_value(
+        self, connection: Connection, *, deadline: float | None = None
+    ) -> api.GetHoldingsValueResponse:
+        request = api.GetHoldingsValueRequest(connection=connection)
+        try:
+            return await self._stub.GetHoldingsValue(
+                request, timeout=self._seconds(deadline), metadata=self._metadata
+            )
+        except grpc.aio.AioRpcError as error:
+            raise GatewayCallError.from_rpc_error(error) from error
+
+    async def cancel_order(
+        self,
+        connection: Connection,
+        order_id: str,
+        *,
+        is_cryptocurrency: bool = False,
+        side: OrderSide.ValueType = OrderSide.ORDER_SIDE_UNSPECIFIED,
+        symbol_pair: str = "",
+        mfa_code: str = "",
+        deadline: float | None = None,
+    ) -> api.CancelOrderResponse:
+        request = api.CancelOrderRequest(
+            connection=connection,
+            order_id=order_id,
+            is_cryptocurrency=is_cryptocurrency,
+            side=side,
+            symbol_pair=symbol_pair,
+            mfa_code=mfa_code,
+        )
+        try:
+            return await self._stub.CancelOrder(
+                request, timeout=self._seconds(deadline), metadata=self._metadata
+            )
+        except grpc.aio.AioRpcError as error:
+            raise GatewayCallError.from_rpc_error(error) from error
+
+    async def get_holdings(
+        self,
+        connection: Connection,
+        account_ids: Sequence[str] = (),
+        *,
+        deadline: float | None = None,
+    ) -> api.GetHoldingsResponse:
+        request = api.GetHoldingsRequest(connection=connection, account_ids=account_ids)
+        try:
+            return await self._stub.GetHoldings(
+                request, timeout=self._seconds(deadline), metadata=self._metadata
+            )
+        except grpc.aio.AioRpcError as error:
+            raise GatewayCallError.from_rpc_error(error) from error
+
+    async def list_institutions(
+        self, *, deadline: float | None = None
+    ) -> api.ListInstitutionsResponse:
+        try:
+            return await self._stub.ListInstitutions(
+                api.ListInstitutionsRequest(),
+                timeout=self._seconds(deadline),
+                metadata=self._metadata,
+            )
+        except grpc.aio.AioRpcError as error:
+            raise GatewayCallError.from_rpc_error(error) from error
+
+    async def get_portfolio(
+        self, connections: Sequence[Connection], *, deadline: float | None = None
+    ) -> api.GetPortfolioResponse:
+        request = api.GetPortfolioRequest(connections=connections)
+        try:
+            return await self._stub.GetPortfolio(
+                request, timeout=self._seconds(deadline), metadata=self._metadata
+            )
+        except grpc.aio.AioRpcError as error:
+            raise GatewayCallError.from_rpc_error(error) from error
+
+    async def stream_portfolio(
+        self, connections: Sequence[Connection], *, deadline: float | None = None
+    ) -> AsyncIterator[api.StreamPortfolioResponse]:
+        """Each entry as its connection answers, then the summary."""
+        request = api.StreamPortfolioRequest(connections=connections)
+        try:
+            async for message in self._stub.StreamPortfolio(
+                request, timeout=self._seconds(deadline), metadata=self._metadata
+            ):
+                yield message
+        except grpc.aio.AioRpcError as error:
+            raise GatewayCallError.from_rpc_error(error) from error
+
+    def _seconds(self, deadline: float | None) -> float:
+        return self._default_deadline if deadline is None else deadline

@@ -1,0 +1,102 @@
+"""The typed Python client against a real gateway: every RPC, errors as exceptions, API keys
+and TLS."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import grpc
+import pytest
+
+from aggregator.v1.institution_pb2 import Institution
+from aggregator.v1.order_pb2 import OrderSide
+from aggregator.v1.result_pb2 import ResultStatus
+from service.client import AggregatorClient, GatewayCallError, mesh, moneykit
+from service.sandbox import SandboxUpstreams
+from service.server import running_gateway
+from tests.conftest import Gateway, gateway_settings
+from tests.e2e.test_callers import READER_KEY, callers_file
+from tests.support.certs import make_pki
+
+ROBINHOOD = mesh(Institution.INSTITUTION_ROBINHOOD, "client-user")
+
+
+async def test_the_client_calls_every_rpc(gateway: Gateway) -> None:
+    async with AggregatorClient(f"127.0.0.1:{gateway.port}") as client:
+        value = await client.get_holdings_value(ROBINHOOD)
+        cancel = await client.cancel_order(ROBINHOOD, "order-1", side=OrderSide.ORDER_SIDE_BUY)
+        holdings = await client.get_holdings(moneykit("mk_sandbox_brokerage"))
+        institutions = await client.list_institutions()
+        portfolio = await client.get_portfolio([ROBINHOOD, moneykit("mk_sandbox_crypto")])
+        streamed = [m async for m in client.stream_portfolio([ROBINHOOD])]
+
+    assert value.total_value == "186.03"
+    assert cancel.result.status == ResultStatus.RESULT_STATUS_OK
+    assert holdings.holdings
+    assert len(institutions.institutions) == 59
+    assert portfolio.summary.succeeded == 2
+    assert [m.WhichOneof("item") for m in streamed] == ["entry", "summary"]
+
+
+async def test_a_failed_call_raises_with_the_rich_details(gateway: Gateway) -> None:
+    async with AggregatorClient(f"127.0.0.1:{gateway.port}") as client:
+        with pytest.raises(GatewayCallError) as caught:
+            await client.cancel_order(
+                mesh(Institution.INSTITUTION_ROBINHOOD, "sandbox-conflict"), "o1"
+            )
+
+    error = caught.value
+    assert error.code == grpc.StatusCode.FAILED_PRECONDITION
+    assert (error.reason, error.domain) == ("UPSTREAM_FAILED_PRECONDITION", "mesh")
+    assert error.localized_message == "The order was already executed."
+    assert error.envelope is not None
+    assert error.envelope.status == ResultStatus.RESULT_STATUS_CONFLICT
+    assert isinstance(error.__cause__, grpc.aio.AioRpcError)
+
+
+async def test_rate_limits_and_bad_fields_are_unpacked(gateway: Gateway) -> None:
+    async with AggregatorClient(f"127.0.0.1:{gateway.port}") as client:
+        with pytest.raises(GatewayCallError) as limited:
+            await client.get_holdings(moneykit("mk_sandbox_rate_limited"))
+        with pytest.raises(GatewayCallError) as invalid:
+            await client.cancel_order(mesh(Institution.INSTITUTION_COINBASE, ""), "")
+
+    assert limited.value.retry_delay_seconds == 30
+    assert {field for field, _ in invalid.value.field_violations} == {
+        "connection.mesh.auth_token",
+        "order_id",
+        "side",
+    }
+
+
+async def test_the_deadline_is_applied_to_every_call(gateway: Gateway) -> None:
+    async with AggregatorClient(f"127.0.0.1:{gateway.port}", default_deadline=0.5) as client:
+        with pytest.raises(GatewayCallError) as caught:
+            await client.get_holdings_value(mesh(Institution.INSTITUTION_ROBINHOOD, "sandbox-held"))
+    gateway.sandbox.release_held()
+
+    assert caught.value.code == grpc.StatusCode.DEADLINE_EXCEEDED
+
+
+async def test_the_client_speaks_tls_with_an_api_key(
+    sandbox: SandboxUpstreams, tmp_path: Path
+) -> None:
+    pki = make_pki(tmp_path / "pki", {})
+    settings = gateway_settings(
+        sandbox,
+        aggregator_callers_file=callers_file(tmp_path),
+        aggregator_tls_cert_file=pki.server.cert_file,
+        aggregator_tls_key_file=pki.server.key_file,
+    )
+    async with running_gateway(settings) as running:
+        address = f"127.0.0.1:{running.port}"
+        async with AggregatorClient(
+            address, api_key=READER_KEY, root_certificates=pki.ca.cert_pem
+        ) as client:
+            value = await client.get_holdings_value(ROBINHOOD)
+            with pytest.raises(GatewayCallError) as forbidden:
+                await client.cancel_order(ROBINHOOD, "order-1")
+
+    assert value.total_value == "186.03"
+    assert forbidden.value.code == grpc.StatusCode.PERMISSION_DENIED
+    assert forbidden.value.reason == "CALLER_FORBIDDEN"
