@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 BUF := .tools/node_modules/.bin/buf
 PROTO_FILES := $(wildcard protos/aggregator/v1/*.proto)
 
-.PHONY: install tools run test lint typecheck format generate check-generated buf-lint clean
+.PHONY: install tools run test lint format generate docs clean
 
 install: $(STAMP)
 
@@ -31,6 +31,9 @@ run: install
 generate: install
 	rm -rf generated/aggregator
 	$(BIN)/python -m scripts.generate_protos generated
+
+docs: install
+	$(BIN)/python -m scripts.api_reference docs/api.md
 
 test: install tools
 	$(BIN)/ruff check service tests scripts
