@@ -54,7 +54,7 @@ async def main() -> None:
         aggregator_listen="127.0.0.1:0",
         mesh_base_url=urls.get(timeout=30),
         mesh_client_id="bench",
-        mesh_client_secret="bench",  # type: ignore[arg-type]  # noqa: S106
+        mesh_client_secret="bench",  # type: ignore[arg-type]
     )
     try:
         async with running_gateway(settings) as gateway:
