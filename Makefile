@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 BUF := .tools/node_modules/.bin/buf
 PROTO_FILES := $(wildcard protos/aggregator/v1/*.proto)
 
-.PHONY: install tools run test lint format generate docs clean
+.PHONY: install tools node-client h2load run test lint format generate docs breaking bench clean
 
 install: $(STAMP)
 
@@ -25,6 +25,18 @@ $(BUF): .tools/package.json
 	cd .tools && npm install --no-package-lock --no-audit --no-fund --loglevel=error
 	touch $@
 
+NODE_CLIENT := clients/node/node_modules/.package-lock.json
+
+node-client: $(NODE_CLIENT)
+
+# package-lock.json pins every dependency; all are plain JavaScript, so one lock fits every platform.
+$(NODE_CLIENT): clients/node/package.json clients/node/package-lock.json
+	cd clients/node && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+breaking: tools
+	scripts/check_breaking.sh --buf $(BUF)
+
 run: install
 	AGGREGATOR_SANDBOX=$${AGGREGATOR_SANDBOX:-1} $(BIN)/python -m service
 
@@ -35,19 +47,31 @@ generate: install
 docs: install
 	$(BIN)/python -m scripts.api_reference docs/api.md
 
-test: install tools
-	$(BIN)/ruff check service tests scripts
-	$(BIN)/ruff format --check service tests scripts
+test: install tools node-client h2load
+	$(BIN)/ruff check service tests scripts bench
+	$(BIN)/ruff format --check service tests scripts bench
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
 
 lint: install tools
-	$(BIN)/ruff check service tests scripts
+	$(BIN)/ruff check service tests scripts bench
 	$(BUF) lint
+	$(BUF) format --diff --exit-code
+	scripts/check_breaking.sh --buf $(BUF)
 
 format: install
-	$(BIN)/ruff format service tests scripts
-	$(BIN)/ruff check --fix service tests scripts
+	$(BIN)/ruff format service tests scripts bench
+	$(BIN)/ruff check --fix service tests scripts bench
+
+# h2load drives the benchmarks (and their smoke test); Debian packages it as nghttp2-client.
+h2load:
+	@command -v h2load >/dev/null || { \
+		command -v apt-get >/dev/null && \
+		(apt-get update -qq && apt-get install -y -qq nghttp2-client >/dev/null) || \
+		echo "h2load is missing and could not be installed: install nghttp2-client"; }
+
+bench: install h2load
+	$(BIN)/python -m bench.run
 
 clean:
-	rm -rf $(VENV) .tools/node_modules .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) .tools/node_modules clients/node/node_modules .mypy_cache .pytest_cache .ruff_cache

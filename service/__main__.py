@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
+import uvloop
+
 from service.config import Settings
 from service.logs import configure_logging
 from service.server import serve
@@ -12,7 +14,10 @@ from service.server import serve
 def main() -> None:
     settings = Settings()
     configure_logging(settings.aggregator_log_level, settings.log_format)
-    asyncio.run(serve(settings))
+    if settings.aggregator_event_loop == "uvloop":
+        uvloop.run(serve(settings))
+    else:
+        asyncio.run(serve(settings))
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ from service.config import Settings
 from service.interceptors import RpcBoundary
 from service.metrics import MetricsServer
 from service.portfolio import Portfolio
+from service.providers.aiohttp_transport import AiohttpTransport
 from service.providers.registry import build_registry
 from service.providers.upstream import UpstreamHttp
 from service.redaction import install_redaction, register_secret
@@ -159,13 +160,17 @@ async def running_gateway(
 
 
 def _upstream_client(settings: Settings, tracing: TracerProvider | None) -> httpx.AsyncClient:
+    limits = httpx.Limits(
+        max_connections=settings.aggregator_http_max_connections,
+        max_keepalive_connections=settings.aggregator_http_max_keepalive_connections,
+    )
     client = httpx.AsyncClient(
         timeout=settings.aggregator_upstream_timeout_seconds,
         follow_redirects=False,
-        limits=httpx.Limits(
-            max_connections=settings.aggregator_http_max_connections,
-            max_keepalive_connections=settings.aggregator_http_max_keepalive_connections,
-        ),
+        limits=limits,
+        transport=AiohttpTransport(limits)
+        if settings.aggregator_http_transport == "aiohttp"
+        else None,
     )
     if tracing is not None:
         instrument_client(client, tracing)

@@ -39,8 +39,15 @@ async def upstream() -> AsyncIterator[FaultyUpstream]:
 GatewayFactory = Callable[..., AbstractAsyncContextManager[FaultyGateway]]
 
 
+@pytest.fixture(params=["aiohttp", "httpx"])
+def transport(request: pytest.FixtureRequest) -> str:
+    """Every fault is injected under both upstream transports the gateway offers."""
+    name: str = request.param
+    return name
+
+
 @pytest.fixture
-def faulty_gateway(upstream: FaultyUpstream) -> GatewayFactory:
+def faulty_gateway(upstream: FaultyUpstream, transport: str) -> GatewayFactory:
     """`async with faulty_gateway(**settings) as gateway:` a gateway in front of `upstream`."""
 
     @asynccontextmanager
@@ -53,6 +60,7 @@ def faulty_gateway(upstream: FaultyUpstream) -> GatewayFactory:
             moneykit_base_url=upstream.url,
             moneykit_client_id="mk-id",
             moneykit_client_secret="mk-secret",
+            aggregator_http_transport=transport,
             **{**FAST_RETRIES, **overrides},  # type: ignore[arg-type]
         )
         async with running_gateway(settings) as running:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from aggregator.v1.aggregator_service_pb2 import GetHoldingsValueRequest, GetHoldingsValueResponse
-from service.converters import decimal_field, to_result_envelope
+from aggregator.v1.source_pb2 import PROVIDER_MESH
+from service.converters import data_source, decimal_field, to_result_envelope
 from service.errors import GatewayCredentialsRejected
 from service.providers.mesh.client import MeshClient
 from service.providers.mesh.connection import validate_connection
@@ -14,6 +17,8 @@ from service.validation import Violations
 
 CALL = UpstreamCall(provider="mesh", operation="holdings_value")
 PATH = "/api/v1/holdings/value"
+CURRENCY = "USD"
+"""Mesh documents every holdings value in USD."""
 UNAUTHORIZED = (
     GatewayCredentialsRejected,
     "Mesh rejected the gateway's client id or secret; the gateway's operators must fix its "
@@ -40,9 +45,13 @@ async def fetch(client: MeshClient, body: HoldingsValueBody) -> HoldingsValueRes
     )
 
 
-def to_response(result: HoldingsValueResult) -> GetHoldingsValueResponse:
+def to_response(result: HoldingsValueResult, received_at: datetime) -> GetHoldingsValueResponse:
     content = result.content
-    response = GetHoldingsValueResponse(result=to_result_envelope(envelope_of(result)))
+    response = GetHoldingsValueResponse(
+        result=to_result_envelope(envelope_of(result)),
+        source=data_source(PROVIDER_MESH, computed=False, as_of=received_at, from_provider=False),
+        currency=CURRENCY,
+    )
     if content is not None:
         for name in (
             "total_value",
@@ -61,4 +70,5 @@ def to_response(result: HoldingsValueResult) -> GetHoldingsValueResponse:
 async def get_holdings_value(
     client: MeshClient, request: GetHoldingsValueRequest
 ) -> GetHoldingsValueResponse:
-    return to_response(await fetch(client, to_body(request)))
+    result = await fetch(client, to_body(request))
+    return to_response(result, datetime.now(UTC))
