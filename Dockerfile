@@ -51,6 +51,9 @@ COPY --from=builder /opt/venv /opt/venv
 COPY deploy/docker/healthcheck.py /opt/aggregator/healthcheck.py
 
 # Listen on every interface inside the container (the default is loopback only).
+# One worker process unless told otherwise (-e AGGREGATOR_WORKERS=N or `--workers N` after the
+# image name): the gateway's own default, one per core, counts the host's cores, not the
+# container's CPU limit, and would start dozens of workers in a 1-CPU container.
 # Shutdown: no drain delay (no load balancer to tell) and a grace below Docker's default
 # 10 s stop timeout, so `docker stop` never kills in-flight calls. Behind a load balancer, set
 # AGGREGATOR_SHUTDOWN_DRAIN_DELAY_SECONDS and raise the stop timeout (docker run
@@ -60,6 +63,7 @@ ENV PATH="/opt/venv/bin:${PATH}" \
     PYTHONUNBUFFERED=1 \
     AGGREGATOR_LISTEN=0.0.0.0:50051 \
     AGGREGATOR_METRICS_LISTEN=0.0.0.0:9464 \
+    AGGREGATOR_WORKERS=1 \
     AGGREGATOR_LOG_FORMAT=json \
     AGGREGATOR_SHUTDOWN_DRAIN_DELAY_SECONDS=0 \
     AGGREGATOR_SHUTDOWN_GRACE_SECONDS=8
@@ -73,6 +77,8 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
     CMD ["/opt/venv/bin/python", "/opt/aggregator/healthcheck.py"]
 
 # The gateway drains on SIGTERM (health NOT_SERVING, drain delay, grace) and exits 0. The
-# exec-form ENTRYPOINT makes it PID 1, so the signal reaches it directly.
+# exec-form ENTRYPOINT makes it PID 1, so the signal reaches it directly; with several workers
+# PID 1 is their supervisor, which forwards the signal to each and reaps them. Arguments after
+# the image name go to the gateway (`--workers 4`).
 STOPSIGNAL SIGTERM
 ENTRYPOINT ["aggregator-gateway"]

@@ -1,19 +1,35 @@
-"""`python -m service`: start the gateway from the environment's settings."""
+"""`python -m service` (or `aggregator-gateway`): start the gateway from the environment's
+settings; `--workers N` runs N processes on the same port under a supervisor."""
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import sys
 
 import uvloop
 
 from service.config import Settings
 from service.logs import configure_logging
 from service.server import serve
+from service.workers import is_worker, supervise, worker_count
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(prog="aggregator-gateway", description=__doc__)
+    parser.add_argument(
+        "--workers",
+        type=int,
+        help="processes sharing the port (default: AGGREGATOR_WORKERS, else one per core)",
+    )
+    arguments = parser.parse_args()
     settings = Settings()
+    if arguments.workers is not None:
+        settings = settings.model_copy(update={"aggregator_workers": arguments.workers})
     configure_logging(settings.aggregator_log_level, settings.log_format)
+    workers = worker_count(settings)
+    if workers > 1 and not is_worker():
+        sys.exit(supervise(settings, workers))
     if settings.aggregator_event_loop == "uvloop":
         uvloop.run(serve(settings))
     else:

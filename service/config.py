@@ -34,6 +34,7 @@ class Settings(BaseSettings):
     aggregator_max_connection_age_seconds: float = Field(default=300.0, gt=0)
     aggregator_max_connection_age_grace_seconds: float = Field(default=30.0, ge=0)
     aggregator_upstream_timeout_seconds: float = Field(default=30.0, gt=0)
+    aggregator_workers: int | None = Field(default=None, ge=1)
     aggregator_event_loop: Literal["uvloop", "asyncio"] = Field(default="uvloop")
     aggregator_http_transport: Literal["aiohttp", "httpx"] = Field(default="aiohttp")
     aggregator_default_deadline_seconds: float = Field(default=15.0, gt=0)

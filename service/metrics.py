@@ -1,5 +1,6 @@
 """Prometheus metrics. Labels are fixed vocabularies (RPC names, providers, operations,
-codes, HTTP statuses), never user data."""
+codes, HTTP statuses), never user data. Under the worker supervisor, each worker writes its
+values to files (prometheus-client's multiprocess mode) and the supervisor serves the sum."""
 
 from __future__ import annotations
 
@@ -21,7 +22,11 @@ RPC_SECONDS = Histogram(
     "aggregator_rpc_duration_seconds", "RPC latency, by method.", ["method"], registry=REGISTRY
 )
 RPCS_IN_FLIGHT = Gauge(
-    "aggregator_rpcs_in_flight", "RPCs being served, by method.", ["method"], registry=REGISTRY
+    "aggregator_rpcs_in_flight",
+    "RPCs being served, by method.",
+    ["method"],
+    registry=REGISTRY,
+    multiprocess_mode="livesum",
 )
 UPSTREAM_REQUESTS = Counter(
     "aggregator_upstream_requests_total",
@@ -46,6 +51,7 @@ BREAKER_STATE = Gauge(
     "Circuit breaker state by provider: 0 closed, 1 half open, 2 open.",
     ["provider"],
     registry=REGISTRY,
+    multiprocess_mode="livemax",
 )
 COALESCED = Counter(
     "aggregator_coalesced_requests_total",

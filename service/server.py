@@ -32,6 +32,7 @@ from service.sandbox import SandboxUpstreams
 from service.servicer import AggregatorServicer
 from service.tls import is_loopback, server_credentials
 from service.tracing import instrument_client, server_interceptor, tracer_provider
+from service.workers import is_worker
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +64,8 @@ def server_options(settings: Settings) -> list[tuple[str, int]]:
     """Message sizes, stream limits and keepalive that suit load balancers."""
     milliseconds = 1000
     return [
+        # Worker processes share the listening port; the kernel spreads connections over them.
+        ("grpc.so_reuseport", 1),
         ("grpc.max_receive_message_length", settings.aggregator_grpc_max_receive_bytes),
         ("grpc.max_send_message_length", settings.aggregator_grpc_max_send_bytes),
         ("grpc.max_concurrent_streams", settings.aggregator_max_concurrent_streams),
@@ -142,7 +145,7 @@ async def running_gateway(
                 (SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), server
             )
         port = _listen(server, settings)
-        if settings.aggregator_metrics_listen:
+        if settings.aggregator_metrics_listen and not is_worker():
             host, _, metrics_port = settings.aggregator_metrics_listen.rpartition(":")
             metrics_server = MetricsServer(host.strip("[]"), int(metrics_port))
             stack.callback(metrics_server.close)

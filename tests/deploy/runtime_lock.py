@@ -17,6 +17,7 @@ import sys
 import tomllib
 from importlib import metadata
 from pathlib import Path
+from typing import cast
 
 from packaging.markers import default_environment
 from packaging.requirements import Requirement
@@ -71,7 +72,7 @@ def runtime_closure() -> dict[str, str]:
             f"(this is {platform.system()} with Python {platform.python_version()})"
         )
     locked = read_lock(FULL_LOCK)
-    environment: dict[str, str] = {**default_environment(), "extra": ""}
+    environment = {**cast("dict[str, str]", default_environment()), "extra": ""}
     closure: dict[str, str] = {}
     problems: list[str] = []
     pending = project_dependencies()

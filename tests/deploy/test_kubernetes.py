@@ -1,0 +1,278 @@
+"""The Kubernetes manifests: valid against the API's schemas, and wired the way the gateway needs.
+
+Schema validation uses kubernetes-validate, which bundles the OpenAPI schemas of each
+Kubernetes release (no cluster, no network), in strict mode: unknown or misspelt fields fail.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from service.auth.callers import CallersFileError, load_callers
+from service.config import Settings
+from service.server import SERVICE_NAME
+from tests.deploy.support import (
+    KUBERNETES,
+    SETTINGS_FROM_OTHER_CHANGES,
+    configmap_settings,
+    dockerfile_stages,
+    kubernetes_manifests,
+    listen_port,
+    require,
+    secret_templates,
+    the_resource,
+    yaml_documents,
+)
+
+# Recent releases, oldest first; the newest is the newest the pinned validator bundles.
+KUBERNETES_VERSIONS = ["1.33", "1.34", "1.35", "1.36", "1.37"]
+
+CREDENTIALS = [
+    "MESH_CLIENT_ID",
+    "MESH_CLIENT_SECRET",
+    "MONEYKIT_CLIENT_ID",
+    "MONEYKIT_CLIENT_SECRET",
+]
+
+
+def all_documents() -> list[tuple[str, dict[str, Any]]]:
+    return [
+        (file, document)
+        for file, documents in kubernetes_manifests().items()
+        for document in documents
+    ]
+
+
+def deployment() -> dict[str, Any]:
+    return the_resource("Deployment", "aggregator-gateway")
+
+
+def pod_spec() -> dict[str, Any]:
+    spec: dict[str, Any] = deployment()["spec"]["template"]["spec"]
+    return spec
+
+
+def container() -> dict[str, Any]:
+    containers = pod_spec()["containers"]
+    assert len(containers) == 1
+    found: dict[str, Any] = containers[0]
+    return found
+
+
+def container_port(name: str) -> int:
+    ports = {port["name"]: port["containerPort"] for port in container()["ports"]}
+    return int(ports[name])
+
+
+def cpu_cores(quantity: str) -> Decimal:
+    return Decimal(quantity[:-1]) / 1000 if quantity.endswith("m") else Decimal(quantity)
+
+
+def selected(selector: dict[str, str], labels: dict[str, str]) -> bool:
+    return all(labels.get(key) == value for key, value in selector.items())
+
+
+@pytest.mark.parametrize("version", KUBERNETES_VERSIONS)
+def test_every_manifest_matches_the_kubernetes_schema_in_strict_mode(version: str) -> None:
+    validator = require("kubernetes_validate", "kubernetes-validate")
+    documents = all_documents()
+    assert len(documents) >= 10
+    for file, document in documents:
+        try:
+            validator.validate(document, version, strict=True)
+        except validator.ValidationError as error:
+            pytest.fail(f"{file}: {document['kind']} invalid for Kubernetes {version}: {error}")
+
+
+@pytest.mark.parametrize(
+    ("mutation", "why"),
+    [
+        (lambda c: c.update(livenessProbes=c.pop("livenessProbe")), "misspelt field"),
+        (lambda c: c["readinessProbe"]["grpc"].update(port="grpc"), "gRPC probes take numbers"),
+        (lambda c: c["resources"].update(limit={"cpu": "1"}), "unknown field"),
+    ],
+)
+def test_the_schema_check_rejects_broken_manifests(mutation: Any, why: str) -> None:
+    """A control: the validator is strict enough to catch these mistakes."""
+    validator = require("kubernetes_validate", "kubernetes-validate")
+    broken = copy.deepcopy(deployment())
+    mutation(broken["spec"]["template"]["spec"]["containers"][0])
+    with pytest.raises(validator.ValidationError):
+        validator.validate(broken, KUBERNETES_VERSIONS[-1], strict=True)
+
+
+def test_kustomization_applies_every_manifest_but_never_the_secret_templates() -> None:
+    (kustomization,) = yaml_documents(KUBERNETES / "kustomization.yaml")
+    listed = sorted(kustomization["resources"])
+    files = sorted(name for name in kubernetes_manifests() if not name.endswith(".template.yaml"))
+    assert listed == files
+    assert not any(document["kind"] == "Secret" for _, document in all_documents_applied())
+    assert the_resource("Namespace")["metadata"]["name"] == kustomization["namespace"]
+
+
+def all_documents_applied() -> list[tuple[str, dict[str, Any]]]:
+    return [(file, doc) for file, doc in all_documents() if not file.endswith(".template.yaml")]
+
+
+def test_the_probes_are_native_grpc_on_the_container_port() -> None:
+    grpc_port = container_port("grpc")
+    assert grpc_port == listen_port(configmap_settings()["AGGREGATOR_LISTEN"])
+    for kind in ("startupProbe", "readinessProbe", "livenessProbe"):
+        probe = container()[kind]
+        assert not {"httpGet", "tcpSocket", "exec"} & probe.keys(), kind
+        assert probe["grpc"]["port"] == grpc_port, kind
+        # Plaintext: the pod does not serve TLS (see the ConfigMap), so no mode is needed.
+        assert "mode" not in probe["grpc"], kind
+        assert probe["grpc"].get("service", "") in {"", SERVICE_NAME}, kind
+    assert container()["readinessProbe"]["grpc"]["service"] == SERVICE_NAME
+
+
+def test_the_pod_serves_plaintext_because_the_kubelet_probes_cannot_do_mtls() -> None:
+    """TLS settings in the pod would fail every probe: they must come with other probes."""
+    settings = configmap_settings()
+    assert not any(name.startswith("AGGREGATOR_TLS_") for name in settings)
+
+
+def test_termination_grace_outlasts_the_drain_delay_plus_the_grace_period() -> None:
+    settings = configmap_settings()
+    drain = float(settings["AGGREGATOR_SHUTDOWN_DRAIN_DELAY_SECONDS"])
+    grace = float(settings["AGGREGATOR_SHUTDOWN_GRACE_SECONDS"])
+    budget = pod_spec()["terminationGracePeriodSeconds"]
+    assert drain > 0, "a drain delay lets endpoints and Envoy see NOT_SERVING before refusals"
+    assert budget >= drain + grace + 5, (budget, drain, grace)
+    # The app drains on SIGTERM by itself; a preStop hook would only delay the signal.
+    assert "lifecycle" not in container()
+
+
+def test_resources_are_requested_and_limited_with_one_worker_per_cpu() -> None:
+    resources = container()["resources"]
+    for section in ("requests", "limits"):
+        assert {"cpu", "memory"} <= resources[section].keys(), section
+    assert resources["requests"] == resources["limits"]  # Guaranteed QoS
+    workers = int(configmap_settings()["AGGREGATOR_WORKERS"])
+    assert 1 <= workers <= cpu_cores(resources["limits"]["cpu"])
+
+
+def test_the_pod_runs_as_the_images_non_root_user_on_a_read_only_root() -> None:
+    image_user = dockerfile_stages()[-1].one("USER").value.split(":")[0]
+    pod = pod_spec()["securityContext"]
+    own = container()["securityContext"]
+    assert pod["runAsNonRoot"] is True
+    assert own["runAsNonRoot"] is True
+    assert pod["runAsUser"] == own["runAsUser"] == int(image_user) != 0
+    assert pod["seccompProfile"]["type"] == "RuntimeDefault"
+    assert own["readOnlyRootFilesystem"] is True
+    assert own["allowPrivilegeEscalation"] is False
+    assert own["capabilities"]["drop"] == ["ALL"]
+    assert pod_spec()["automountServiceAccountToken"] is False
+    assert pod_spec()["enableServiceLinks"] is False
+
+
+def test_the_configmap_holds_only_real_settings_that_parse(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    settings = configmap_settings()
+    known = {name.upper() for name in Settings.model_fields} | SETTINGS_FROM_OTHER_CHANGES
+    assert sorted(set(settings) - known) == []
+    assert not set(CREDENTIALS) & set(settings)
+    for name in Settings.model_fields:
+        monkeypatch.delenv(name.upper(), raising=False)
+    for name, value in settings.items():
+        monkeypatch.setenv(name, value)
+    parsed = Settings()
+    assert parsed.aggregator_listen == "0.0.0.0:50051"
+    assert parsed.aggregator_metrics_listen == settings["AGGREGATOR_METRICS_LISTEN"]
+    assert parsed.aggregator_sandbox is False
+
+
+def test_credentials_come_from_the_secret_and_files_from_secret_volumes() -> None:
+    templates = secret_templates()
+    environment = {item["name"]: item for item in container()["env"]}
+    for name in CREDENTIALS:
+        reference = environment[name]["valueFrom"]["secretKeyRef"]
+        assert reference["name"] == "aggregator-gateway-credentials"
+        assert reference["key"] in templates[reference["name"]]["stringData"]
+    assert all("value" not in item for item in container()["env"])
+
+    volumes = {volume["name"]: volume for volume in pod_spec()["volumes"]}
+    mounts = {mount["name"]: mount for mount in container()["volumeMounts"]}
+    callers_file = configmap_settings()["AGGREGATOR_CALLERS_FILE"]
+    callers = volumes["callers"]["secret"]
+    assert callers_file == f"{mounts['callers']['mountPath']}/{callers['items'][0]['path']}"
+    assert callers["items"][0]["key"] in templates[callers["secretName"]]["stringData"]
+    assert "optional" not in callers  # no callers file, no pod: never open to every caller
+    tls = volumes["tls"]["secret"]
+    assert {"tls.crt", "tls.key", "ca.crt"} <= templates[tls["secretName"]]["stringData"].keys()
+    for name in ("callers", "tls"):
+        assert mounts[name]["readOnly"] is True
+
+
+def test_the_secret_templates_hold_placeholders_only() -> None:
+    for name, secret in secret_templates().items():
+        assert "data" not in secret, f"{name}: base64 data could hide a real value"
+        for key, value in secret["stringData"].items():
+            assert "REPLACE_ME" in value, f"{name}.{key}"
+            assert "-----BEGIN" not in value, f"{name}.{key}"
+            assert not re.search(r"\b[0-9a-f]{64}\b", value), f"{name}.{key}"
+        if name == "aggregator-gateway-credentials":
+            assert sorted(secret["stringData"]) == sorted(CREDENTIALS)
+
+
+def test_the_gateway_refuses_the_callers_template_as_it_is(tmp_path: Any) -> None:
+    """Applied by mistake, the template stops the pod instead of letting callers in."""
+    template = secret_templates()["aggregator-gateway-callers"]["stringData"]["callers.toml"]
+    path = tmp_path / "callers.toml"
+    path.write_text(template)
+    with pytest.raises(CallersFileError):
+        load_callers(path)
+
+
+def test_autoscaler_and_disruption_budget_target_the_deployments_pods() -> None:
+    pods = deployment()["spec"]["template"]["metadata"]["labels"]
+    selector = deployment()["spec"]["selector"]["matchLabels"]
+    assert selected(selector, pods)
+    assert "replicas" not in deployment()["spec"], "the HPA owns the replica count"
+
+    budget = the_resource("PodDisruptionBudget")["spec"]
+    assert budget["selector"]["matchLabels"] == selector
+    assert budget["maxUnavailable"] == 1
+
+    autoscaler = the_resource("HorizontalPodAutoscaler")
+    assert autoscaler["apiVersion"] == "autoscaling/v2"
+    target = autoscaler["spec"]["scaleTargetRef"]
+    assert (target["apiVersion"], target["kind"], target["name"]) == (
+        deployment()["apiVersion"],
+        "Deployment",
+        deployment()["metadata"]["name"],
+    )
+    assert autoscaler["spec"]["minReplicas"] >= 2
+    assert autoscaler["spec"]["maxReplicas"] > autoscaler["spec"]["minReplicas"]
+    (metric,) = autoscaler["spec"]["metrics"]
+    assert metric["resource"]["name"] == "cpu"
+    assert metric["resource"]["target"]["type"] == "Utilization"
+
+
+def test_services_select_the_pods_and_speak_http2_on_the_grpc_port() -> None:
+    pods = deployment()["spec"]["template"]["metadata"]["labels"]
+    named_ports = {port["name"] for port in container()["ports"]}
+    cluster_ip = the_resource("Service", "aggregator-gateway")
+    headless = the_resource("Service", "aggregator-gateway-headless")
+    assert cluster_ip["spec"]["type"] == "ClusterIP"
+    assert headless["spec"]["clusterIP"] == "None"
+    assert headless["spec"].get("publishNotReadyAddresses", False) is False
+    for service in (cluster_ip, headless):
+        assert selected(service["spec"]["selector"], pods)
+        ports = {port["name"]: port for port in service["spec"]["ports"]}
+        assert ports["grpc"]["port"] == container_port("grpc")
+        assert ports["grpc"]["appProtocol"] in {"kubernetes.io/h2c", "grpc"}
+        assert all(port["targetPort"] in named_ports for port in ports.values())
+    metrics = {port["name"]: port for port in cluster_ip["spec"]["ports"]}["metrics"]
+    assert metrics["port"] == container_port("metrics")
+    assert container_port("metrics") == listen_port(
+        configmap_settings()["AGGREGATOR_METRICS_LISTEN"]
+    )
