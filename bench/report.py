@@ -64,6 +64,12 @@ def markdown(data: dict[str, Any]) -> str:
                 f"- GetPortfolio over {size} connections: {seconds * 1000:.0f} ms, "
                 f"{seconds / one:.2f} x one connection"
             )
+    workers = notes.get("workers")
+    if workers:
+        lines.append(
+            f"- Workers: 2 processes {workers['2']:.0f} calls/s against 1 process "
+            f"{workers['1']:.0f} calls/s ({workers['2'] / workers['1']:.2f} x)"
+        )
     rss = notes.get("peak RSS MiB before / after 1,000 in flight")
     if rss:
         lines.append(

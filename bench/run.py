@@ -139,6 +139,7 @@ def h2load(
     *,
     http1: bool = False,
     content_type: str = "application/grpc",
+    connections: int = 1,
 ) -> tuple[float, float, float, int]:
     """Calls/s, p50 ms, p99 ms and successful calls of one h2load run."""
     with tempfile.TemporaryDirectory() as scratch:
@@ -314,8 +315,42 @@ def run(smoke: bool) -> dict[str, object]:
                 rss_before,
                 peak_rss_mib(gateway_pid),
             ]
+    if not smoke:
+        bench.notes["workers"] = workers_scenario(bench, fast, slow, value_body)
     bench.notes["conversion (GetHoldings)"] = conversion_rows(smoke)
     return {"results": [asdict(result) for result in bench.results], "notes": bench.notes}
+
+
+def workers_scenario(bench: Bench, fast: str, slow: str, body: bytes) -> dict[str, float]:
+    """Scenario 5: one process against two sharing the port, unpinned, at concurrency 64
+    over 4 connections (the kernel spreads connections, not calls, over the workers)."""
+    rates: dict[str, float] = {}
+    for workers in (1, 2):
+        port, metrics_port = free_port(), free_port()
+        env = {**gateway_env(fast, slow, port, metrics_port), "AGGREGATOR_WORKERS": str(workers)}
+        with process([sys.executable, "-m", "service"], port, env) as pid:
+            time.sleep(1)
+            calls = bench.calls_for(64)
+            cpu_before = cpu_seconds(pid)
+            rate, p50, p99, succeeded = h2load(
+                f"http://127.0.0.1:{port}{SERVICE}/GetHoldingsValue", body, 16, calls,
+                connections=4,
+            )  # fmt: skip
+            cpu = cpu_seconds(pid) - cpu_before
+        bench.results.append(
+            LoadResult(
+                "5. workers",
+                f"gateway, {workers} worker(s), unpinned",
+                64,
+                succeeded,
+                rate,
+                p50,
+                p99,
+                cpu * 1000 / succeeded if succeeded else None,
+            )
+        )
+        rates[str(workers)] = rate
+    return rates
 
 
 def _slow_holdings() -> bytes:
