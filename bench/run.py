@@ -315,8 +315,8 @@ def run(smoke: bool) -> dict[str, object]:
                 rss_before,
                 peak_rss_mib(gateway_pid),
             ]
-    if not smoke:
-        bench.notes["workers"] = workers_scenario(bench, fast, slow, value_body)
+            bench.notes["workers"] = workers_scenario(bench, fast, slow, value_body)
+            choices_scenario(bench, fast, slow, value_body)
     bench.notes["conversion (GetHoldings)"] = conversion_rows(smoke)
     return {"results": [asdict(result) for result in bench.results], "notes": bench.notes}
 
@@ -328,15 +328,17 @@ def workers_scenario(bench: Bench, fast: str, slow: str, body: bytes) -> dict[st
     for workers in (1, 2):
         port, metrics_port = free_port(), free_port()
         env = {**gateway_env(fast, slow, port, metrics_port), "AGGREGATOR_WORKERS": str(workers)}
+        method = f"{SERVICE}/GetHoldingsValue"
         with process([sys.executable, "-m", "service"], port, env) as pid:
             time.sleep(1)
             calls = bench.calls_for(64)
             cpu_before = cpu_seconds(pid)
+            ok_before = ok_calls(metrics_port, method)
             rate, p50, p99, succeeded = h2load(
-                f"http://127.0.0.1:{port}{SERVICE}/GetHoldingsValue", body, 16, calls,
-                connections=4,
-            )  # fmt: skip
+                f"http://127.0.0.1:{port}{method}", body, 16, calls, connections=4
+            )
             cpu = cpu_seconds(pid) - cpu_before
+            ok = ok_calls(metrics_port, method) - ok_before
         bench.results.append(
             LoadResult(
                 "5. workers",
@@ -347,10 +349,36 @@ def workers_scenario(bench: Bench, fast: str, slow: str, body: bytes) -> dict[st
                 p50,
                 p99,
                 cpu * 1000 / succeeded if succeeded else None,
+                ok,
             )
         )
         rates[str(workers)] = rate
     return rates
+
+
+CHOICES = [
+    ("httpx", "asyncio"),
+    ("httpx", "uvloop"),
+    ("aiohttp", "asyncio"),
+    ("aiohttp", "uvloop"),
+]
+
+
+def choices_scenario(bench: Bench, fast: str, slow: str, body: bytes) -> None:
+    """The transport and event-loop choices, each measured at concurrency 64, pinned."""
+    for transport, loop in CHOICES:
+        port, metrics_port = free_port(), free_port()
+        env = {
+            **gateway_env(fast, slow, port, metrics_port),
+            "AGGREGATOR_HTTP_TRANSPORT": transport,
+            "AGGREGATOR_EVENT_LOOP": loop,
+        }
+        with process(pinned([sys.executable, "-m", "service"], SERVER_CORE), port, env) as pid:
+            bench.load(
+                "choices", f"gateway, {transport} transport, {loop} loop",
+                f"http://127.0.0.1:{port}{SERVICE}/GetHoldingsValue", body, 64, pid,
+                metrics_port, f"{SERVICE}/GetHoldingsValue",
+            )  # fmt: skip
 
 
 def _slow_holdings() -> bytes:

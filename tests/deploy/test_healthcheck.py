@@ -9,6 +9,7 @@ the image's ENTRYPOINT names, in sandbox mode, on free ports.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -72,12 +73,16 @@ def gateway(
     log: Path, arguments: tuple[str, ...] = (), **settings: str
 ) -> Iterator[tuple[subprocess.Popen[bytes], dict[str, str]]]:
     """The image's entry point (plus `arguments`, as after `docker run IMAGE`) with the image's
-    environment plus `settings`, once its health check passes."""
+    environment plus `settings`, once its health check passes.
+
+    Ports are chosen by the OS (`:0`, read back from the log) unless `settings` name them, so
+    that no other process can take them in between.
+    """
     env = {
         **image_environment(),
         "AGGREGATOR_SANDBOX": "1",
-        "AGGREGATOR_LISTEN": f"0.0.0.0:{free_port()}",
-        "AGGREGATOR_METRICS_LISTEN": f"127.0.0.1:{free_port()}",
+        "AGGREGATOR_LISTEN": "0.0.0.0:0",
+        "AGGREGATOR_METRICS_LISTEN": "127.0.0.1:0",
         **settings,
     }
     with log.open("wb") as output:
@@ -89,12 +94,20 @@ def gateway(
         )
     try:
         deadline = time.monotonic() + 30
+        while env["AGGREGATOR_LISTEN"].endswith(":0"):
+            listening = re.search(r"listening on port (\d+)", log.read_text())
+            if listening:
+                env["AGGREGATOR_LISTEN"] = f"0.0.0.0:{listening[1]}"
+            elif process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"the gateway did not start listening:\n{log.read_text()}")
+            else:
+                time.sleep(0.1)
         while True:
             result, _ = run_healthcheck(env)
             if result.returncode == 0:
                 break
             if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"the gateway never became SERVING: {result.stdout}{log.read_text()}")
+                pytest.fail(f"never SERVING: {result.stdout}\n{log.read_text()}")
             time.sleep(0.2)
         yield process, env
     finally:
@@ -103,11 +116,16 @@ def gateway(
             process.wait(timeout=10)
 
 
+def outcome(result: subprocess.CompletedProcess[str]) -> tuple[int, str]:
+    return result.returncode, result.stdout.strip()
+
+
 def test_a_serving_gateway_passes_well_within_the_healthcheck_timeout(tmp_path: Path) -> None:
     _, limit = healthcheck_command()
-    with gateway(tmp_path / "gateway.log") as (_, env):
+    log = tmp_path / "gateway.log"
+    with gateway(log) as (_, env):
         result, elapsed = run_healthcheck(env)
-    assert (result.returncode, result.stdout.strip()) == (0, "SERVING")
+        assert outcome(result) == (0, "SERVING"), log.read_text()
     assert elapsed < limit
 
 
@@ -117,19 +135,22 @@ def test_a_draining_gateway_fails_the_check_then_exits_cleanly(tmp_path: Path) -
         process.send_signal(signal.SIGTERM)
         time.sleep(0.5)
         result, _ = run_healthcheck(env)
-        assert process.poll() is None, "still draining"
-        assert result.returncode == 1
-        assert result.stdout.strip() == "NOT_SERVING"
+        assert process.poll() is None, f"no longer draining:\n{log.read_text()}"
+        assert outcome(result) == (1, "NOT_SERVING"), log.read_text()
         assert process.wait(timeout=20) == 0, log.read_text()
 
 
 def test_several_workers_pass_the_check_and_all_drain_on_sigterm(tmp_path: Path) -> None:
     """`docker run IMAGE --workers 2`: the supervisor is PID 1 and forwards the signal."""
     log = tmp_path / "gateway.log"
-    with gateway(log, ("--workers", "2")) as (process, env):
+    # Workers share a fixed port (with port 0 each would get its own, so the gateway runs one).
+    with gateway(log, ("--workers", "2"), AGGREGATOR_LISTEN=f"0.0.0.0:{free_port()}") as (
+        process,
+        env,
+    ):
         for _ in range(4):  # the kernel picks a worker per connection
             result, _ = run_healthcheck(env)
-            assert (result.returncode, result.stdout.strip()) == (0, "SERVING")
+            assert outcome(result) == (0, "SERVING"), log.read_text()
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=20) == 0, log.read_text()
     assert "every worker stopped: [0, 0]" in log.read_text()
@@ -158,9 +179,10 @@ def test_the_check_speaks_tls_and_mtls_when_the_gateway_does(tmp_path: Path, mut
             "AGGREGATOR_HEALTHCHECK_CLIENT_CERT_FILE": str(pki.clients["probe"].cert_file),
             "AGGREGATOR_HEALTHCHECK_CLIENT_KEY_FILE": str(pki.clients["probe"].key_file),
         }
-    with gateway(tmp_path / "gateway.log", (), **tls) as (_, env):
+    log = tmp_path / "gateway.log"
+    with gateway(log, (), **tls) as (_, env):
         result, _ = run_healthcheck(env)
-        assert (result.returncode, result.stdout.strip()) == (0, "SERVING")
+        assert outcome(result) == (0, "SERVING"), log.read_text()
 
         without_ca = {k: v for k, v in env.items() if k != "AGGREGATOR_HEALTHCHECK_CA_FILE"}
         result, _ = run_healthcheck(without_ca)
@@ -172,4 +194,4 @@ def test_the_check_speaks_tls_and_mtls_when_the_gateway_does(tmp_path: Path, mut
                 k: v for k, v in env.items() if not k.startswith("AGGREGATOR_HEALTHCHECK_CLIENT")
             }
             result, _ = run_healthcheck(anonymous)
-            assert result.returncode == 1
+            assert result.returncode == 1, result.stdout

@@ -106,6 +106,17 @@ def test_the_schema_check_rejects_broken_manifests(mutation: Any, why: str) -> N
         validator.validate(broken, KUBERNETES_VERSIONS[-1], strict=True)
 
 
+def test_a_tls_grpc_probe_needs_kubernetes_1_37() -> None:
+    """deploy/README.md's TLS option 2: `grpc.mode: TLS` exists from the 1.37 API on."""
+    validator = require("kubernetes_validate", "kubernetes-validate")
+    with_tls = copy.deepcopy(deployment())
+    for kind in ("startupProbe", "readinessProbe", "livenessProbe"):
+        with_tls["spec"]["template"]["spec"]["containers"][0][kind]["grpc"]["mode"] = "TLS"
+    validator.validate(with_tls, "1.37", strict=True)
+    with pytest.raises(validator.ValidationError):
+        validator.validate(with_tls, "1.36", strict=True)
+
+
 def test_kustomization_applies_every_manifest_but_never_the_secret_templates() -> None:
     (kustomization,) = yaml_documents(KUBERNETES / "kustomization.yaml")
     listed = sorted(kustomization["resources"])
@@ -171,6 +182,10 @@ def test_the_pod_runs_as_the_images_non_root_user_on_a_read_only_root() -> None:
     assert own["capabilities"]["drop"] == ["ALL"]
     assert pod_spec()["automountServiceAccountToken"] is False
     assert pod_spec()["enableServiceLinks"] is False
+    volumes = {volume["name"]: volume for volume in pod_spec()["volumes"]}
+    writable = [m for m in container()["volumeMounts"] if not m.get("readOnly", False)]
+    assert [mount["mountPath"] for mount in writable] == ["/tmp"]  # noqa: S108
+    assert all("emptyDir" in volumes[mount["name"]] for mount in writable)
 
 
 def test_the_configmap_holds_only_real_settings_that_parse(
