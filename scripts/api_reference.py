@@ -16,14 +16,12 @@ import sys
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 from google.protobuf import descriptor_pb2
-from grpc_tools import protoc  # type: ignore[import-untyped]
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-PROTO_ROOT = REPO_ROOT / "protos"
+from scripts.generate_protos import REPO_ROOT, run_protoc
+
 DEFAULT_OUTPUT = REPO_ROOT / "docs" / "api.md"
 PACKAGE = "aggregator.v1"
 
@@ -87,27 +85,15 @@ a member of a oneof, of which at most one is set. Types from `google.protobuf` a
 # --- Compiling -------------------------------------------------------------------------
 
 
-def proto_files() -> list[Path]:
-    return sorted(PROTO_ROOT.rglob("*.proto"))
-
-
 def compile_protos() -> descriptor_pb2.FileDescriptorSet:
     """Compile every proto under `protos/` into one descriptor set with source info."""
-    well_known_protos = resources.files("grpc_tools") / "_proto"
     with tempfile.TemporaryDirectory() as folder:
         descriptor_set = Path(folder) / "descriptors.binpb"
-        args = [
-            "grpc_tools.protoc",
-            f"--proto_path={PROTO_ROOT}",
-            f"--proto_path={well_known_protos}",
+        run_protoc(
             "--include_source_info",
             "--include_imports",
             f"--descriptor_set_out={descriptor_set}",
-            *(path.relative_to(PROTO_ROOT).as_posix() for path in proto_files()),
-        ]
-        status: int = protoc.main(args)
-        if status != 0:
-            raise SystemExit("protoc failed")
+        )
         return descriptor_pb2.FileDescriptorSet.FromString(descriptor_set.read_bytes())
 
 

@@ -1,7 +1,7 @@
-"""Generate the Python code for `protos/` into a target folder.
+"""Run protoc over `protos/`: the Python code in `generated/`, and descriptor sets for tools.
 
-`make generate` writes into `generated/`; the staleness test writes into a temporary
-folder and compares, so both go through this one function.
+`make generate` writes into `generated/`; the staleness test writes into a temporary folder
+and compares, so both go through `generate`. `run_protoc` is shared with the API reference.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sys
 from importlib import resources
 from pathlib import Path
 
-from grpc_tools import protoc
+from grpc_tools import protoc  # type: ignore[import-untyped]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PROTO_ROOT = REPO_ROOT / "protos"
@@ -20,26 +20,35 @@ def proto_files() -> list[Path]:
     return sorted(PROTO_ROOT.rglob("*.proto"))
 
 
-def generate(target: Path) -> None:
-    target.mkdir(parents=True, exist_ok=True)
+def run_protoc(*options: str) -> None:
+    """protoc over every proto, with the well-known types grpc_tools bundles on the path."""
     well_known_protos = resources.files("grpc_tools") / "_proto"
     args = [
         "grpc_tools.protoc",
         f"--proto_path={PROTO_ROOT}",
         f"--proto_path={well_known_protos}",
+        *options,
+        *(path.relative_to(PROTO_ROOT).as_posix() for path in proto_files()),
+    ]
+    status: int = protoc.main(args)
+    if status != 0:
+        raise SystemExit("protoc failed")
+
+
+def generate(target: Path) -> None:
+    target.mkdir(parents=True, exist_ok=True)
+    plugins = Path(sys.executable).parent
+    run_protoc(
         f"--python_out={target}",
-        f"--plugin=protoc-gen-mypy={Path(sys.executable).parent / 'protoc-gen-mypy'}",
+        f"--plugin=protoc-gen-mypy={plugins / 'protoc-gen-mypy'}",
         f"--mypy_out={target}",
         f"--grpc_python_out={target}",
-        f"--plugin=protoc-gen-mypy_grpc={Path(sys.executable).parent / 'protoc-gen-mypy_grpc'}",
+        f"--plugin=protoc-gen-mypy_grpc={plugins / 'protoc-gen-mypy_grpc'}",
         f"--mypy_grpc_out={target}",
-        *(str(path.relative_to(PROTO_ROOT)) for path in proto_files()),
-    ]
-    if protoc.main(args) != 0:
-        raise SystemExit("protoc failed")
+    )
     # Plain packages (not namespace packages) so setuptools and mypy find them.
-    for folder in [target, *(p for p in target.rglob("*") if p.is_dir())]:
-        if folder != target and not (folder / "__init__.py").exists():
+    for folder in (p for p in target.rglob("*") if p.is_dir()):
+        if not (folder / "__init__.py").exists():
             (folder / "__init__.py").touch()
 
 

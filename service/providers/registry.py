@@ -15,7 +15,6 @@ from service.providers.moneykit import MoneyKitAdapter
 from service.providers.moneykit.auth import MoneyKitCredentials, TokenSource
 from service.providers.moneykit.client import MoneyKitClient
 from service.providers.upstream import UpstreamHttp
-from service.resilience.coalescer import Coalescer
 from service.resilience.guard import ProviderGuard
 
 
@@ -58,7 +57,6 @@ def build_registry(settings: Settings, http: UpstreamHttp) -> ProviderRegistry:
         settings.mesh_base_url,
         mesh_credentials,
         ProviderGuard.from_settings("mesh", settings),
-        Coalescer("mesh"),
     )
     moneykit_client = MoneyKitClient(
         http,
@@ -66,7 +64,6 @@ def build_registry(settings: Settings, http: UpstreamHttp) -> ProviderRegistry:
         settings.moneykit_version,
         tokens,
         ProviderGuard.from_settings("moneykit", settings),
-        Coalescer("moneykit"),
     )
     return ProviderRegistry(
         {"mesh": MeshAdapter(mesh_client), "moneykit": MoneyKitAdapter(moneykit_client)}

@@ -20,6 +20,7 @@ from service.errors import (
 )
 from service.resilience.breaker import CircuitBreaker
 from service.resilience.bulkhead import Bulkhead
+from service.resilience.coalescer import Coalescer
 from service.resilience.retry import RetryBudget, RetryPolicy
 
 logger = logging.getLogger(__name__)
@@ -38,9 +39,11 @@ class ProviderGuard:
         budget: RetryBudget,
         breaker: CircuitBreaker,
         bulkhead: Bulkhead,
+        coalescer: Coalescer,
     ) -> None:
         self.provider = provider
         self.breaker = breaker
+        self.coalescer = coalescer
         self._policy = policy
         self._budget = budget
         self._bulkhead = bulkhead
@@ -69,6 +72,7 @@ class ProviderGuard:
                 settings.aggregator_max_concurrent_upstream,
                 settings.aggregator_max_waiting_upstream,
             ),
+            Coalescer(provider),
         )
 
     async def run(
@@ -76,8 +80,24 @@ class ProviderGuard:
         operation: str,
         has_side_effects: bool,
         attempt: Callable[[], Awaitable[Result]],
+        share_key: str | None = None,
     ) -> Result:
-        """Run `attempt` (one upstream exchange) under the provider's protections."""
+        """Run `attempt` (one upstream exchange) under the provider's protections.
+
+        A read with a `share_key` joins an identical read already in flight instead.
+        """
+        if share_key is None or has_side_effects:
+            return await self._protected(operation, has_side_effects, attempt)
+        return await self.coalescer.run(
+            share_key, lambda: self._protected(operation, has_side_effects, attempt)
+        )
+
+    async def _protected(
+        self,
+        operation: str,
+        has_side_effects: bool,
+        attempt: Callable[[], Awaitable[Result]],
+    ) -> Result:
         async with self._bulkhead.slot():
             self._budget.record_request()
             attempts_made = 0

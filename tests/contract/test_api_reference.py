@@ -12,11 +12,11 @@ from google.protobuf import descriptor_pb2
 from scripts.api_reference import (
     DEFAULT_OUTPUT,
     PACKAGE,
-    PROTO_ROOT,
     cell,
     compile_protos,
     generate,
 )
+from scripts.generate_protos import PROTO_ROOT
 
 ANCHOR = re.compile(r'<a name="([^"]+)"></a>')
 

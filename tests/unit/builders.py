@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from service.resilience.breaker import CircuitBreaker
 from service.resilience.bulkhead import Bulkhead
+from service.resilience.coalescer import Coalescer
 from service.resilience.guard import ProviderGuard
 from service.resilience.retry import RetryBudget, RetryPolicy
 
@@ -18,4 +19,5 @@ def single_attempt_guard(provider: str) -> ProviderGuard:
         RetryBudget(ratio=1, min_per_second=0, window_seconds=1),
         CircuitBreaker(provider, threshold=0, cooldown_seconds=0),
         Bulkhead(provider, max_concurrent=1000, max_waiting=1000),
+        Coalescer(provider),
     )

@@ -40,7 +40,6 @@ from service.errors import (
 from service.providers.mesh import MeshAdapter
 from service.providers.mesh.client import MeshClient, MeshCredentials
 from service.providers.upstream import UpstreamHttp
-from service.resilience.coalescer import Coalescer
 from tests.unit.builders import MAX_RESPONSE_BYTES, single_attempt_guard
 
 BASE_URL = "https://mesh.test"
@@ -92,9 +91,7 @@ class Upstream:
         http = UpstreamHttp(
             httpx.AsyncClient(transport=httpx.MockTransport(self)), MAX_RESPONSE_BYTES
         )
-        return MeshAdapter(
-            MeshClient(http, BASE_URL, credentials, single_attempt_guard("mesh"), Coalescer("mesh"))
-        )
+        return MeshAdapter(MeshClient(http, BASE_URL, credentials, single_attempt_guard("mesh")))
 
 
 def answer(status_code: int, body: bytes = b"", **headers: str) -> Handler:
@@ -193,9 +190,7 @@ async def test_a_base_url_with_a_trailing_slash_gives_the_same_path() -> None:
         httpx.AsyncClient(transport=httpx.MockTransport(upstream)), MAX_RESPONSE_BYTES
     )
     adapter = MeshAdapter(
-        MeshClient(
-            http, f"{BASE_URL}/", CREDENTIALS, single_attempt_guard("mesh"), Coalescer("mesh")
-        )
+        MeshClient(http, f"{BASE_URL}/", CREDENTIALS, single_attempt_guard("mesh"))
     )
 
     await adapter.get_holdings_value(holdings_value_request())

@@ -32,7 +32,6 @@ from service.errors import (
 from service.providers.mesh import MeshAdapter
 from service.providers.mesh.client import MeshClient, MeshCredentials
 from service.providers.upstream import UpstreamHttp
-from service.resilience.coalescer import Coalescer
 from tests.unit.builders import MAX_RESPONSE_BYTES, single_attempt_guard
 
 BASE_URL = "https://mesh.test"
@@ -164,9 +163,7 @@ class Upstream:
         http = UpstreamHttp(
             httpx.AsyncClient(transport=httpx.MockTransport(self)), MAX_RESPONSE_BYTES
         )
-        return MeshAdapter(
-            MeshClient(http, BASE_URL, CREDENTIALS, single_attempt_guard("mesh"), Coalescer("mesh"))
-        )
+        return MeshAdapter(MeshClient(http, BASE_URL, CREDENTIALS, single_attempt_guard("mesh")))
 
 
 def answer(status_code: int, body: str | bytes = b"") -> Handler:

@@ -26,7 +26,6 @@ from service.providers.moneykit import MoneyKitAdapter
 from service.providers.moneykit.auth import MoneyKitCredentials, TokenSource
 from service.providers.moneykit.client import MoneyKitClient
 from service.providers.upstream import UpstreamHttp
-from service.resilience.coalescer import Coalescer
 from tests.data import SEED_HOLDINGS_EXAMPLE
 from tests.unit.builders import MAX_RESPONSE_BYTES, single_attempt_guard
 
@@ -85,7 +84,6 @@ class Upstream:
                 VERSION,
                 tokens,
                 single_attempt_guard("moneykit"),
-                Coalescer("moneykit"),
             )
         )
 

@@ -12,7 +12,7 @@ from pydantic import SecretStr
 from service.errors import ProviderNotConfigured
 from service.providers.mesh.models import RequestBody
 from service.providers.upstream import UpstreamCall, UpstreamHttp, UpstreamResponse
-from service.resilience.coalescer import Coalescer, coalescing_key
+from service.resilience.coalescer import coalescing_key
 from service.resilience.guard import ProviderGuard
 
 Result = TypeVar("Result")
@@ -31,9 +31,7 @@ class MeshClient:
         base_url: str,
         credentials: MeshCredentials | None,
         guard: ProviderGuard,
-        coalescer: Coalescer,
     ) -> None:
-        self._coalescer = coalescer
         self._http = http
         self._base_url = base_url.rstrip("/")
         self._credentials = credentials
@@ -58,13 +56,8 @@ class MeshClient:
         async def attempt() -> Result:
             return parse(await self._http.send(self._request(path, body, credentials), call))
 
-        async def guarded() -> Result:
-            return await self._guard.run(call.operation, call.has_side_effects, attempt)
-
-        if call.has_side_effects:
-            return await guarded()
         key = coalescing_key("mesh", path, body.to_json_bytes())
-        return await self._coalescer.run(key, guarded)
+        return await self._guard.run(call.operation, call.has_side_effects, attempt, key)
 
     def _request(self, path: str, body: RequestBody, credentials: MeshCredentials) -> httpx.Request:
         return httpx.Request(

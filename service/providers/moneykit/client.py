@@ -11,7 +11,7 @@ from service.errors import ProviderNotConfigured
 from service.providers.moneykit.auth import TokenSource
 from service.providers.moneykit.responses import EXPIRED_ACCESS_TOKEN, error_code
 from service.providers.upstream import UpstreamCall, UpstreamHttp, UpstreamResponse
-from service.resilience.coalescer import Coalescer, coalescing_key
+from service.resilience.coalescer import coalescing_key
 from service.resilience.guard import ProviderGuard
 
 Result = TypeVar("Result")
@@ -25,9 +25,7 @@ class MoneyKitClient:
         version: str,
         tokens: TokenSource | None,
         guard: ProviderGuard,
-        coalescer: Coalescer,
     ) -> None:
-        self._coalescer = coalescer
         self._http = http
         self._base_url = base_url.rstrip("/")
         self._version = version
@@ -52,11 +50,9 @@ class MoneyKitClient:
         async def attempt() -> Result:
             return parse(await self._get_with_token(tokens, call, path, params))
 
-        async def guarded() -> Result:
-            return await self._guard.run(call.operation, call.has_side_effects, attempt)
-
         query = "&".join(f"{name}={value}" for name in sorted(params) for value in params[name])
-        return await self._coalescer.run(coalescing_key("moneykit", path, query), guarded)
+        key = coalescing_key("moneykit", path, query)
+        return await self._guard.run(call.operation, call.has_side_effects, attempt, key)
 
     async def _get_with_token(
         self,
