@@ -102,16 +102,14 @@ class RpcBoundary(grpc.aio.ServerInterceptor):
     ) -> AsyncIterator[None]:
         started = time.perf_counter()
         code = grpc.StatusCode.OK
-        metadata = context.invocation_metadata() or ()
-        rpc = RequestContext(request_id_from(tuple(metadata)), method)
+        metadata = tuple(context.invocation_metadata() or ())
+        rpc = RequestContext(request_id_from(metadata), method)
         remaining = context.time_remaining()
         budget = (self._default_deadline if remaining is None else remaining) - self._margin
         metrics.RPCS_IN_FLIGHT.labels(method).inc()
         with request_secrets(request), deadline_in(budget), serving(rpc):
             try:
-                rpc.caller = self._authorizer.authorize(
-                    method, tuple(metadata), context.auth_context()
-                )
+                rpc.caller = self._authorizer.authorize(method, metadata, context.auth_context())
                 # A backstop: the work inside ends at the deadline with a precise error.
                 async with within_deadline(_deadline_exceeded, slack=max(self._margin / 2, 0.005)):
                     yield
