@@ -18,7 +18,6 @@ from service.converters import data_source, decimal_field, to_result_envelope
 from service.decimals import exact_product
 from service.envelope import Envelope, EnvelopeStatus
 from service.errors import (
-    GatewayCredentialsRejected,
     UpstreamUnavailable,
     UserCredentialsRejected,
 )
@@ -32,18 +31,17 @@ from service.providers.mesh.models import (
     OptionPosition,
     Position,
 )
-from service.providers.mesh.responses import envelope_of, read_result
+from service.providers.mesh.responses import (
+    CURRENCY,
+    GATEWAY_CREDENTIALS_REJECTED,
+    envelope_of,
+    read_result,
+)
 from service.providers.upstream import UpstreamCall, UpstreamResponse, upstream_error
 from service.validation import Violations
 
 CALL = UpstreamCall(provider="mesh", operation="holdings")
 PATH = "/api/v1/holdings/get"
-UNAUTHORIZED = (
-    GatewayCredentialsRejected,
-    "Mesh rejected the gateway's client id or secret; the gateway's operators must fix its "
-    "Mesh credentials.",
-)
-CURRENCY = "USD"
 
 
 def to_body(request: GetHoldingsRequest) -> HoldingsBody:
@@ -56,7 +54,7 @@ def to_body(request: GetHoldingsRequest) -> HoldingsBody:
 
 def read_holdings(response: UpstreamResponse) -> HoldingsResult:
     """The result, or an error when the institution behind an ok envelope failed."""
-    result = read_result(response, HoldingsResult, CALL, UNAUTHORIZED)
+    result = read_result(response, HoldingsResult, CALL, GATEWAY_CREDENTIALS_REJECTED)
     content = result.content
     if content is None:
         return result

@@ -7,23 +7,20 @@ from datetime import UTC, datetime
 from aggregator.v1.aggregator_service_pb2 import GetHoldingsValueRequest, GetHoldingsValueResponse
 from aggregator.v1.source_pb2 import PROVIDER_MESH
 from service.converters import data_source, decimal_field, to_result_envelope
-from service.errors import GatewayCredentialsRejected
 from service.providers.mesh.client import MeshClient
 from service.providers.mesh.connection import validate_connection
 from service.providers.mesh.models import HoldingsValueBody, HoldingsValueResult
-from service.providers.mesh.responses import envelope_of, read_result
+from service.providers.mesh.responses import (
+    CURRENCY,
+    GATEWAY_CREDENTIALS_REJECTED,
+    envelope_of,
+    read_result,
+)
 from service.providers.upstream import UpstreamCall
 from service.validation import Violations
 
 CALL = UpstreamCall(provider="mesh", operation="holdings_value")
 PATH = "/api/v1/holdings/value"
-CURRENCY = "USD"
-"""Mesh documents every holdings value in USD."""
-UNAUTHORIZED = (
-    GatewayCredentialsRejected,
-    "Mesh rejected the gateway's client id or secret; the gateway's operators must fix its "
-    "Mesh credentials.",
-)
 
 
 def to_body(request: GetHoldingsValueRequest) -> HoldingsValueBody:
@@ -41,7 +38,9 @@ async def fetch(client: MeshClient, body: HoldingsValueBody) -> HoldingsValueRes
         CALL,
         PATH,
         body,
-        lambda response: read_result(response, HoldingsValueResult, CALL, UNAUTHORIZED),
+        lambda response: read_result(
+            response, HoldingsValueResult, CALL, GATEWAY_CREDENTIALS_REJECTED
+        ),
     )
 
 

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from service.decimals import parse_json_exact
 from service.envelope import Envelope, EnvelopeStatus
 from service.errors import (
+    GatewayCredentialsRejected,
     UpstreamBadResponse,
     UpstreamError,
     UpstreamFailedPrecondition,
@@ -32,6 +33,16 @@ from service.providers.upstream import (
 )
 
 Result = TypeVar("Result", bound=ApiResult)
+
+CURRENCY = "USD"
+"""Mesh documents every value and position in USD."""
+
+GATEWAY_CREDENTIALS_REJECTED = (
+    GatewayCredentialsRejected,
+    "Mesh rejected the gateway's client id or secret; the gateway's operators must fix its "
+    "Mesh credentials.",
+)
+"""What HTTP 401 means on the read endpoints, which take no user credentials in headers."""
 
 _KIND_BY_STATUS: dict[EnvelopeStatus, type[UpstreamError]] = {
     EnvelopeStatus.SERVER_FAILURE: UpstreamUnavailable,
