@@ -12,6 +12,8 @@ import logging
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 
+from google.rpc import status_pb2
+
 from aggregator.v1.aggregator_service_pb2 import (
     EntryError,
     GetHoldingsRequest,
@@ -33,7 +35,7 @@ from service.errors import (
 from service.providers.base import ProviderAdapter
 from service.providers.mesh.institutions import by_enum
 from service.providers.registry import ProviderRegistry
-from service.status import internal_error_status, to_rpc_status
+from service.status import internal_rpc_status, to_rpc_status
 
 logger = logging.getLogger(__name__)
 
@@ -119,19 +121,20 @@ class Portfolio:
             try:
                 entry.data.CopyFrom(await _data(connection, adapter))
             except GatewayError as error:
-                entry.error.CopyFrom(
-                    EntryError.FromString(to_rpc_status(error).SerializeToString())
-                )
+                entry.error.CopyFrom(_entry_error(to_rpc_status(error)))
                 if isinstance(error, UpstreamError):
                     entry.envelope.CopyFrom(to_result_envelope(error.context.envelope))
                 return Outcome(entry, error)
             except Exception:
                 logger.exception("unexpected failure of portfolio connection %d", index)
-                internal = internal_error_status()
-                entry.error.code = internal.code.value[0]
-                entry.error.message = internal.details
+                entry.error.CopyFrom(_entry_error(internal_rpc_status()))
                 return Outcome(entry, None)
         return Outcome(entry, None)
+
+
+def _entry_error(status: status_pb2.Status) -> EntryError:
+    # EntryError has google.rpc.Status's fields and numbers, so the bytes carry over as they are.
+    return EntryError.FromString(status.SerializeToString())
 
 
 async def _data(connection: Connection, adapter: ProviderAdapter) -> PortfolioData:

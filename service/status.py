@@ -87,11 +87,16 @@ def to_rpc_status(error: GatewayError) -> status_pb2.Status:
 
 def internal_error_status() -> grpc.Status:
     """The status of an unexpected failure: a generic message, never the exception's text."""
+    return _to_status(internal_rpc_status())
+
+
+def internal_rpc_status() -> status_pb2.Status:
+    """The `google.rpc.Status` of an unexpected failure."""
     status = status_pb2.Status(code=code_pb2.INTERNAL, message=INTERNAL_MESSAGE)
     packed = any_pb2.Any()
     packed.Pack(error_details_pb2.ErrorInfo(reason="INTERNAL", domain=GATEWAY_DOMAIN))
     status.details.append(packed)
-    return _to_status(status)
+    return status
 
 
 def _to_status(status: Any) -> grpc.Status:

@@ -6,7 +6,9 @@ import logging
 
 import grpc
 import pytest
+from google.rpc import error_details_pb2, status_pb2
 
+from aggregator.v1.aggregator_service_pb2 import GetPortfolioRequest
 from service.providers.mesh import holdings_value
 from service.status import INTERNAL_MESSAGE
 from tests.conftest import Gateway
@@ -33,3 +35,25 @@ async def test_an_unexpected_exception_is_internal_without_its_details(
     assert status.error_info.reason == "INTERNAL"
     errors = [record for record in caplog.records if record.levelno >= logging.ERROR]
     assert any("internal detail" in (record.exc_text or "") for record in errors)
+
+
+async def test_an_unexpected_exception_in_one_portfolio_connection_is_its_internal_error(
+    gateway: Gateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*_: object) -> None:
+        raise RuntimeError("internal detail that must not reach callers")
+
+    monkeypatch.setattr(holdings_value, "to_response", broken)
+
+    response = await gateway.stub.GetPortfolio(
+        GetPortfolioRequest(connections=[requests.mesh(), requests.moneykit()]), timeout=10
+    )
+
+    failed, succeeded = response.entries
+    status = status_pb2.Status.FromString(failed.error.SerializeToString())
+    assert (status.code, status.message) == (grpc.StatusCode.INTERNAL.value[0], INTERNAL_MESSAGE)
+    [detail] = status.details
+    info = error_details_pb2.ErrorInfo()
+    assert detail.Unpack(info)
+    assert info.reason == "INTERNAL"
+    assert succeeded.WhichOneof("result") == "data"
