@@ -5,15 +5,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Any, Protocol, TypeVar, cast
+from typing import Any, TypeVar, cast
 
 import grpc
 from google.protobuf.message import Message
 
 from aggregator.v1.connection_pb2 import Connection
 from service import metrics
+from service.auth.authorizer import Authorizer
 from service.deadline import deadline_in, within_deadline
 from service.errors import DeadlineExceeded, GatewayError, UpstreamOutcomeUnknown
 from service.providers.mesh.institutions import by_enum
@@ -22,17 +23,6 @@ from service.request_context import RequestContext, request_id_from, serving
 from service.status import code_of, internal_error_status, to_grpc_status
 
 logger = logging.getLogger("service.rpc")
-
-
-class Authorizes(Protocol):
-    def authorize(
-        self,
-        method: str,
-        metadata: Iterable[tuple[str, str | bytes]],
-        auth_context: Mapping[str, Iterable[bytes]],
-    ) -> str:
-        """The caller's name, or raise a caller error."""
-        ...
 
 
 Request = TypeVar("Request")
@@ -48,7 +38,7 @@ class RpcBoundary(grpc.aio.ServerInterceptor):
     none) less `margin`, so the gateway answers before the caller gives up.
     """
 
-    def __init__(self, default_deadline: float, margin: float, authorizer: Authorizes) -> None:
+    def __init__(self, default_deadline: float, margin: float, authorizer: Authorizer) -> None:
         self._default_deadline = default_deadline
         self._margin = margin
         self._authorizer = authorizer
