@@ -14,6 +14,8 @@ import time
 from types import FrameType
 from wsgiref.simple_server import WSGIServer
 
+from prometheus_client import CollectorRegistry, multiprocess, start_http_server
+
 from service.config import Settings
 
 logger = logging.getLogger(__name__)
@@ -37,7 +39,7 @@ def supervise(settings: Settings, count: int) -> int:
     with tempfile.TemporaryDirectory(prefix="aggregator-metrics-") as metrics_dir:
         environment = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": metrics_dir}
         metrics_server = _serve_metrics(settings, metrics_dir)
-        supervisor = _Supervisor(count, environment)
+        supervisor = _Supervisor(count, environment, metrics_dir)
         try:
             return supervisor.run()
         finally:
@@ -46,8 +48,9 @@ def supervise(settings: Settings, count: int) -> int:
 
 
 class _Supervisor:
-    def __init__(self, count: int, environment: dict[str, str]) -> None:
+    def __init__(self, count: int, environment: dict[str, str], metrics_dir: str) -> None:
         self._environment = environment
+        self._metrics_dir = metrics_dir
         self._workers: list[subprocess.Popen[bytes] | None] = [None] * count
         self._stopping = False
 
@@ -66,7 +69,8 @@ class _Supervisor:
                         worker.pid,
                         worker.returncode,
                     )
-                    _mark_dead(worker.pid)
+                    # Its gauges (in-flight calls) must stop counting in the sum.
+                    multiprocess.mark_process_dead(worker.pid, self._metrics_dir)  # type: ignore[no-untyped-call]
                     time.sleep(RESTART_PAUSE_SECONDS)
                     self._start(index)
             time.sleep(POLL_SECONDS)
@@ -98,9 +102,6 @@ def _serve_metrics(settings: Settings, metrics_dir: str) -> WSGIServer | None:
     mode: each worker writes its values to files in `metrics_dir`)."""
     if not settings.aggregator_metrics_listen:
         return None
-    os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
-    from prometheus_client import CollectorRegistry, multiprocess, start_http_server
-
     registry = CollectorRegistry()
     multiprocess.MultiProcessCollector(registry, path=metrics_dir)  # type: ignore[no-untyped-call]
     host, _, port = settings.aggregator_metrics_listen.rpartition(":")
@@ -108,13 +109,6 @@ def _serve_metrics(settings: Settings, metrics_dir: str) -> WSGIServer | None:
     server, _thread = start_http_server(int(port), addr=host.strip("[]"), registry=registry)
     logger.info("metrics of every worker on %s", settings.aggregator_metrics_listen)
     return server
-
-
-def _mark_dead(pid: int) -> None:
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        from prometheus_client import multiprocess
-
-        multiprocess.mark_process_dead(pid)  # type: ignore[no-untyped-call]
 
 
 def is_worker() -> bool:
