@@ -27,6 +27,8 @@ from aggregator.v1.result_pb2 import ResultEnvelope
 __all__ = ["AggregatorClient", "GatewayCallError", "mesh", "moneykit"]
 
 Detail = TypeVar("Detail", bound=Message)
+Request = TypeVar("Request", bound=Message)
+Response = TypeVar("Response", bound=Message)
 
 
 def mesh(institution: Institution.ValueType, auth_token: str) -> Connection:
@@ -132,12 +134,7 @@ class AggregatorClient:
         self, connection: Connection, *, deadline: float | None = None
     ) -> api.GetHoldingsValueResponse:
         request = api.GetHoldingsValueRequest(connection=connection)
-        try:
-            return await self._stub.GetHoldingsValue(
-                request, timeout=self._seconds(deadline), metadata=self._metadata
-            )
-        except grpc.aio.AioRpcError as error:
-            raise GatewayCallError.from_rpc_error(error) from error
+        return await self._unary(self._stub.GetHoldingsValue, request, deadline)
 
     async def cancel_order(
         self,
@@ -158,12 +155,7 @@ class AggregatorClient:
             symbol_pair=symbol_pair,
             mfa_code=mfa_code,
         )
-        try:
-            return await self._stub.CancelOrder(
-                request, timeout=self._seconds(deadline), metadata=self._metadata
-            )
-        except grpc.aio.AioRpcError as error:
-            raise GatewayCallError.from_rpc_error(error) from error
+        return await self._unary(self._stub.CancelOrder, request, deadline)
 
     async def get_holdings(
         self,
@@ -173,46 +165,44 @@ class AggregatorClient:
         deadline: float | None = None,
     ) -> api.GetHoldingsResponse:
         request = api.GetHoldingsRequest(connection=connection, account_ids=account_ids)
-        try:
-            return await self._stub.GetHoldings(
-                request, timeout=self._seconds(deadline), metadata=self._metadata
-            )
-        except grpc.aio.AioRpcError as error:
-            raise GatewayCallError.from_rpc_error(error) from error
+        return await self._unary(self._stub.GetHoldings, request, deadline)
 
     async def list_institutions(
         self, *, deadline: float | None = None
     ) -> api.ListInstitutionsResponse:
-        try:
-            return await self._stub.ListInstitutions(
-                api.ListInstitutionsRequest(),
-                timeout=self._seconds(deadline),
-                metadata=self._metadata,
-            )
-        except grpc.aio.AioRpcError as error:
-            raise GatewayCallError.from_rpc_error(error) from error
+        return await self._unary(
+            self._stub.ListInstitutions, api.ListInstitutionsRequest(), deadline
+        )
 
     async def get_portfolio(
         self, connections: Sequence[Connection], *, deadline: float | None = None
     ) -> api.GetPortfolioResponse:
         request = api.GetPortfolioRequest(connections=connections)
-        try:
-            return await self._stub.GetPortfolio(
-                request, timeout=self._seconds(deadline), metadata=self._metadata
-            )
-        except grpc.aio.AioRpcError as error:
-            raise GatewayCallError.from_rpc_error(error) from error
+        return await self._unary(self._stub.GetPortfolio, request, deadline)
 
     async def stream_portfolio(
         self, connections: Sequence[Connection], *, deadline: float | None = None
     ) -> AsyncIterator[api.StreamPortfolioResponse]:
         """Each entry as its connection answers, then the summary."""
         request = api.StreamPortfolioRequest(connections=connections)
+        stream = self._stub.StreamPortfolio(
+            request, timeout=self._seconds(deadline), metadata=self._metadata
+        )
         try:
-            async for message in self._stub.StreamPortfolio(
-                request, timeout=self._seconds(deadline), metadata=self._metadata
-            ):
+            async for message in stream:
                 yield message
+        except grpc.aio.AioRpcError as error:
+            raise GatewayCallError.from_rpc_error(error) from error
+
+    async def _unary(
+        self,
+        rpc: grpc.aio.UnaryUnaryMultiCallable[Request, Response],
+        request: Request,
+        deadline: float | None,
+    ) -> Response:
+        """One unary call with the client's deadline and credentials; errors raised rich."""
+        try:
+            return await rpc(request, timeout=self._seconds(deadline), metadata=self._metadata)
         except grpc.aio.AioRpcError as error:
             raise GatewayCallError.from_rpc_error(error) from error
 
