@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -18,7 +15,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from aggregator.v1.aggregator_service_pb2_grpc import AggregatorServiceStub
 from tests.e2e import requests
-from tests.e2e.test_entrypoint import free_port, wait_until_serving
+from tests.e2e.processes import free_port, gateway_process
 
 
 class HeldUpstream:
@@ -61,24 +58,22 @@ def held_upstream() -> Iterator[HeldUpstream]:
     upstream.close()
 
 
+def mesh_at(upstream: HeldUpstream) -> dict[str, str]:
+    """Settings for a live (not sandbox) gateway whose Mesh is `upstream`."""
+    return {
+        "AGGREGATOR_SANDBOX": "0",
+        "MESH_BASE_URL": upstream.url,
+        "MESH_CLIENT_ID": "id",
+        "MESH_CLIENT_SECRET": "secret",
+    }
+
+
 def test_a_draining_gateway_reports_not_serving_before_it_refuses_calls(
     held_upstream: HeldUpstream,
 ) -> None:
     address = f"127.0.0.1:{free_port()}"
-    env = {
-        **os.environ,
-        "AGGREGATOR_LISTEN": address,
-        "AGGREGATOR_SANDBOX": "0",
-        "AGGREGATOR_SHUTDOWN_DRAIN_DELAY_SECONDS": "1.5",
-        "MESH_BASE_URL": held_upstream.url,
-        "MESH_CLIENT_ID": "id",
-        "MESH_CLIENT_SECRET": "secret",
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "service"], env=env, stderr=subprocess.PIPE, text=True
-    )
-    try:
-        wait_until_serving(process, address)
+    env = {**mesh_at(held_upstream), "AGGREGATOR_SHUTDOWN_DRAIN_DELAY_SECONDS": "1.5"}
+    with gateway_process(address, env) as process:
         with grpc.insecure_channel(address) as channel:
             health = health_pb2_grpc.HealthStub(channel)
             in_flight = AggregatorServiceStub(channel).GetHoldingsValue.future(
@@ -92,10 +87,6 @@ def test_a_draining_gateway_reports_not_serving_before_it_refuses_calls(
             held_upstream.release.set()
             response = in_flight.result(timeout=60)
         _, log = process.communicate(timeout=60)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
 
     assert before == health_pb2.HealthCheckResponse.SERVING
     assert during == health_pb2.HealthCheckResponse.NOT_SERVING
@@ -119,19 +110,7 @@ def test_a_stop_signal_lets_the_in_flight_call_finish(
     held_upstream: HeldUpstream, signum: signal.Signals
 ) -> None:
     address = f"127.0.0.1:{free_port()}"
-    env = {
-        **os.environ,
-        "AGGREGATOR_LISTEN": address,
-        "AGGREGATOR_SANDBOX": "0",
-        "MESH_BASE_URL": held_upstream.url,
-        "MESH_CLIENT_ID": "id",
-        "MESH_CLIENT_SECRET": "secret",
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "service"], env=env, stderr=subprocess.PIPE, text=True
-    )
-    try:
-        wait_until_serving(process, address)
+    with gateway_process(address, mesh_at(held_upstream)) as process:
         with grpc.insecure_channel(address) as channel:
             call = AggregatorServiceStub(channel).GetHoldingsValue.future(
                 requests.holdings_value(), timeout=60
@@ -141,10 +120,6 @@ def test_a_stop_signal_lets_the_in_flight_call_finish(
             held_upstream.release.set()
             response = call.result(timeout=60)
         _, log = process.communicate(timeout=60)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
 
     assert response.total_value == "1.5"
     assert process.returncode == 0, log

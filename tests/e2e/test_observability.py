@@ -18,7 +18,7 @@ from service.sandbox import SandboxUpstreams
 from service.server import running_gateway, server_options
 from tests.conftest import Gateway, gateway_settings
 from tests.e2e import requests
-from tests.e2e.test_entrypoint import free_port
+from tests.e2e.processes import free_port
 from tests.e2e.test_logging import CANARY_MFA, CANARY_TOKEN, call_every_path
 
 

@@ -8,8 +8,8 @@ import pytest
 from service.sandbox import SandboxUpstreams
 from tests.conftest import gateway_settings, start_gateway
 from tests.e2e import requests
+from tests.e2e.processes import free_port
 from tests.e2e.richstatus import unpack
-from tests.e2e.test_entrypoint import free_port
 
 
 @pytest.mark.parametrize("method", ["GetHoldingsValue", "CancelOrder", "GetHoldings"])

@@ -6,8 +6,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import subprocess
-import sys
 import time
 
 import grpc
@@ -16,7 +14,7 @@ import httpx
 from aggregator.v1.aggregator_service_pb2 import ListInstitutionsRequest
 from aggregator.v1.aggregator_service_pb2_grpc import AggregatorServiceStub
 from tests.e2e import requests
-from tests.e2e.test_entrypoint import free_port, wait_until_serving
+from tests.e2e.processes import MODULE, free_port, gateway_process
 
 
 def worker_pids(supervisor: int) -> list[int]:
@@ -50,20 +48,8 @@ def calls_succeed(address: str, count: int) -> int:
 def test_two_workers_survive_a_killed_worker_and_drain_on_sigterm() -> None:
     address = f"127.0.0.1:{free_port()}"
     metrics = free_port()
-    env = {
-        **os.environ,
-        "AGGREGATOR_SANDBOX": "1",
-        "AGGREGATOR_LISTEN": address,
-        "AGGREGATOR_METRICS_LISTEN": f"127.0.0.1:{metrics}",
-    }
-    supervisor = subprocess.Popen(
-        [sys.executable, "-m", "service", "--workers", "2"],
-        env=env,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        wait_until_serving(supervisor, address)
+    env = {"AGGREGATOR_SANDBOX": "1", "AGGREGATOR_METRICS_LISTEN": f"127.0.0.1:{metrics}"}
+    with gateway_process(address, env, (*MODULE, "--workers", "2")) as supervisor:
         first, second = wait_for_workers(supervisor.pid, 2)
         assert calls_succeed(address, 10) == 10
 
@@ -77,10 +63,6 @@ def test_two_workers_survive_a_killed_worker_and_drain_on_sigterm() -> None:
 
         supervisor.send_signal(signal.SIGTERM)
         _, log = supervisor.communicate(timeout=60)
-    finally:
-        if supervisor.poll() is None:
-            supervisor.kill()
-            supervisor.wait()
 
     assert supervisor.returncode == 0, log
     assert "restarting it" in log
