@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -22,16 +21,10 @@ from pathlib import Path
 import pytest
 
 from tests.deploy.support import REPO, VENV_BIN, Instruction, dockerfile_stages
+from tests.e2e.processes import free_port
 from tests.support.certs import make_pki
 
 OWN_ENVIRONMENT = ("AGGREGATOR_", "MESH_", "MONEYKIT_")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def image_environment() -> dict[str, str]:
