@@ -10,9 +10,9 @@ import sys
 import uvloop
 
 from service.config import Settings
-from service.logs import configure_logging
-from service.server import serve
-from service.workers import is_worker, supervise, worker_count
+from service.observability.logs import configure_logging
+from service.process.server import serve
+from service.process.workers import is_worker, supervise, worker_count
 
 
 def main() -> None:

@@ -10,8 +10,8 @@ import pytest
 
 from aggregator.v1.aggregator_service_pb2_grpc import AggregatorServiceStub
 from service.config import Settings
+from service.process.server import running_gateway, with_sandbox
 from service.sandbox import SandboxUpstreams
-from service.server import running_gateway, with_sandbox
 
 
 @dataclass

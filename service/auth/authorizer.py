@@ -19,9 +19,9 @@ holds `transport_security_type` (`ssl`), `x509_subject` (RFC 2253, as OpenSSL pr
 `x509_subject_alternative_name`, `peer_dns`, `peer_ip`, `peer_uri`, `peer_email` and
 `peer_spiffe_id` when the certificate has such names. The subject is read from
 `x509_pem_cert` (with `cryptography`) and compared as a name; `x509_subject` is the fallback.
-The context only holds a client certificate that gRPC verified: `service.tls.server_credentials`
-asks for one only when a client CA is set, and then requires and verifies it. A plaintext call's
-context holds no certificate.
+The context only holds a client certificate that gRPC verified:
+`service.process.tls.server_credentials` asks for one only when a client CA is set, and then
+requires and verifies it. A plaintext call's context holds no certificate.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ from service.auth.callers import (
     parse_subject,
 )
 from service.auth.rate_limit import TokenBucket
-from service.errors import CallerForbidden, CallerRateLimited, CallerUnauthenticated
+from service.core.errors import CallerForbidden, CallerRateLimited, CallerUnauthenticated
 
 ANONYMOUS = "anonymous"
 """The name logged for calls made without authentication."""

@@ -1,5 +1,5 @@
-"""What every provider adapter offers. The registry refuses, from `service.capabilities`, an
-RPC a provider lacks before an adapter is asked."""
+"""What every provider adapter offers. The registry refuses, from
+`service.providers.capabilities`, an RPC a provider lacks before an adapter is asked."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from aggregator.v1.aggregator_service_pb2 import (
 )
 from aggregator.v1.connection_pb2 import Connection
 from aggregator.v1.source_pb2 import Provider
-from service.errors import CapabilityMissing, FieldViolation
+from service.core.errors import CapabilityMissing, FieldViolation
 
 
 class ProviderAdapter(ABC):

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from aggregator.v1.connection_pb2 import Connection
-from service.capabilities import Rpc, require
 from service.config import Settings
-from service.errors import FieldViolation, InvalidRequest
+from service.core.errors import FieldViolation, InvalidRequest
 from service.providers.base import ProviderAdapter
+from service.providers.capabilities import Rpc, require
 from service.providers.mesh import MeshAdapter
 from service.providers.mesh.client import MeshClient, MeshCredentials
 from service.providers.moneykit import MoneyKitAdapter

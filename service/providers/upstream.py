@@ -15,10 +15,9 @@ from dataclasses import dataclass
 
 import httpx
 
-from service import metrics, request_context
-from service.deadline import within_deadline
-from service.envelope import Envelope, EnvelopeStatus
-from service.errors import (
+from service.core import rpc_context
+from service.core.envelope import Envelope, EnvelopeStatus
+from service.core.errors import (
     DeadlineExceeded,
     UpstreamBadResponse,
     UpstreamContext,
@@ -31,6 +30,8 @@ from service.errors import (
     UpstreamRejectedRequest,
     UpstreamUnavailable,
 )
+from service.core.rpc_context import within_deadline
+from service.observability import metrics
 
 logger = logging.getLogger(__name__)
 
@@ -165,7 +166,7 @@ class UpstreamHttp:
         self._max_response_bytes = max_response_bytes
 
     async def send(self, request: httpx.Request, call: UpstreamCall) -> UpstreamResponse:
-        rpc = request_context.current()
+        rpc = rpc_context.current()
         if rpc is not None:
             rpc.attempts += 1
             request.headers["X-Request-Id"] = rpc.request_id

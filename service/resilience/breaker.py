@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from enum import StrEnum
 
-from service import metrics
+from service.observability import metrics
 
 logger = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from service.errors import UpstreamOverloaded
+from service.core.errors import UpstreamOverloaded
 
 
 class Bulkhead:

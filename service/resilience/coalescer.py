@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar, cast
 
-from service import metrics
+from service.observability import metrics
 
 logger = logging.getLogger(__name__)
 

@@ -7,10 +7,8 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from service import metrics
 from service.config import Settings
-from service.deadline import time_left
-from service.errors import (
+from service.core.errors import (
     CircuitOpen,
     UpstreamBadResponse,
     UpstreamContext,
@@ -18,6 +16,8 @@ from service.errors import (
     UpstreamOutcomeUnknown,
     UpstreamUnavailable,
 )
+from service.core.rpc_context import time_left
+from service.observability import metrics
 from service.resilience.breaker import CircuitBreaker
 from service.resilience.bulkhead import Bulkhead
 from service.resilience.coalescer import Coalescer

@@ -14,7 +14,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from service.errors import UpstreamError, UpstreamRateLimited
+from service.core.errors import UpstreamError, UpstreamRateLimited
 
 
 @dataclass(frozen=True)

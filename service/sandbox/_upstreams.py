@@ -4,8 +4,8 @@ import secrets
 from types import TracebackType
 from typing import Self
 
-from service.sandbox._mesh import MeshSimulator
-from service.sandbox._moneykit import MoneyKitSimulator
+from service.sandbox.mesh import MeshSimulator
+from service.sandbox.moneykit import MoneyKitSimulator
 
 
 class SandboxUpstreams:

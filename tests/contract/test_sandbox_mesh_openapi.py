@@ -25,8 +25,8 @@ from referencing.jsonschema import DRAFT4
 
 from service.sandbox import SandboxUpstreams, triggers
 from service.sandbox._json import dumps
-from service.sandbox._mesh.holdings import holdings as sandbox_holdings
-from service.sandbox._mesh.institutions import HOLDINGS_GET_SUPPORTED, INSTITUTIONS
+from service.sandbox.mesh.holdings import holdings as sandbox_holdings
+from service.sandbox.mesh.institutions import HOLDINGS_GET_SUPPORTED, INSTITUTIONS
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 DEFAULT_DOCUMENT = REPOSITORY.parent / "shared" / "reference" / "mesh-openapi.json"

@@ -13,7 +13,7 @@ import re
 from typing import Any
 
 from service.config import Settings
-from service.server import SERVICE_NAME
+from service.process.server import SERVICE_NAME
 from tests.deploy.support import (
     ENVOY_CONFIG,
     KUBERNETES,

@@ -15,7 +15,7 @@ import pytest
 
 from service.auth.callers import CallersFileError, load_callers
 from service.config import Settings
-from service.server import SERVICE_NAME
+from service.process.server import SERVICE_NAME
 from tests.deploy.support import (
     KUBERNETES,
     SETTINGS_FROM_OTHER_CHANGES,

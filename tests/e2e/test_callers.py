@@ -19,8 +19,8 @@ from aggregator.v1.aggregator_service_pb2 import (
     StreamPortfolioRequest,
 )
 from aggregator.v1.aggregator_service_pb2_grpc import AggregatorServiceStub
+from service.process.server import running_gateway
 from service.sandbox import SandboxUpstreams
-from service.server import running_gateway
 from tests.conftest import gateway_settings
 from tests.e2e import requests
 from tests.e2e.richstatus import unpack

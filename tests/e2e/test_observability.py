@@ -13,9 +13,9 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 
 from aggregator.v1.aggregator_service_pb2 import GetPortfolioRequest
 from aggregator.v1.aggregator_service_pb2_grpc import AggregatorServiceStub
-from service.logs import JsonFormatter
+from service.observability.logs import JsonFormatter
+from service.process.server import running_gateway, server_options
 from service.sandbox import SandboxUpstreams
-from service.server import running_gateway, server_options
 from tests.conftest import Gateway, gateway_settings
 from tests.e2e import requests
 from tests.e2e.processes import free_port

@@ -12,8 +12,8 @@ from aggregator.v1.institution_pb2 import Institution
 from aggregator.v1.order_pb2 import OrderSide
 from aggregator.v1.result_pb2 import ResultStatus
 from service.client import AggregatorClient, GatewayCallError, mesh, moneykit
+from service.process.server import running_gateway
 from service.sandbox import SandboxUpstreams
-from service.server import running_gateway
 from tests.conftest import Gateway, gateway_settings
 from tests.e2e.test_callers import READER_KEY, callers_file
 from tests.support.certs import make_pki

@@ -10,7 +10,7 @@ from google.rpc import error_details_pb2, status_pb2
 
 from aggregator.v1.aggregator_service_pb2 import GetPortfolioRequest
 from service.providers.mesh import holdings_value
-from service.status import INTERNAL_MESSAGE
+from service.rpc.status import INTERNAL_MESSAGE
 from tests.conftest import Gateway
 from tests.e2e import requests
 from tests.e2e.richstatus import unpack

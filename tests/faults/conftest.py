@@ -12,7 +12,7 @@ import pytest
 
 from aggregator.v1.aggregator_service_pb2_grpc import AggregatorServiceStub
 from service.config import Settings
-from service.server import running_gateway
+from service.process.server import running_gateway
 from tests.faults.upstream import FaultyUpstream
 
 FAST_RETRIES = {

@@ -1,6 +1,6 @@
 """The institution lists, as the Mesh documents give them."""
 
-from service.sandbox._mesh.institutions import (
+from service.sandbox.mesh.institutions import (
     CANCEL_NEEDS_SIDE,
     CANCEL_NEEDS_SYMBOL_PAIR,
     CANCEL_SUPPORTED,

@@ -10,7 +10,7 @@ import pytest
 
 import service.auth
 from service.auth import ANONYMOUS, Authorizer, Caller, CallerRegistry, load_callers
-from service.errors import CallerForbidden, CallerRateLimited, CallerUnauthenticated
+from service.core.errors import CallerForbidden, CallerRateLimited, CallerUnauthenticated
 from tests.support.certs import Pki, make_pki
 
 PORTFOLIO_KEY = "pk-portfolio-2f1e0d"

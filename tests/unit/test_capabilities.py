@@ -1,4 +1,4 @@
-"""`service.capabilities`: which provider and Mesh institution serves which RPC."""
+"""`service.providers.capabilities`: which provider and Mesh institution serves which RPC."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import pytest
 
 from aggregator.v1.connection_pb2 import Connection, MeshConnection, MoneyKitLink
 from aggregator.v1.institution_pb2 import Institution
-from service.capabilities import (
+from service.core.errors import CapabilityMissing, InvalidRequest
+from service.providers.capabilities import (
     CAPABILITY_NAMES,
     MESH_INSTITUTIONS_BY_RPC,
     PROVIDER_RPCS,
@@ -14,7 +15,6 @@ from service.capabilities import (
     mesh_institution_rpcs,
     require,
 )
-from service.errors import CapabilityMissing, InvalidRequest
 from service.providers.mesh.institutions import MESH_INSTITUTIONS, MeshInstitution, by_wire_name
 
 ALL_RPCS = list(Rpc)

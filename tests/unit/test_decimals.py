@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import BaseModel, ValidationError
 
-from service.decimals import (
+from service.core.decimals import (
     MAX_FRACTION_DIGITS,
     MAX_INTEGER_DIGITS,
     ExactDecimal,

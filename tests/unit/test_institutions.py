@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from aggregator.v1.institution_pb2 import Institution
-from service.capabilities import Rpc, mesh_institution_supports
+from service.providers.capabilities import Rpc, mesh_institution_supports
 from service.providers.mesh.institutions import MESH_INSTITUTIONS, by_enum, by_wire_name
 
 # The `type` enum of upstreams.md: the seeds' 51 values, then the 8 the current API adds.

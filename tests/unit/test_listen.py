@@ -7,7 +7,7 @@ import logging
 import pytest
 
 from service.config import Settings
-from service.server import _listen
+from service.process.server import _listen
 
 
 class RecordingServer:

@@ -21,8 +21,8 @@ from aggregator.v1.connection_pb2 import Connection, MeshConnection
 from aggregator.v1.institution_pb2 import Institution
 from aggregator.v1.order_pb2 import OrderSide
 from aggregator.v1.result_pb2 import ResultStatus
-from service.envelope import Envelope, EnvelopeStatus
-from service.errors import (
+from service.core.envelope import Envelope, EnvelopeStatus
+from service.core.errors import (
     CredentialsRejected,
     GatewayCredentialsRejected,
     InvalidRequest,

@@ -19,8 +19,8 @@ from aggregator.v1.connection_pb2 import Connection, MeshConnection
 from aggregator.v1.institution_pb2 import Institution
 from aggregator.v1.result_pb2 import ResultStatus
 from aggregator.v1.source_pb2 import PROVIDER_MESH
-from service.envelope import Envelope, EnvelopeStatus
-from service.errors import (
+from service.core.envelope import Envelope, EnvelopeStatus
+from service.core.errors import (
     GatewayCredentialsRejected,
     InvalidRequest,
     UpstreamBadResponse,

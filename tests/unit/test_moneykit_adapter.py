@@ -22,8 +22,8 @@ from aggregator.v1.aggregator_service_pb2 import (
 )
 from aggregator.v1.connection_pb2 import Connection, MoneyKitLink
 from aggregator.v1.result_pb2 import ResultStatus
-from service.envelope import EnvelopeStatus
-from service.errors import (
+from service.core.envelope import EnvelopeStatus
+from service.core.errors import (
     GatewayCredentialsRejected,
     InvalidRequest,
     ProviderNotConfigured,

@@ -19,7 +19,7 @@ from aggregator.v1.aggregator_service_pb2 import (
     PortfolioSummary,
 )
 from aggregator.v1.source_pb2 import PROVIDER_MESH, PROVIDER_MONEYKIT
-from service.portfolio_summary import summarize
+from service.portfolio.summary import summarize
 
 EQUITY = holdings_pb2.SECURITY_TYPE_EQUITY
 CRYPTO = holdings_pb2.SECURITY_TYPE_CRYPTO

@@ -13,8 +13,8 @@ import pytest
 from aggregator.v1.aggregator_service_pb2 import CancelOrderRequest, GetHoldingsValueRequest
 from aggregator.v1.connection_pb2 import Connection, MeshConnection
 from aggregator.v1.institution_pb2 import Institution
-from service import redaction
-from service.redaction import REDACTED, register_secret, request_secrets, scrub
+from service.observability import redaction
+from service.observability.redaction import REDACTED, register_secret, request_secrets, scrub
 
 
 def unique(prefix: str) -> str:

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from service.errors import (
+from service.core.errors import (
     UpstreamContext,
     UpstreamOverloaded,
     UpstreamRateLimited,

@@ -12,9 +12,8 @@ from google.protobuf.message import Message
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 
 from aggregator.v1.result_pb2 import ResultEnvelope, ResultStatus
-from service import status
-from service.envelope import Envelope, EnvelopeStatus
-from service.errors import (
+from service.core.envelope import Envelope, EnvelopeStatus
+from service.core.errors import (
     CallerForbidden,
     CallerRateLimited,
     CallerUnauthenticated,
@@ -41,6 +40,7 @@ from service.errors import (
     UserCredentialsRejected,
 )
 from service.providers.upstream import UpstreamCall, transport_error
+from service.rpc import status
 
 EXPECTED_CODES: dict[type[GatewayError], grpc.StatusCode] = {
     GatewayError: grpc.StatusCode.INTERNAL,

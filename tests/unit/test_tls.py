@@ -13,9 +13,9 @@ import pytest
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
 from service.auth import Authorizer, Caller, CallerRegistry
-from service.errors import GatewayError
-from service.status import code_of
-from service.tls import is_loopback, server_credentials
+from service.core.errors import GatewayError
+from service.process.tls import is_loopback, server_credentials
+from service.rpc.status import code_of
 from tests.support.certs import KeyPair, Pki, make_pki
 
 PORTFOLIO_SUBJECT = "CN=portfolio-service,O=Example"

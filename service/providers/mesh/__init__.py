@@ -12,12 +12,12 @@ from aggregator.v1.aggregator_service_pb2 import (
 )
 from aggregator.v1.connection_pb2 import Connection
 from aggregator.v1.source_pb2 import PROVIDER_MESH
-from service.errors import FieldViolation
+from service.core.errors import FieldViolation
+from service.core.validation import Violations
 from service.providers.base import ProviderAdapter
 from service.providers.mesh import cancel_order, holdings, holdings_value
 from service.providers.mesh.client import MeshClient
 from service.providers.mesh.connection import validate_connection
-from service.validation import Violations
 
 
 class MeshAdapter(ProviderAdapter):

@@ -6,14 +6,14 @@ from typing import Literal
 
 from aggregator.v1.aggregator_service_pb2 import CancelOrderRequest, CancelOrderResponse
 from aggregator.v1.order_pb2 import OrderSide
-from service.converters import to_result_envelope
-from service.errors import CredentialsRejected
+from service.core.converters import to_result_envelope
+from service.core.errors import CredentialsRejected
+from service.core.validation import Violations
 from service.providers.mesh.client import MeshClient
 from service.providers.mesh.connection import validate_connection
 from service.providers.mesh.models import ApiResult, CancelOrderBody
 from service.providers.mesh.responses import envelope_of, read_result
 from service.providers.upstream import UpstreamCall
-from service.validation import Violations
 
 CALL = UpstreamCall(provider="mesh", operation="cancel_order", has_side_effects=True)
 PATH = "/api/v1/transactions/cancel"

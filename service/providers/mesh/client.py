@@ -9,7 +9,7 @@ from typing import TypeVar
 import httpx
 from pydantic import SecretStr
 
-from service.errors import ProviderNotConfigured
+from service.core.errors import ProviderNotConfigured
 from service.providers.mesh.models import RequestBody
 from service.providers.upstream import UpstreamCall, UpstreamHttp, UpstreamResponse
 from service.resilience.coalescer import coalescing_key

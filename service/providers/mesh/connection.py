@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from aggregator.v1.connection_pb2 import MeshConnection
 from aggregator.v1.institution_pb2 import Institution
+from service.core.validation import Violations
 from service.providers.mesh.institutions import MeshInstitution, by_enum
-from service.validation import Violations
 
 
 def validate_connection(

@@ -14,13 +14,14 @@ from decimal import Decimal
 from aggregator.v1 import holdings_pb2
 from aggregator.v1.aggregator_service_pb2 import GetHoldingsRequest, GetHoldingsResponse
 from aggregator.v1.source_pb2 import PROVIDER_MESH
-from service.converters import data_source, decimal_field, to_result_envelope
-from service.decimals import exact_product
-from service.envelope import Envelope, EnvelopeStatus
-from service.errors import (
+from service.core.converters import data_source, decimal_field, to_result_envelope
+from service.core.decimals import exact_product
+from service.core.envelope import Envelope, EnvelopeStatus
+from service.core.errors import (
     UpstreamUnavailable,
     UserCredentialsRejected,
 )
+from service.core.validation import Violations
 from service.providers.mesh.client import MeshClient
 from service.providers.mesh.connection import validate_connection
 from service.providers.mesh.models import (
@@ -38,7 +39,6 @@ from service.providers.mesh.responses import (
     read_result,
 )
 from service.providers.upstream import UpstreamCall, UpstreamResponse, upstream_error
-from service.validation import Violations
 
 CALL = UpstreamCall(provider="mesh", operation="holdings")
 PATH = "/api/v1/holdings/get"

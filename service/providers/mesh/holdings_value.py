@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 
 from aggregator.v1.aggregator_service_pb2 import GetHoldingsValueRequest, GetHoldingsValueResponse
 from aggregator.v1.source_pb2 import PROVIDER_MESH
-from service.converters import data_source, decimal_field, to_result_envelope
+from service.core.converters import data_source, decimal_field, to_result_envelope
+from service.core.validation import Violations
 from service.providers.mesh.client import MeshClient
 from service.providers.mesh.connection import validate_connection
 from service.providers.mesh.models import HoldingsValueBody, HoldingsValueResult
@@ -17,7 +18,6 @@ from service.providers.mesh.responses import (
     read_result,
 )
 from service.providers.upstream import UpstreamCall
-from service.validation import Violations
 
 CALL = UpstreamCall(provider="mesh", operation="holdings_value")
 PATH = "/api/v1/holdings/value"

@@ -1,7 +1,7 @@
 """Mesh institutions: wire names, display names and order-cancel requirements.
 
 The wire names are Mesh's `type` enum, spelled exactly (`eTrade`, `okxOAuth`, ...). Which
-RPCs each institution supports is in `service.capabilities`.
+RPCs each institution supports is in `service.providers.capabilities`.
 """
 
 from __future__ import annotations

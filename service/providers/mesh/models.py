@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
-from service.decimals import ExactDecimal
+from service.core.decimals import ExactDecimal
 
 
 class RequestBody(BaseModel):

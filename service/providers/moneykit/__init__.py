@@ -10,11 +10,11 @@ from aggregator.v1.aggregator_service_pb2 import (
 )
 from aggregator.v1.connection_pb2 import Connection
 from aggregator.v1.source_pb2 import PROVIDER_MONEYKIT
-from service.errors import FieldViolation
+from service.core.errors import FieldViolation
+from service.core.validation import Violations
 from service.providers.base import ProviderAdapter
 from service.providers.moneykit import holdings, holdings_value
 from service.providers.moneykit.client import MoneyKitClient
-from service.validation import Violations
 
 
 class MoneyKitAdapter(ProviderAdapter):

@@ -17,12 +17,12 @@ from dataclasses import dataclass
 import httpx
 from pydantic import SecretStr
 
-from service import metrics
-from service.errors import GatewayCredentialsRejected, UpstreamError
+from service.core.errors import GatewayCredentialsRejected, UpstreamError
+from service.observability import metrics
+from service.observability.redaction import register_secret
 from service.providers.moneykit.models import AccessToken
 from service.providers.moneykit.responses import read_body
 from service.providers.upstream import UpstreamCall, UpstreamHttp, upstream_error
-from service.redaction import register_secret
 
 logger = logging.getLogger(__name__)
 

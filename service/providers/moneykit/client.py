@@ -7,7 +7,7 @@ from typing import TypeVar
 
 import httpx
 
-from service.errors import ProviderNotConfigured
+from service.core.errors import ProviderNotConfigured
 from service.providers.moneykit.auth import TokenSource
 from service.providers.moneykit.responses import EXPIRED_ACCESS_TOKEN, error_code
 from service.providers.upstream import UpstreamCall, UpstreamHttp, UpstreamResponse

@@ -10,12 +10,12 @@ from aggregator.v1 import holdings_pb2
 from aggregator.v1.aggregator_service_pb2 import GetHoldingsRequest, GetHoldingsResponse
 from aggregator.v1.result_pb2 import ResultEnvelope, ResultStatus
 from aggregator.v1.source_pb2 import PROVIDER_MONEYKIT, DataSource
-from service.converters import data_source, decimal_field, to_timestamp
+from service.core.converters import data_source, decimal_field, to_timestamp
+from service.core.validation import Violations
 from service.providers.moneykit import models
 from service.providers.moneykit.client import MoneyKitClient
 from service.providers.moneykit.responses import read_body
 from service.providers.upstream import UpstreamCall
-from service.validation import Violations
 
 CALL = UpstreamCall(provider="moneykit", operation="investment_holdings")
 

@@ -21,8 +21,8 @@ from aggregator.v1.aggregator_service_pb2 import (
     GetHoldingsValueResponse,
 )
 from aggregator.v1.result_pb2 import ResultEnvelope, ResultStatus
-from service.converters import decimal_field
-from service.decimals import exact_product, exact_sum, percent_change
+from service.core.converters import decimal_field
+from service.core.decimals import exact_product, exact_sum, percent_change
 from service.providers.moneykit import holdings, models
 from service.providers.moneykit.client import MoneyKitClient
 

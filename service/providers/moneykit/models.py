@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from service.decimals import ExactDecimal
+from service.core.decimals import ExactDecimal
 
 
 class ResponseModel(BaseModel):

@@ -10,9 +10,9 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from service.decimals import parse_json_exact
-from service.envelope import Envelope, EnvelopeStatus
-from service.errors import (
+from service.core.decimals import parse_json_exact
+from service.core.envelope import Envelope, EnvelopeStatus
+from service.core.errors import (
     GatewayCredentialsRejected,
     UpstreamBadResponse,
     UpstreamError,

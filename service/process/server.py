@@ -21,18 +21,18 @@ from aggregator.v1 import aggregator_service_pb2, aggregator_service_pb2_grpc
 from service.auth.authorizer import Authorizer
 from service.auth.callers import load_callers
 from service.config import Settings
-from service.interceptors import RpcBoundary
-from service.metrics import MetricsServer
-from service.portfolio import Portfolio
+from service.observability.metrics import MetricsServer
+from service.observability.redaction import install_redaction, register_secret
+from service.observability.tracing import instrument_client, server_interceptor, tracer_provider
+from service.portfolio.orchestration import Portfolio
+from service.process.tls import is_loopback, server_credentials
+from service.process.workers import is_worker
 from service.providers.aiohttp_transport import AiohttpTransport
 from service.providers.registry import build_registry
 from service.providers.upstream import UpstreamHttp
-from service.redaction import install_redaction, register_secret
+from service.rpc.boundary import RpcBoundary
+from service.rpc.servicer import AggregatorServicer
 from service.sandbox import SandboxUpstreams
-from service.servicer import AggregatorServicer
-from service.tls import is_loopback, server_credentials
-from service.tracing import instrument_client, server_interceptor, tracer_provider
-from service.workers import is_worker
 
 logger = logging.getLogger(__name__)
 

@@ -8,21 +8,21 @@ from urllib.parse import parse_qs, unquote, unquote_plus
 
 from service.sandbox import triggers
 from service.sandbox._http import RecordedRequest, Response, SimulatedUpstream, json_response
-from service.sandbox._moneykit.datasets import (
+from service.sandbox.moneykit.datasets import (
     CRYPTO,
     DEFAULT,
     RETIREMENT,
     SEED_EXAMPLE,
     HoldingsDataset,
 )
-from service.sandbox._moneykit.errors import (
+from service.sandbox.moneykit.errors import (
     error_response,
     not_found,
     unauthorized,
     validation_failed,
 )
-from service.sandbox._moneykit.failures import holdings_failure
-from service.sandbox._moneykit.tokens import TokenIssuer, TokenState
+from service.sandbox.moneykit.failures import holdings_failure
+from service.sandbox.moneykit.tokens import TokenIssuer, TokenState
 
 _AUTH_ENDPOINT = "/auth/token"
 _DATASETS = {

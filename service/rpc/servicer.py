@@ -24,9 +24,9 @@ from aggregator.v1.aggregator_service_pb2 import (
 )
 from aggregator.v1.institution_pb2 import CancelRequirements, InstitutionInfo, ProviderInfo
 from aggregator.v1.source_pb2 import PROVIDER_MESH, PROVIDER_MONEYKIT
-from service.capabilities import PROVIDER_RPCS, Rpc, mesh_institution_rpcs
-from service.portfolio import Outcome, Portfolio, shared_gateway_failure
-from service.portfolio_summary import summarize
+from service.portfolio.orchestration import Outcome, Portfolio, shared_gateway_failure
+from service.portfolio.summary import summarize
+from service.providers.capabilities import PROVIDER_RPCS, Rpc, mesh_institution_rpcs
 from service.providers.mesh.institutions import MESH_INSTITUTIONS
 from service.providers.registry import ProviderRegistry
 

@@ -10,8 +10,8 @@ from google.protobuf.message import Message
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
-from service.converters import to_result_envelope
-from service.errors import (
+from service.core.converters import to_result_envelope
+from service.core.errors import (
     CallerForbidden,
     CallerRateLimited,
     CallerUnauthenticated,

@@ -2,7 +2,7 @@
 
 from service.sandbox import triggers
 from service.sandbox._http import Response
-from service.sandbox._moneykit.errors import error_response, validation_failed
+from service.sandbox.moneykit.errors import error_response, validation_failed
 
 _MALFORMED_BODY = b'{"holdings": [{'
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from service.errors import FieldViolation, InvalidRequest
+from service.core.errors import FieldViolation, InvalidRequest
 
 
 class Violations:

@@ -1,5 +1,5 @@
 """Logging set-up: JSON lines (or text), every record tagged with its RPC's request id, and
-redacted as it is made (`service.redaction`)."""
+redacted as it is made (`service.observability.redaction`)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import sys
 from datetime import UTC, datetime
 from typing import Literal
 
-from service import request_context
-from service.redaction import install_redaction, scrub
+from service.core import rpc_context
+from service.observability.redaction import install_redaction, scrub
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
 RPC_FIELDS = ("method", "provider", "institution", "caller", "code", "attempts", "duration_ms")
@@ -21,7 +21,7 @@ LogFormat = Literal["json", "text"]
 
 class _RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        context = request_context.current()
+        context = rpc_context.current()
         record.request_id = context.request_id if context is not None else "-"
         return True
 

@@ -22,9 +22,8 @@ from aggregator.v1.aggregator_service_pb2 import (
     PortfolioEntry,
 )
 from aggregator.v1.connection_pb2 import Connection
-from service.capabilities import Rpc, mesh_institution_supports
-from service.converters import to_result_envelope
-from service.errors import (
+from service.core.converters import to_result_envelope
+from service.core.errors import (
     CapabilityMissing,
     CircuitOpen,
     FieldViolation,
@@ -33,9 +32,10 @@ from service.errors import (
     UpstreamError,
 )
 from service.providers.base import ProviderAdapter
+from service.providers.capabilities import Rpc, mesh_institution_supports
 from service.providers.mesh.institutions import by_enum
 from service.providers.registry import ProviderRegistry
-from service.status import internal_rpc_status, to_rpc_status
+from service.rpc.status import internal_rpc_status, to_rpc_status
 
 logger = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ from aggregator.v1.aggregator_service_pb2 import (
     PortfolioSummary,
 )
 from aggregator.v1.holdings_pb2 import Holding, Security
-from service.decimals import decimal_text, exact_sum
+from service.core.decimals import decimal_text, exact_sum
 
 
 @dataclass

@@ -11,7 +11,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from aggregator.v1.connection_pb2 import Connection
-from service.errors import CapabilityMissing
+from service.core.errors import CapabilityMissing
 from service.providers.mesh.institutions import by_enum
 
 

@@ -2,8 +2,8 @@
 
 from service.sandbox import triggers
 from service.sandbox._http import Response, json_response
-from service.sandbox._mesh.endpoints import CANCEL_PATH
-from service.sandbox._mesh.replies import envelope, envelope_response, problem_details
+from service.sandbox.mesh.endpoints import CANCEL_PATH
+from service.sandbox.mesh.replies import envelope, envelope_response, problem_details
 
 _MALFORMED_BODY = b'{"status": "ok", "content": {'
 

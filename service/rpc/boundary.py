@@ -13,14 +13,19 @@ import grpc
 from google.protobuf.message import Message
 
 from aggregator.v1.connection_pb2 import Connection
-from service import metrics
 from service.auth.authorizer import Authorizer
-from service.deadline import deadline_in, within_deadline
-from service.errors import DeadlineExceeded, GatewayError, UpstreamOutcomeUnknown
+from service.core.errors import DeadlineExceeded, GatewayError, UpstreamOutcomeUnknown
+from service.core.rpc_context import (
+    RequestContext,
+    deadline_in,
+    request_id_from,
+    serving,
+    within_deadline,
+)
+from service.observability import metrics
+from service.observability.redaction import request_secrets
 from service.providers.mesh.institutions import by_enum
-from service.redaction import request_secrets
-from service.request_context import RequestContext, request_id_from, serving
-from service.status import code_of, internal_error_status, to_grpc_status
+from service.rpc.status import code_of, internal_error_status, to_grpc_status
 
 logger = logging.getLogger("service.rpc")
 

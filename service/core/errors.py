@@ -24,7 +24,7 @@
         ├── CircuitOpen                 the provider keeps failing     UNAVAILABLE
         └── UpstreamBadResponse         malformed upstream answer      INTERNAL
 
-`service.status` turns each into a gRPC status; `service.providers.upstream` is where
+`service.rpc.status` turns each into a gRPC status; `service.providers.upstream` is where
 upstream failures become these errors.
 """
 
@@ -32,7 +32,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from service.envelope import Envelope
+from service.core.envelope import Envelope
 
 
 class GatewayError(Exception):

@@ -8,19 +8,19 @@ from pydantic import BaseModel, ValidationError
 from service.sandbox import triggers
 from service.sandbox._http import RecordedRequest, Response, SimulatedUpstream, json_response
 from service.sandbox._json import JsonObject
-from service.sandbox._mesh.bodies import CancelOrderBody, HoldingsGetBody, HoldingsValueBody
-from service.sandbox._mesh.endpoints import CANCEL_PATH, HOLDINGS_GET_PATH, HOLDINGS_VALUE_PATH
-from service.sandbox._mesh.failures import cancel_failure, holdings_failure
-from service.sandbox._mesh.holdings import failed_holdings, holdings, partial_holdings
-from service.sandbox._mesh.institutions import (
+from service.sandbox.mesh.bodies import CancelOrderBody, HoldingsGetBody, HoldingsValueBody
+from service.sandbox.mesh.endpoints import CANCEL_PATH, HOLDINGS_GET_PATH, HOLDINGS_VALUE_PATH
+from service.sandbox.mesh.failures import cancel_failure, holdings_failure
+from service.sandbox.mesh.holdings import failed_holdings, holdings, partial_holdings
+from service.sandbox.mesh.institutions import (
     CANCEL_NEEDS_SIDE,
     CANCEL_NEEDS_SYMBOL_PAIR,
     CANCEL_SUPPORTED,
     HOLDINGS_GET_SUPPORTED,
     HOLDINGS_VALUE_SUPPORTED,
 )
-from service.sandbox._mesh.portfolios import partial_portfolio_value, portfolio_value
-from service.sandbox._mesh.replies import bad_request, envelope, envelope_response
+from service.sandbox.mesh.portfolios import partial_portfolio_value, portfolio_value
+from service.sandbox.mesh.replies import bad_request, envelope, envelope_response
 
 _Body = TypeVar("_Body", bound=BaseModel)
 

@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
-from service.sandbox._mesh.institutions import INSTITUTIONS
+from service.sandbox.mesh.institutions import INSTITUTIONS
 
 
 def _known_institution(value: str) -> str:

@@ -10,8 +10,8 @@ from google.protobuf.message import Message
 
 from aggregator.v1.result_pb2 import ResultEnvelope, ResultStatus
 from aggregator.v1.source_pb2 import DataSource, Provider
-from service.decimals import decimal_text
-from service.envelope import Envelope, EnvelopeStatus, JsonValue
+from service.core.decimals import decimal_text
+from service.core.envelope import Envelope, EnvelopeStatus, JsonValue
 
 _RESULT_STATUS = {
     EnvelopeStatus.OK: ResultStatus.RESULT_STATUS_OK,

@@ -1,0 +1,5 @@
+"""The MoneyKit simulator."""
+
+from service.sandbox.moneykit.simulator import MoneyKitSimulator
+
+__all__ = ["MoneyKitSimulator"]
