@@ -10,16 +10,13 @@ import httpx
 from moneykit.models.get_holdings_response import GetHoldingsResponse as SdkHoldings
 
 from bench.upstream import moneykit_holdings
-from service.providers.moneykit import holdings, models
-from service.providers.moneykit.responses import read_body
+from service.providers.moneykit import holdings
 from service.providers.upstream import UpstreamResponse
 
 
 def ours(body: bytes) -> None:
     response = UpstreamResponse(200, httpx.Headers(), body)
-    holdings.to_response(
-        read_body(response, models.InvestmentHoldings, holdings.CALL), datetime.now(UTC)
-    )
+    holdings.convert(holdings.read(response), datetime.now(UTC))
 
 
 def sdk(body: bytes) -> None:

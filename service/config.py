@@ -1,11 +1,12 @@
-"""Settings, read from environment variables (see the README's configuration table)."""
+"""The gateway's own settings, read from `AGGREGATOR_*` environment variables (see the README's
+configuration table); each provider reads its own section (`service.providers.settings`)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -57,27 +58,9 @@ class Settings(BaseSettings):
     aggregator_grpc_max_receive_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
     aggregator_grpc_max_send_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
 
-    mesh_base_url: str = Field(default="https://integration-api.meshconnect.com")
-    mesh_client_id: str = Field(default="")
-    mesh_client_secret: SecretStr = Field(default=SecretStr(""))
-
-    moneykit_base_url: str = Field(default="https://api.moneykit.com")
-    moneykit_client_id: str = Field(default="")
-    moneykit_client_secret: SecretStr = Field(default=SecretStr(""))
-    moneykit_version: str = Field(default="2023-02-18")
-    moneykit_token_failure_backoff_seconds: float = Field(default=5.0, ge=0)
-
     @property
     def log_format(self) -> Literal["json", "text"]:
         """JSON lines for log shippers; text, for people, by default in the sandbox."""
         if self.aggregator_log_format is not None:
             return self.aggregator_log_format
         return "text" if self.aggregator_sandbox else "json"
-
-    @property
-    def mesh_configured(self) -> bool:
-        return bool(self.mesh_client_id and self.mesh_client_secret.get_secret_value())
-
-    @property
-    def moneykit_configured(self) -> bool:
-        return bool(self.moneykit_client_id and self.moneykit_client_secret.get_secret_value())

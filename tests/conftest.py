@@ -10,7 +10,9 @@ import pytest
 
 from aggregator.v1.aggregator_service_pb2_grpc import AggregatorServiceStub
 from service.config import Settings
-from service.process.server import running_gateway, with_sandbox
+from service.process.server import running_gateway
+from service.providers.registry import sandbox_provider_settings
+from service.providers.settings import ProviderSettings
 from service.sandbox import SandboxUpstreams
 
 
@@ -37,13 +39,27 @@ def sandbox(sandbox_upstreams: SandboxUpstreams) -> SandboxUpstreams:
 
 
 def gateway_settings(sandbox: SandboxUpstreams, **overrides: object) -> Settings:
-    """Settings for a test gateway: ephemeral port, adapters pointed at the sandbox."""
-    settings = with_sandbox(Settings(aggregator_listen="127.0.0.1:0"), sandbox)
-    return settings.model_copy(update=overrides)
+    """Settings for a test gateway: ephemeral port (its providers: `sandbox_providers`)."""
+    return Settings(aggregator_listen="127.0.0.1:0").model_copy(update=overrides)
 
 
-async def start_gateway(settings: Settings, sandbox: SandboxUpstreams) -> AsyncIterator[Gateway]:
-    async with running_gateway(settings) as running:
+def sandbox_providers(
+    sandbox: SandboxUpstreams, **overrides: dict[str, object]
+) -> dict[str, ProviderSettings]:
+    """Every provider pointed at the sandbox; `mesh={"client_id": ""}` changes a setting."""
+    providers = sandbox_provider_settings(sandbox)
+    for name, update in overrides.items():
+        providers[name] = providers[name].model_copy(update=update)
+    return providers
+
+
+async def start_gateway(
+    settings: Settings,
+    sandbox: SandboxUpstreams,
+    providers: dict[str, ProviderSettings] | None = None,
+) -> AsyncIterator[Gateway]:
+    providers = providers if providers is not None else sandbox_providers(sandbox)
+    async with running_gateway(settings, providers=providers) as running:
         channel = grpc.aio.insecure_channel(f"127.0.0.1:{running.port}")
         try:
             yield Gateway(AggregatorServiceStub(channel), channel, running.port, sandbox)

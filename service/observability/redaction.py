@@ -17,7 +17,9 @@ from typing import Any
 from google.protobuf.message import Message
 
 REDACTED = "[REDACTED]"
-SECRET_FIELDS = frozenset({"auth_token", "mfa_code", "client_secret", "access_token"})
+SECRET_FIELDS: set[str] = {"mfa_code", "client_secret"}
+"""Request fields whose values are secrets, wherever they are nested; providers add the fields
+of their connections (`register_secret_fields`)."""
 
 _BEARER = re.compile(r"(?i)(bearer\s+)[^\s'\",]+")
 _static_secrets: set[str] = set()
@@ -30,6 +32,11 @@ def register_secret(value: str) -> None:
     """Scrub `value` from every log record from now on (credentials, access tokens)."""
     if value:
         _static_secrets.add(value)
+
+
+def register_secret_fields(names: Iterable[str]) -> None:
+    """Treat request fields named `names` as secrets from now on."""
+    SECRET_FIELDS.update(names)
 
 
 @contextmanager

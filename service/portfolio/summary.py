@@ -69,6 +69,10 @@ def summarize(entries: Sequence[PortfolioEntry]) -> PortfolioSummary:
     return summary
 
 
+def in_request_order(entries: Sequence[PortfolioEntry]) -> list[PortfolioEntry]:
+    return sorted(entries, key=lambda entry: entry.connection_index)
+
+
 def _positions(
     entry: PortfolioEntry,
 ) -> Iterable[tuple[tuple[str, ...], Security, str, Holding]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 
@@ -15,22 +15,34 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SpanExporter
-from pydantic import SecretStr
 
 from aggregator.v1 import aggregator_service_pb2, aggregator_service_pb2_grpc
 from service.auth.authorizer import Authorizer
 from service.auth.callers import load_callers
 from service.config import Settings
 from service.observability.metrics import MetricsServer
-from service.observability.redaction import install_redaction, register_secret
+from service.observability.redaction import (
+    install_redaction,
+    register_secret,
+    register_secret_fields,
+)
 from service.observability.tracing import instrument_client, server_interceptor, tracer_provider
 from service.portfolio.orchestration import Portfolio
 from service.process.tls import is_loopback, server_credentials
 from service.process.workers import is_worker
 from service.providers.aiohttp_transport import AiohttpTransport
-from service.providers.registry import build_registry
+from service.providers.registry import (
+    PROVIDERS,
+    build_registry,
+    provider_settings_from_env,
+    sandbox_provider_settings,
+    secret_fields,
+)
+from service.providers.settings import ProviderSettings
 from service.providers.upstream import UpstreamHttp
 from service.rpc.boundary import RpcBoundary
+from service.rpc.institutions import list_institutions
+from service.rpc.portfolio_entries import entry_of
 from service.rpc.servicer import AggregatorServicer
 from service.sandbox import SandboxUpstreams
 
@@ -44,20 +56,6 @@ class RunningGateway:
     server: grpc.aio.Server
     port: int
     settings: Settings
-
-
-def with_sandbox(settings: Settings, sandbox: SandboxUpstreams) -> Settings:
-    """The settings that point both adapters at the embedded sandbox upstreams."""
-    return settings.model_copy(
-        update={
-            "mesh_base_url": sandbox.mesh_url,
-            "mesh_client_id": sandbox.mesh_client_id,
-            "mesh_client_secret": SecretStr(sandbox.mesh_client_secret),
-            "moneykit_base_url": sandbox.moneykit_url,
-            "moneykit_client_id": sandbox.moneykit_client_id,
-            "moneykit_client_secret": SecretStr(sandbox.moneykit_client_secret),
-        }
-    )
 
 
 def server_options(settings: Settings) -> list[tuple[str, int]]:
@@ -92,9 +90,14 @@ def server_options(settings: Settings) -> list[tuple[str, int]]:
 
 @asynccontextmanager
 async def running_gateway(
-    settings: Settings, span_exporter: SpanExporter | None = None
+    settings: Settings,
+    span_exporter: SpanExporter | None = None,
+    providers: Mapping[str, ProviderSettings] | None = None,
 ) -> AsyncIterator[RunningGateway]:
     """Start the gateway (and the sandbox upstreams when enabled); stop both on exit.
+
+    `providers` are the providers' settings sections; by default they are read from the
+    environment, or point at the sandbox upstreams when the sandbox is enabled.
 
     Stopping drains: health turns NOT_SERVING, after the drain delay new calls are refused,
     in-flight calls get the grace period, then the upstream connections close.
@@ -103,14 +106,17 @@ async def running_gateway(
     async with AsyncExitStack() as stack:
         if settings.aggregator_sandbox:
             sandbox = stack.enter_context(SandboxUpstreams())
-            settings = with_sandbox(settings, sandbox)
+            providers = sandbox_provider_settings(sandbox)
             logger.info(
-                "sandbox upstreams: mesh at %s, moneykit at %s",
-                sandbox.mesh_url,
-                sandbox.moneykit_url,
+                "sandbox upstreams: %s",
+                ", ".join(f"{name} at {s.url}" for name, s in sandbox.simulators.items()),
             )
-        register_secret(settings.mesh_client_secret.get_secret_value())
-        register_secret(settings.moneykit_client_secret.get_secret_value())
+        elif providers is None:
+            providers = provider_settings_from_env()
+        for provider_settings in providers.values():
+            for secret in provider_settings.secrets():
+                register_secret(secret)
+        register_secret_fields(secret_fields())
         tracing = tracer_provider(settings.aggregator_tracing, span_exporter)
         if tracing is not None:
             stack.callback(tracing.shutdown)
@@ -118,6 +124,7 @@ async def running_gateway(
             _upstream_client(settings, tracing), settings.aggregator_max_response_bytes
         )
         stack.push_async_callback(http.aclose)
+        registry = build_registry(settings, providers, http)
         server = grpc.aio.server(
             interceptors=[
                 *([server_interceptor(tracing)] if tracing is not None else []),
@@ -125,18 +132,19 @@ async def running_gateway(
                     settings.aggregator_default_deadline_seconds,
                     settings.aggregator_deadline_margin_seconds,
                     _authorizer(settings),
+                    registry.describe,
                 ),
             ],
             options=server_options(settings),
         )
-        registry = build_registry(settings, http)
         portfolio = Portfolio(
             registry,
             settings.aggregator_portfolio_max_connections,
             settings.aggregator_portfolio_concurrency,
+            entry_of,
         )
         aggregator_service_pb2_grpc.add_AggregatorServiceServicer_to_server(
-            AggregatorServicer(registry, portfolio), server
+            AggregatorServicer(registry, portfolio, list_institutions(PROVIDERS)), server
         )
         health_servicer = health.aio.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
@@ -153,7 +161,7 @@ async def running_gateway(
         await server.start()
         for name in (SERVICE_NAME, ""):
             await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
-        _log_providers(settings)
+        _log_providers(settings, providers)
         try:
             yield RunningGateway(server, port, settings)
         finally:
@@ -208,16 +216,9 @@ def _listen(server: grpc.aio.Server, settings: Settings) -> int:
     return server.add_insecure_port(address)
 
 
-def _log_providers(settings: Settings) -> None:
-    live = [
-        name
-        for name, configured in (
-            ("mesh", settings.mesh_configured),
-            ("moneykit", settings.moneykit_configured),
-        )
-        if configured
-    ]
-    missing = sorted({"mesh", "moneykit"} - set(live))
+def _log_providers(settings: Settings, providers: Mapping[str, ProviderSettings]) -> None:
+    live = [name for name, section in providers.items() if section.configured]
+    missing = [name for name, section in providers.items() if not section.configured]
     mode = "sandbox" if settings.aggregator_sandbox else "live"
     logger.info(
         "providers ready (%s): %s; not configured: %s",

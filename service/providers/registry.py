@@ -1,70 +1,163 @@
-"""The registry the servicer looks up by the request's provider, and how it is built."""
+"""The providers the gateway serves, and how each RPC finds the one a connection names.
+
+Adding a provider is adding its package and its line in `PROVIDERS`.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
+from google.protobuf.message import Message
+
+from aggregator.v1.aggregator_service_pb2 import (
+    CancelOrderRequest,
+    CancelOrderResponse,
+    GetHoldingsRequest,
+    GetHoldingsResponse,
+    GetHoldingsValueRequest,
+    GetHoldingsValueResponse,
+)
 from aggregator.v1.connection_pb2 import Connection
 from service.config import Settings
-from service.core.errors import FieldViolation, InvalidRequest
-from service.providers.base import ProviderAdapter
-from service.providers.capabilities import Rpc, require
-from service.providers.mesh import MeshAdapter
-from service.providers.mesh.client import MeshClient, MeshCredentials
-from service.providers.moneykit import MoneyKitAdapter
-from service.providers.moneykit.auth import MoneyKitCredentials, TokenSource
-from service.providers.moneykit.client import MoneyKitClient
+from service.core.errors import CapabilityMissing, FieldViolation, InvalidRequest
+from service.core.rpcs import CAPABILITY_NAMES, Rpc
+from service.providers import mesh, moneykit
+from service.providers.client import HttpProviderClient
+from service.providers.declaration import ProviderDeclaration
+from service.providers.operation import Operation, RpcRequest, RpcResponse, Step, run
+from service.providers.settings import ProviderSettings
 from service.providers.upstream import UpstreamHttp
 from service.resilience.guard import ProviderGuard
+from service.sandbox import SandboxUpstreams
+
+PROVIDERS: tuple[ProviderDeclaration, ...] = (mesh.PROVIDER, moneykit.PROVIDER)
+
+_BY_NAME = {provider.name: provider for provider in PROVIDERS}
+
+
+def provider_settings_from_env() -> dict[str, ProviderSettings]:
+    """Each provider's settings section, read from its own environment variables."""
+    return {provider.name: provider.settings_type() for provider in PROVIDERS}
+
+
+def sandbox_provider_settings(sandbox: SandboxUpstreams) -> dict[str, ProviderSettings]:
+    """Each provider's settings, pointed at its simulator in `sandbox`."""
+    return {
+        provider.name: provider.sandbox_settings(
+            sandbox.simulators[provider.name].url, sandbox.simulators[provider.name].credentials
+        )
+        for provider in PROVIDERS
+    }
+
+
+def secret_fields() -> frozenset[str]:
+    """The connection fields every provider declares secret."""
+    return frozenset(name for provider in PROVIDERS for name in provider.secret_fields)
+
+
+class ProviderAdapter:
+    """A provider at run time: its declaration, and its client over the shared HTTP client."""
+
+    def __init__(self, declaration: ProviderDeclaration, client: HttpProviderClient[Any]) -> None:
+        self.declaration = declaration
+        self.client = client
+
+    async def get_holdings_value(
+        self, request: GetHoldingsValueRequest
+    ) -> GetHoldingsValueResponse:
+        operation = self.declaration.operations.get_holdings_value
+        return await self._run(Rpc.GET_HOLDINGS_VALUE, operation, request)
+
+    async def get_holdings(self, request: GetHoldingsRequest) -> GetHoldingsResponse:
+        return await self._run(Rpc.GET_HOLDINGS, self.declaration.operations.get_holdings, request)
+
+    async def cancel_order(self, request: CancelOrderRequest) -> CancelOrderResponse:
+        return await self._run(Rpc.CANCEL_ORDER, self.declaration.operations.cancel_order, request)
+
+    def portfolio_steps(self, connection: Connection) -> dict[str, Step]:
+        """What one portfolio entry of `connection` needs, by `PortfolioData` field: the
+        holdings and the value, as far as the provider serves them for this connection."""
+        operations = self.declaration.operations
+        served = self.declaration.rpcs_at(connection)
+        steps: dict[str, Step] = {}
+        if operations.get_holdings is not None and Rpc.GET_HOLDINGS in served:
+            steps["holdings"] = Step(
+                operations.get_holdings, GetHoldingsRequest(connection=connection)
+            )
+        if operations.get_holdings_value is not None and Rpc.GET_HOLDINGS_VALUE in served:
+            steps["value"] = Step(
+                operations.get_holdings_value, GetHoldingsValueRequest(connection=connection)
+            )
+        return steps
+
+    async def _run(
+        self,
+        rpc: Rpc,
+        operation: Operation[RpcRequest, Any, RpcResponse] | None,
+        request: RpcRequest,
+    ) -> RpcResponse:
+        if operation is None:
+            # The registry refuses first; reached only if the declaration contradicts itself.
+            raise CapabilityMissing(
+                CAPABILITY_NAMES[rpc],
+                "connection",
+                f"{rpc} does not serve {self.declaration.name} connections",
+            )
+        return await run(operation, self.client, request)
 
 
 class ProviderRegistry:
     def __init__(self, adapters: Mapping[str, ProviderAdapter]) -> None:
         self._adapters = dict(adapters)
 
+    @property
+    def adapters(self) -> list[ProviderAdapter]:
+        return list(self._adapters.values())
+
     def for_connection(
         self, connection: Connection, rpc: Rpc, field: str = "connection"
     ) -> ProviderAdapter:
-        """The adapter of the connection's provider (the name of its `provider` oneof branch),
-        once the provider and institution are known to serve `rpc`."""
+        """The adapter of the connection's provider, once the provider (and the institution,
+        where the connection names one) is known to serve `rpc`."""
         provider = connection.WhichOneof("provider")
         if provider is None:
-            raise InvalidRequest(
-                [FieldViolation(field, "is required: set one of mesh or moneykit")]
-            )
-        require(rpc, connection, field)
-        return self._adapters[provider]
+            names = " or ".join(self._adapters)
+            raise InvalidRequest([FieldViolation(field, f"is required: set one of {names}")])
+        adapter = self._adapters[provider]
+        refusal = adapter.declaration.refusal(rpc, connection, field)
+        if refusal is not None:
+            raise refusal
+        return adapter
+
+    def describe(self, request: Message) -> tuple[str, str]:
+        """The provider(s) and the institution an RPC request names, for its log line."""
+        connection = getattr(request, "connection", None)
+        if isinstance(connection, Connection):
+            provider = connection.WhichOneof("provider")
+            if provider is None:
+                return "-", "-"
+            return provider, self._adapters[provider].declaration.connection_label(connection)
+        connections = getattr(request, "connections", None)
+        if connections is not None:
+            names = {c.WhichOneof("provider") or "-" for c in connections}
+            return ",".join(sorted(names)) or "-", "-"
+        return "-", "-"
 
 
-def build_registry(settings: Settings, http: UpstreamHttp) -> ProviderRegistry:
-    mesh_credentials = (
-        MeshCredentials(settings.mesh_client_id, settings.mesh_client_secret)
-        if settings.mesh_configured
-        else None
-    )
-    tokens = (
-        TokenSource(
-            http,
-            settings.moneykit_base_url,
-            MoneyKitCredentials(settings.moneykit_client_id, settings.moneykit_client_secret),
-            settings.moneykit_token_failure_backoff_seconds,
-        )
-        if settings.moneykit_configured
-        else None
-    )
-    mesh_client = MeshClient(
-        http,
-        settings.mesh_base_url,
-        mesh_credentials,
-        ProviderGuard.from_settings("mesh", settings),
-    )
-    moneykit_client = MoneyKitClient(
-        http,
-        settings.moneykit_base_url,
-        settings.moneykit_version,
-        tokens,
-        ProviderGuard.from_settings("moneykit", settings),
-    )
+def build_registry(
+    settings: Settings, providers: Mapping[str, ProviderSettings], http: UpstreamHttp
+) -> ProviderRegistry:
     return ProviderRegistry(
-        {"mesh": MeshAdapter(mesh_client), "moneykit": MoneyKitAdapter(moneykit_client)}
+        {
+            provider.name: ProviderAdapter(
+                provider,
+                provider.connect(
+                    providers[provider.name],
+                    http,
+                    ProviderGuard.from_settings(provider.name, settings),
+                ),
+            )
+            for provider in PROVIDERS
+        }
     )

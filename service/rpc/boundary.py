@@ -12,7 +12,6 @@ from typing import Any, TypeVar, cast
 import grpc
 from google.protobuf.message import Message
 
-from aggregator.v1.connection_pb2 import Connection
 from service.auth.authorizer import Authorizer
 from service.core.errors import DeadlineExceeded, GatewayError, UpstreamOutcomeUnknown
 from service.core.rpc_context import (
@@ -24,7 +23,6 @@ from service.core.rpc_context import (
 )
 from service.observability import metrics
 from service.observability.redaction import request_secrets
-from service.providers.mesh.institutions import by_enum
 from service.rpc.status import code_of, internal_error_status, to_grpc_status
 
 logger = logging.getLogger("service.rpc")
@@ -43,10 +41,18 @@ class RpcBoundary(grpc.aio.ServerInterceptor):
     none) less `margin`, so the gateway answers before the caller gives up.
     """
 
-    def __init__(self, default_deadline: float, margin: float, authorizer: Authorizer) -> None:
+    def __init__(
+        self,
+        default_deadline: float,
+        margin: float,
+        authorizer: Authorizer,
+        describe: Callable[[Message], tuple[str, str]],
+    ) -> None:
         self._default_deadline = default_deadline
         self._margin = margin
         self._authorizer = authorizer
+        self._describe = describe
+        """The provider(s) and institution a request names, for its log line."""
 
     async def intercept_service(
         self,
@@ -122,15 +128,16 @@ class RpcBoundary(grpc.aio.ServerInterceptor):
                 await context.abort_with_status(internal_error_status())
             finally:
                 elapsed = time.perf_counter() - started
+                provider, institution = self._describe(request)
                 metrics.RPCS_IN_FLIGHT.labels(method).dec()
                 metrics.RPCS.labels(method, code.name).inc()
                 metrics.RPC_SECONDS.labels(method).observe(elapsed)
                 fields = {
                     "method": method,
-                    "provider": _provider(request),
+                    "provider": provider,
                     "code": code.name,
                     "duration_ms": round(elapsed * 1000, 1),
-                    "institution": _institution(request),
+                    "institution": institution,
                     "caller": rpc.caller,
                     "attempts": rpc.attempts,
                 }
@@ -143,22 +150,3 @@ class RpcBoundary(grpc.aio.ServerInterceptor):
 
 def _deadline_exceeded() -> DeadlineExceeded:
     return DeadlineExceeded("The deadline ran out before the gateway could answer.")
-
-
-def _institution(request: Message) -> str:
-    connection = getattr(request, "connection", None)
-    if isinstance(connection, Connection) and connection.HasField("mesh"):
-        mesh = by_enum(connection.mesh.institution)
-        return mesh.wire_name if mesh is not None else "-"
-    return "-"
-
-
-def _provider(request: Message) -> str:
-    connection = getattr(request, "connection", None)
-    if isinstance(connection, Connection):
-        return connection.WhichOneof("provider") or "-"
-    connections = getattr(request, "connections", None)
-    if connections is not None:
-        names = {c.WhichOneof("provider") or "-" for c in connections}
-        return ",".join(sorted(names)) or "-"
-    return "-"

@@ -1,4 +1,4 @@
-"""The AggregatorService: each RPC finds the connection's adapter and delegates to it."""
+"""The AggregatorService: each RPC finds the connection's provider and runs its operation."""
 
 from __future__ import annotations
 
@@ -18,27 +18,29 @@ from aggregator.v1.aggregator_service_pb2 import (
     GetPortfolioResponse,
     ListInstitutionsRequest,
     ListInstitutionsResponse,
-    PortfolioEntry,
     StreamPortfolioRequest,
     StreamPortfolioResponse,
 )
-from aggregator.v1.institution_pb2 import CancelRequirements, InstitutionInfo, ProviderInfo
-from aggregator.v1.source_pb2 import PROVIDER_MESH, PROVIDER_MONEYKIT
-from service.portfolio.orchestration import Outcome, Portfolio, shared_gateway_failure
-from service.portfolio.summary import summarize
-from service.providers.capabilities import PROVIDER_RPCS, Rpc, mesh_institution_rpcs
-from service.providers.mesh.institutions import MESH_INSTITUTIONS
+from service.core.rpcs import Rpc
+from service.portfolio.orchestration import Portfolio
+from service.portfolio.summary import in_request_order, summarize
 from service.providers.registry import ProviderRegistry
 
 Context = grpc.aio.ServicerContext[object, object]
 
 
 class AggregatorServicer(aggregator_service_pb2_grpc.AggregatorServiceServicer):
-    """Thin by design: validation, upstream calls and conversions live in the adapters."""
+    """Thin by design: validation, upstream calls and conversions live with the providers."""
 
-    def __init__(self, registry: ProviderRegistry, portfolio: Portfolio) -> None:
+    def __init__(
+        self,
+        registry: ProviderRegistry,
+        portfolio: Portfolio,
+        institutions: ListInstitutionsResponse,
+    ) -> None:
         self._registry = registry
         self._portfolio = portfolio
+        self._institutions = institutions
 
     async def GetHoldingsValue(
         self, request: GetHoldingsValueRequest, context: Context
@@ -61,66 +63,19 @@ class AggregatorServicer(aggregator_service_pb2_grpc.AggregatorServiceServicer):
     async def ListInstitutions(
         self, request: ListInstitutionsRequest, context: Context
     ) -> ListInstitutionsResponse:
-        return LIST_INSTITUTIONS_RESPONSE
+        return self._institutions
 
     async def GetPortfolio(
         self, request: GetPortfolioRequest, context: Context
     ) -> GetPortfolioResponse:
-        connections = list(request.connections)
-        adapters = self._portfolio.adapters(connections, Rpc.GET_PORTFOLIO)
-        outcomes = [o async for o in self._portfolio.outcomes(connections, adapters)]
-        failure = shared_gateway_failure(outcomes)
-        if failure is not None:
-            raise failure
-        entries = _in_request_order(outcomes)
-        return GetPortfolioResponse(entries=entries, summary=summarize(entries))
+        entries = [e async for e in self._portfolio.entries(request.connections, Rpc.GET_PORTFOLIO)]
+        return GetPortfolioResponse(entries=in_request_order(entries), summary=summarize(entries))
 
     async def StreamPortfolio(
         self, request: StreamPortfolioRequest, context: Context
     ) -> AsyncIterator[StreamPortfolioResponse]:
-        connections = list(request.connections)
-        adapters = self._portfolio.adapters(connections, Rpc.STREAM_PORTFOLIO)
-        outcomes = []
-        async for outcome in self._portfolio.outcomes(connections, adapters):
-            outcomes.append(outcome)
-            yield StreamPortfolioResponse(entry=outcome.entry)
-        failure = shared_gateway_failure(outcomes)
-        if failure is not None:
-            raise failure
-        yield StreamPortfolioResponse(summary=summarize(_in_request_order(outcomes)))
-
-
-def _in_request_order(outcomes: list[Outcome]) -> list[PortfolioEntry]:
-    return [o.entry for o in sorted(outcomes, key=lambda o: o.entry.connection_index)]
-
-
-_PROVIDERS = {"mesh": PROVIDER_MESH, "moneykit": PROVIDER_MONEYKIT}
-
-LIST_INSTITUTIONS_RESPONSE = ListInstitutionsResponse(
-    institutions=[
-        InstitutionInfo(
-            institution=entry.institution,
-            wire_name=entry.wire_name,
-            display_name=entry.display_name,
-            provider=PROVIDER_MESH,
-            supports_holdings_value=Rpc.GET_HOLDINGS_VALUE in rpcs,
-            supports_holdings=Rpc.GET_HOLDINGS in rpcs,
-            supports_order_cancel=Rpc.CANCEL_ORDER in rpcs,
-            supported_rpcs=[rpc.value for rpc in rpcs],
-            cancel_requirements=CancelRequirements(
-                side_required=entry.cancel_requires_side,
-                symbol_pair_required=entry.cancel_requires_symbol_pair,
-                mfa_code_may_be_required=entry.cancel_may_require_mfa_code,
-            ),
-        )
-        for entry in MESH_INSTITUTIONS
-        for rpcs in [mesh_institution_rpcs(entry.wire_name)]
-    ],
-    providers=[
-        ProviderInfo(
-            provider=_PROVIDERS[name],
-            supported_rpcs=[rpc.value for rpc in Rpc if rpc in PROVIDER_RPCS[name]],
-        )
-        for name in sorted(PROVIDER_RPCS)
-    ],
-)
+        entries = []
+        async for entry in self._portfolio.entries(request.connections, Rpc.STREAM_PORTFOLIO):
+            entries.append(entry)
+            yield StreamPortfolioResponse(entry=entry)
+        yield StreamPortfolioResponse(summary=summarize(entries))

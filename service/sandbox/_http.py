@@ -79,6 +79,11 @@ class SimulatedUpstream(ABC):
         """Answer one request; called concurrently from the server's handler threads."""
 
     @property
+    def credentials(self) -> dict[str, str]:
+        """The credentials a client needs, named as the provider's settings name them."""
+        return {}
+
+    @property
     def requests(self) -> list[RecordedRequest]:
         """A snapshot of every request received since start or the last reset, in order."""
         with self._lock:

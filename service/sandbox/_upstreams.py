@@ -1,66 +1,79 @@
-"""Both simulated upstreams together, with credentials of their own."""
+"""Every simulated upstream together: one per sandbox package, found by name."""
 
-import secrets
+import importlib
+import pkgutil
 from types import TracebackType
 from typing import Self
 
-from service.sandbox.mesh import MeshSimulator
-from service.sandbox.moneykit import MoneyKitSimulator
+from service.sandbox._http import SimulatedUpstream
+
+
+def _simulator_packages() -> list[str]:
+    import service.sandbox
+
+    return sorted(
+        module.name
+        for module in pkgutil.iter_modules(service.sandbox.__path__)
+        if module.ispkg and not module.name.startswith("_")
+    )
 
 
 class SandboxUpstreams:
-    """Mesh and MoneyKit simulated on real local HTTP servers, for tests and local runs.
+    """Every provider's simulator on a real local HTTP server, for tests and local runs.
 
-    The credentials are fresh for every instance, so nothing can pass by knowing a constant.
+    Each package `service.sandbox.<provider>` exposes `SIMULATOR`, a class whose instances make
+    fresh credentials; a simulator is reached by its provider's name (`sandbox.mesh`). Pass one
+    by name to use it instead of a default one (`SandboxUpstreams(moneykit=MoneyKitSimulator(
+    token_lifetime_seconds=120))`).
     """
 
-    def __init__(self, token_lifetime_seconds: int = 3600) -> None:
-        self.mesh_client_id = secrets.token_urlsafe(16)
-        self.mesh_client_secret = secrets.token_urlsafe(32)
-        self.moneykit_client_id = secrets.token_urlsafe(16)
-        self.moneykit_client_secret = secrets.token_urlsafe(32)
-        self.mesh = MeshSimulator(self.mesh_client_id, self.mesh_client_secret)
-        self.moneykit = MoneyKitSimulator(
-            self.moneykit_client_id, self.moneykit_client_secret, token_lifetime_seconds
-        )
+    def __init__(self, **simulators: SimulatedUpstream) -> None:
+        self.simulators: dict[str, SimulatedUpstream] = {}
+        for name in _simulator_packages():
+            given = simulators.pop(name, None)
+            package = importlib.import_module(f"service.sandbox.{name}")
+            self.simulators[name] = given if given is not None else package.SIMULATOR()
+        if simulators:
+            raise ValueError(f"no sandbox package for {', '.join(sorted(simulators))}")
 
-    @property
-    def mesh_url(self) -> str:
-        return self.mesh.url
-
-    @property
-    def moneykit_url(self) -> str:
-        return self.moneykit.url
+    def __getattr__(self, name: str) -> SimulatedUpstream:
+        simulators: dict[str, SimulatedUpstream] = self.__dict__.get("simulators", {})
+        if name in simulators:
+            return simulators[name]
+        raise AttributeError(name)
 
     def start(self) -> None:
-        self.mesh.start()
+        started: list[SimulatedUpstream] = []
         try:
-            self.moneykit.start()
+            for simulator in self.simulators.values():
+                simulator.start()
+                started.append(simulator)
         except BaseException:
-            self.mesh.stop()
+            for simulator in started:
+                simulator.stop()
             raise
 
     def stop(self) -> None:
-        self.mesh.stop()
-        self.moneykit.stop()
+        for simulator in self.simulators.values():
+            simulator.stop()
 
     def reset(self) -> None:
         """Forget the recorded requests and counters, and hold `held` requests again.
 
         Issued tokens stay as they are.
         """
-        self.mesh.reset()
-        self.moneykit.reset()
+        for simulator in self.simulators.values():
+            simulator.reset()
 
     def release_held(self) -> None:
-        """Answer every held request of both upstreams now, and hold none until `reset`.
+        """Answer every held request of every upstream now, and hold none until `reset`.
 
-        The `held` triggers (`service.sandbox.triggers`) keep a request waiting so that a test
-        can look at what is under way; `mesh.held_count` and `moneykit.held_count` say how many
-        are waiting. `stop()` answers them too, and none waits longer than 60 seconds.
+        The `held` triggers keep a request waiting so that a test can look at what is under
+        way; each simulator's `held_count` says how many are waiting. `stop()` answers them
+        too, and none waits longer than 60 seconds.
         """
-        self.mesh.release_held()
-        self.moneykit.release_held()
+        for simulator in self.simulators.values():
+            simulator.release_held()
 
     def __enter__(self) -> Self:
         self.start()

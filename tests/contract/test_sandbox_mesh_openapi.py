@@ -23,8 +23,9 @@ from openapi_schema_validator import OAS30Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
-from service.sandbox import SandboxUpstreams, triggers
+from service.sandbox import SandboxUpstreams
 from service.sandbox._json import dumps
+from service.sandbox.mesh import triggers
 from service.sandbox.mesh.holdings import holdings as sandbox_holdings
 from service.sandbox.mesh.institutions import HOLDINGS_GET_SUPPORTED, INSTITUTIONS
 
@@ -180,10 +181,10 @@ def mesh() -> Iterator[httpx.Client]:
     with (
         SandboxUpstreams() as sandbox,
         httpx.Client(
-            base_url=sandbox.mesh_url,
+            base_url=sandbox.mesh.url,
             headers={
-                "X-Client-Id": sandbox.mesh_client_id,
-                "X-Client-Secret": sandbox.mesh_client_secret,
+                "X-Client-Id": sandbox.mesh.client_id,
+                "X-Client-Secret": sandbox.mesh.client_secret,
             },
         ) as client,
     ):

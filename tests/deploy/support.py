@@ -14,6 +14,9 @@ from typing import Any
 
 import pytest
 
+from service.config import Settings
+from service.providers.registry import PROVIDERS
+
 REPO = Path(__file__).resolve().parents[2]
 DOCKERFILE = REPO / "Dockerfile"
 DOCKERIGNORE = REPO / ".dockerignore"
@@ -26,6 +29,16 @@ VENV_BIN = Path(sys.executable).parent
 # (AGGREGATOR_WORKERS) arrives with its own change. Unknown names are otherwise errors here,
 # because pydantic-settings ignores them silently (a typo would go unnoticed).
 SETTINGS_FROM_OTHER_CHANGES = {"AGGREGATOR_WORKERS"}
+
+
+def setting_names() -> set[str]:
+    """Every environment variable the gateway reads: its own settings and each provider's."""
+    names = {name.upper() for name in Settings.model_fields}
+    for provider in PROVIDERS:
+        prefix = provider.settings_type.model_config.get("env_prefix", "")
+        names |= {f"{prefix}{name}".upper() for name in provider.settings_type.model_fields}
+    return names
+
 
 # The validators these checks need, at the versions they were written against. They are dev
 # dependencies (pyproject.toml, requirements.lock); a missing or different one fails the check

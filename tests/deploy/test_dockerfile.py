@@ -31,6 +31,7 @@ from tests.deploy.support import (
     dockerfile_stages,
     listen_port,
     require_distribution,
+    setting_names,
 )
 
 PINNED_IMAGE = re.compile(r"^[\w.\-/]+:\d+\.\d+\.\d+[\w.\-]*(@sha256:[0-9a-f]{64})?$")
@@ -151,13 +152,13 @@ def test_the_image_environment_is_made_of_settings_that_parse(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     env = final().env()
-    known = {name.upper() for name in Settings.model_fields}
+    known = setting_names()
     known |= IMAGE_ENV_THAT_IS_NOT_A_SETTING | SETTINGS_FROM_OTHER_CHANGES
     assert sorted(set(env) - known) == []
     # One worker unless told otherwise: the default (one per core) sees the host's cores.
     assert env["AGGREGATOR_WORKERS"] == "1"
-    for name in Settings.model_fields:
-        monkeypatch.delenv(name.upper(), raising=False)
+    for name in setting_names():
+        monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
         if name.startswith("AGGREGATOR_") and name.lower() in Settings.model_fields:
             monkeypatch.setenv(name, value)

@@ -21,7 +21,7 @@ from aggregator.v1.aggregator_service_pb2 import (
 from aggregator.v1.aggregator_service_pb2_grpc import AggregatorServiceStub
 from service.process.server import running_gateway
 from service.sandbox import SandboxUpstreams
-from tests.conftest import gateway_settings
+from tests.conftest import gateway_settings, sandbox_providers
 from tests.e2e import requests
 from tests.e2e.richstatus import unpack
 from tests.support.certs import make_pki
@@ -105,7 +105,7 @@ async def guarded_stub(
 ) -> AsyncIterator[AggregatorServiceStub]:
     settings = gateway_settings(sandbox, aggregator_callers_file=callers_file(tmp_path))
     async with (
-        running_gateway(settings) as running,
+        running_gateway(settings, providers=sandbox_providers(sandbox)) as running,
         grpc.aio.insecure_channel(f"127.0.0.1:{running.port}") as channel,
     ):
         yield AggregatorServiceStub(channel)
@@ -193,7 +193,7 @@ async def test_health_and_reflection_need_no_credentials(
 ) -> None:
     settings = gateway_settings(sandbox, aggregator_callers_file=callers_file(tmp_path))
     async with (
-        running_gateway(settings) as running,
+        running_gateway(settings, providers=sandbox_providers(sandbox)) as running,
         grpc.aio.insecure_channel(f"127.0.0.1:{running.port}") as channel,
     ):
         health = await health_pb2_grpc.HealthStub(channel).Check(
@@ -211,7 +211,7 @@ async def test_health_and_reflection_need_no_credentials(
 async def test_reflection_can_be_turned_off(sandbox: SandboxUpstreams) -> None:
     settings = gateway_settings(sandbox, aggregator_reflection=False)
     async with (
-        running_gateway(settings) as running,
+        running_gateway(settings, providers=sandbox_providers(sandbox)) as running,
         grpc.aio.insecure_channel(f"127.0.0.1:{running.port}") as channel,
     ):
         reflection = reflection_pb2_grpc.ServerReflectionStub(channel).ServerReflectionInfo(
@@ -258,7 +258,7 @@ async def test_mtls_identifies_the_caller_by_its_certificate(
         )
         return grpc.aio.secure_channel(f"127.0.0.1:{port}", credentials)
 
-    async with running_gateway(settings) as running:
+    async with running_gateway(settings, providers=sandbox_providers(sandbox)) as running:
         async with channel_for("orders", running.port) as channel:
             stub = AggregatorServiceStub(channel)
             cancel = await call(stub, "CancelOrder", None)

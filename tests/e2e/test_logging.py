@@ -82,8 +82,8 @@ async def test_no_secret_reaches_any_log_record(
     secrets = {
         CANARY_TOKEN,
         CANARY_MFA,
-        sandbox.mesh_client_secret,
-        sandbox.moneykit_client_secret,
+        sandbox.mesh.client_secret,
+        sandbox.moneykit.client_secret,
         *bearer_tokens,
     }
     assert len(bearer_tokens) == 2

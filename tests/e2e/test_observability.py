@@ -16,7 +16,7 @@ from aggregator.v1.aggregator_service_pb2_grpc import AggregatorServiceStub
 from service.observability.logs import JsonFormatter
 from service.process.server import running_gateway, server_options
 from service.sandbox import SandboxUpstreams
-from tests.conftest import Gateway, gateway_settings
+from tests.conftest import Gateway, gateway_settings, sandbox_providers
 from tests.e2e import requests
 from tests.e2e.processes import free_port
 from tests.e2e.test_logging import CANARY_MFA, CANARY_TOKEN, call_every_path
@@ -73,14 +73,14 @@ async def test_metrics_count_rpcs_upstream_requests_and_coalescing_without_user_
     metrics_port = free_port()
     settings = gateway_settings(sandbox, aggregator_metrics_listen=f"127.0.0.1:{metrics_port}")
     async with (
-        running_gateway(settings) as running,
+        running_gateway(settings, providers=sandbox_providers(sandbox)) as running,
         grpc.aio.insecure_channel(f"127.0.0.1:{running.port}") as channel,
     ):
         stub = AggregatorServiceStub(channel)
         await stub.GetHoldingsValue(requests.holdings_value(CANARY_TOKEN), timeout=10)
-        await stub.GetPortfolio(
-            GetPortfolioRequest(connections=[requests.moneykit("mk_metrics_link")]), timeout=10
-        )
+        # The same link twice: the second entry's holdings read joins the first one's.
+        same_link = [requests.moneykit("mk_metrics_link")] * 2
+        await stub.GetPortfolio(GetPortfolioRequest(connections=same_link), timeout=10)
         with pytest.raises(grpc.aio.AioRpcError):
             await stub.GetHoldings(requests.holdings("mk_sandbox_not_found"), timeout=10)
         async with httpx.AsyncClient() as client:
@@ -110,7 +110,9 @@ async def test_traces_cover_rpcs_and_upstream_calls_and_propagate_context(
 ) -> None:
     exporter = InMemorySpanExporter()
     settings = gateway_settings(sandbox)
-    async with running_gateway(settings, span_exporter=exporter) as running:
+    async with running_gateway(
+        settings, span_exporter=exporter, providers=sandbox_providers(sandbox)
+    ) as running:
         channel = grpc.aio.insecure_channel(f"127.0.0.1:{running.port}")
         gateway = Gateway(AggregatorServiceStub(channel), channel, running.port, sandbox)
         await call_every_path(gateway)
@@ -129,7 +131,7 @@ async def test_traces_cover_rpcs_and_upstream_calls_and_propagate_context(
     upstream_trace_ids = {int(tp.split("-")[1], 16) for tp in traceparents if tp}
     assert upstream_trace_ids <= rpc_trace_ids
     exported = json.dumps([json.loads(span.to_json()) for span in spans])
-    for secret in (CANARY_TOKEN, CANARY_MFA, sandbox.mesh_client_secret):
+    for secret in (CANARY_TOKEN, CANARY_MFA, sandbox.mesh.client_secret):
         assert secret not in exported
 
 

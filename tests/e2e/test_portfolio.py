@@ -21,7 +21,7 @@ from aggregator.v1.institution_pb2 import Institution
 from aggregator.v1.result_pb2 import ResultStatus
 from aggregator.v1.source_pb2 import PROVIDER_MESH, PROVIDER_MONEYKIT
 from service.sandbox import SandboxUpstreams
-from tests.conftest import Gateway, gateway_settings, start_gateway
+from tests.conftest import Gateway, gateway_settings, sandbox_providers, start_gateway
 from tests.e2e import requests
 from tests.e2e.richstatus import unpack
 
@@ -121,8 +121,8 @@ async def test_the_same_security_in_two_connections_is_merged_exactly(gateway: G
 async def test_a_portfolio_fails_whole_only_when_every_connection_failed_for_one_gateway_reason(
     sandbox: SandboxUpstreams,
 ) -> None:
-    settings = gateway_settings(sandbox, mesh_client_id="", moneykit_client_id="")
-    async for gateway in start_gateway(settings, sandbox):
+    providers = sandbox_providers(sandbox, mesh={"client_id": ""}, moneykit={"client_id": ""})
+    async for gateway in start_gateway(gateway_settings(sandbox), sandbox, providers):
         with pytest.raises(grpc.aio.AioRpcError) as caught:
             await gateway.stub.GetPortfolio(
                 GetPortfolioRequest(connections=[requests.mesh(), requests.moneykit()]), timeout=10

@@ -9,7 +9,7 @@ import pytest
 from pydantic import SecretStr
 
 from service.sandbox import SandboxUpstreams
-from tests.conftest import Gateway, gateway_settings, start_gateway
+from tests.conftest import Gateway, gateway_settings, sandbox_providers, start_gateway
 from tests.e2e import requests
 from tests.e2e.richstatus import unpack
 
@@ -37,15 +37,19 @@ async def test_an_expired_token_is_renewed_once_and_the_call_succeeds(gateway: G
 @pytest.mark.parametrize(
     ("missing", "method", "request_message"),
     [
-        ({"mesh_client_id": ""}, "GetHoldingsValue", requests.holdings_value()),
-        ({"mesh_client_secret": SecretStr("")}, "CancelOrder", requests.cancel()),
-        ({"moneykit_client_id": ""}, "GetHoldings", requests.holdings()),
+        ({"mesh": {"client_id": ""}}, "GetHoldingsValue", requests.holdings_value()),
+        ({"mesh": {"client_secret": SecretStr("")}}, "CancelOrder", requests.cancel()),
+        ({"moneykit": {"client_id": ""}}, "GetHoldings", requests.holdings()),
     ],
 )
 async def test_provider_without_credentials_refuses_with_failed_precondition(
-    sandbox: SandboxUpstreams, missing: dict[str, object], method: str, request_message: object
+    sandbox: SandboxUpstreams,
+    missing: dict[str, dict[str, object]],
+    method: str,
+    request_message: object,
 ) -> None:
-    async for gateway in start_gateway(gateway_settings(sandbox, **missing), sandbox):
+    providers = sandbox_providers(sandbox, **missing)
+    async for gateway in start_gateway(gateway_settings(sandbox), sandbox, providers):
         with pytest.raises(grpc.aio.AioRpcError) as caught:
             await getattr(gateway.stub, method)(request_message, timeout=10)
 
@@ -61,8 +65,8 @@ async def test_provider_without_credentials_refuses_with_failed_precondition(
 async def test_wrong_gateway_credentials_for_moneykit_are_an_internal_error(
     sandbox: SandboxUpstreams,
 ) -> None:
-    settings = gateway_settings(sandbox, moneykit_client_secret=SecretStr("wrong"))
-    async for gateway in start_gateway(settings, sandbox):
+    providers = sandbox_providers(sandbox, moneykit={"client_secret": SecretStr("wrong")})
+    async for gateway in start_gateway(gateway_settings(sandbox), sandbox, providers):
         with pytest.raises(grpc.aio.AioRpcError) as caught:
             await gateway.stub.GetHoldings(requests.holdings(), timeout=10)
 
@@ -76,8 +80,8 @@ async def test_wrong_gateway_credentials_for_moneykit_are_an_internal_error(
 async def test_wrong_gateway_credentials_for_mesh_holdings_value_are_internal(
     sandbox: SandboxUpstreams,
 ) -> None:
-    settings = gateway_settings(sandbox, mesh_client_secret=SecretStr("wrong"))
-    async for gateway in start_gateway(settings, sandbox):
+    providers = sandbox_providers(sandbox, mesh={"client_secret": SecretStr("wrong")})
+    async for gateway in start_gateway(gateway_settings(sandbox), sandbox, providers):
         with pytest.raises(grpc.aio.AioRpcError) as caught:
             await gateway.stub.GetHoldingsValue(requests.holdings_value(), timeout=10)
 

@@ -14,7 +14,7 @@ from aggregator.v1.result_pb2 import ResultStatus
 from service.client import AggregatorClient, GatewayCallError, mesh, moneykit
 from service.process.server import running_gateway
 from service.sandbox import SandboxUpstreams
-from tests.conftest import Gateway, gateway_settings
+from tests.conftest import Gateway, gateway_settings, sandbox_providers
 from tests.e2e.test_callers import READER_KEY, callers_file
 from tests.support.certs import make_pki
 
@@ -88,7 +88,7 @@ async def test_the_client_speaks_tls_with_an_api_key(
         aggregator_tls_cert_file=pki.server.cert_file,
         aggregator_tls_key_file=pki.server.key_file,
     )
-    async with running_gateway(settings) as running:
+    async with running_gateway(settings, providers=sandbox_providers(sandbox)) as running:
         address = f"127.0.0.1:{running.port}"
         async with AggregatorClient(
             address, api_key=READER_KEY, root_certificates=pki.ca.cert_pem

@@ -34,8 +34,8 @@ async def test_holdings_value_sends_exactly_the_documented_request(gateway: Gate
 
     [sent] = gateway.sandbox.mesh.requests
     assert (sent.method, sent.path) == ("POST", "/api/v1/holdings/value")
-    assert sent.headers["x-client-id"] == gateway.sandbox.mesh_client_id
-    assert sent.headers["x-client-secret"] == gateway.sandbox.mesh_client_secret
+    assert sent.headers["x-client-id"] == gateway.sandbox.mesh.client_id
+    assert sent.headers["x-client-secret"] == gateway.sandbox.mesh.client_secret
     assert json.loads(sent.body) == {"authToken": "user-token", "type": "eTrade"}
 
 

@@ -9,10 +9,14 @@ from dataclasses import dataclass
 
 import grpc
 import pytest
+from pydantic import SecretStr
 
 from aggregator.v1.aggregator_service_pb2_grpc import AggregatorServiceStub
 from service.config import Settings
 from service.process.server import running_gateway
+from service.providers.mesh.settings import MeshSettings
+from service.providers.moneykit.settings import MoneyKitSettings
+from service.providers.settings import ProviderSettings
 from tests.faults.upstream import FaultyUpstream
 
 FAST_RETRIES = {
@@ -52,18 +56,28 @@ def faulty_gateway(upstream: FaultyUpstream, transport: str) -> GatewayFactory:
 
     @asynccontextmanager
     async def start(**overrides: object) -> AsyncIterator[FaultyGateway]:
+        moneykit_overrides = {
+            name.removeprefix("moneykit_"): overrides.pop(name)
+            for name in list(overrides)
+            if name.startswith("moneykit_")
+        }
         settings = Settings(
             aggregator_listen="127.0.0.1:0",
-            mesh_base_url=upstream.url,
-            mesh_client_id="mesh-id",
-            mesh_client_secret="mesh-secret",
-            moneykit_base_url=upstream.url,
-            moneykit_client_id="mk-id",
-            moneykit_client_secret="mk-secret",
             aggregator_http_transport=transport,
             **{**FAST_RETRIES, **overrides},  # type: ignore[arg-type]
         )
-        async with running_gateway(settings) as running:
+        providers: dict[str, ProviderSettings] = {
+            "mesh": MeshSettings(
+                base_url=upstream.url, client_id="mesh-id", client_secret=SecretStr("mesh-secret")
+            ),
+            "moneykit": MoneyKitSettings(
+                base_url=upstream.url,
+                client_id="mk-id",
+                client_secret=SecretStr("mk-secret"),
+                **moneykit_overrides,  # type: ignore[arg-type]
+            ),
+        }
+        async with running_gateway(settings, providers=providers) as running:
             channel = grpc.aio.insecure_channel(f"127.0.0.1:{running.port}")
             try:
                 yield FaultyGateway(AggregatorServiceStub(channel), upstream, running.port)

@@ -23,17 +23,17 @@ def sandbox() -> Iterator[SandboxUpstreams]:
 @pytest.fixture
 def mesh(sandbox: SandboxUpstreams) -> Iterator[httpx.Client]:
     credentials = {
-        "X-Client-Id": sandbox.mesh_client_id,
-        "X-Client-Secret": sandbox.mesh_client_secret,
+        "X-Client-Id": sandbox.mesh.client_id,
+        "X-Client-Secret": sandbox.mesh.client_secret,
     }
-    with httpx.Client(base_url=sandbox.mesh_url, headers=credentials) as client:
+    with httpx.Client(base_url=sandbox.mesh.url, headers=credentials) as client:
         yield client
 
 
 @pytest.fixture
 def moneykit(sandbox: SandboxUpstreams) -> Iterator[httpx.Client]:
     headers = {"moneykit-version": MONEYKIT_VERSION}
-    with httpx.Client(base_url=sandbox.moneykit_url, headers=headers) as client:
+    with httpx.Client(base_url=sandbox.moneykit.url, headers=headers) as client:
         yield client
 
 
@@ -43,8 +43,8 @@ def access_token(sandbox: SandboxUpstreams, moneykit: httpx.Client) -> str:
         "/auth/token",
         data={
             "grant_type": "client_credentials",
-            "client_id": sandbox.moneykit_client_id,
-            "client_secret": sandbox.moneykit_client_secret,
+            "client_id": sandbox.moneykit.client_id,
+            "client_secret": sandbox.moneykit.client_secret,
         },
     )
     assert response.status_code == 200

@@ -8,8 +8,10 @@ from concurrent.futures import Future, ThreadPoolExecutor
 import httpx
 import pytest
 
-from service.sandbox import SandboxUpstreams, triggers
+from service.sandbox import SandboxUpstreams
 from service.sandbox._hold import HOLD_LIMIT_SECONDS, HeldRequests
+from service.sandbox.mesh import triggers as mesh_triggers
+from service.sandbox.moneykit import triggers as moneykit_triggers
 
 # Guards against a hang, not timing assertions: every condition below turns true at once
 # unless the sandbox is broken, and a broken one should fail rather than block the suite.
@@ -37,25 +39,25 @@ def pool() -> Iterator[ThreadPoolExecutor]:
 
 
 def post_mesh(
-    sandbox: SandboxUpstreams, endpoint: str = "holdings-get", token: str = triggers.MESH_HELD
+    sandbox: SandboxUpstreams, endpoint: str = "holdings-get", token: str = mesh_triggers.MESH_HELD
 ) -> httpx.Response:
     path, extra = MESH_REQUESTS[endpoint]
     return httpx.post(
-        sandbox.mesh_url + path,
+        sandbox.mesh.url + path,
         json={"authToken": token, "type": "robinhood", **extra},
         headers={
-            "X-Client-Id": sandbox.mesh_client_id,
-            "X-Client-Secret": sandbox.mesh_client_secret,
+            "X-Client-Id": sandbox.mesh.client_id,
+            "X-Client-Secret": sandbox.mesh.client_secret,
         },
         timeout=GUARD_SECONDS * 2,
     )
 
 
 def get_moneykit(
-    sandbox: SandboxUpstreams, access_token: str, link_id: str = triggers.MONEYKIT_HELD
+    sandbox: SandboxUpstreams, access_token: str, link_id: str = moneykit_triggers.MONEYKIT_HELD
 ) -> httpx.Response:
     return httpx.get(
-        f"{sandbox.moneykit_url}/links/{link_id}/investments/holdings",
+        f"{sandbox.moneykit.url}/links/{link_id}/investments/holdings",
         headers={"Authorization": f"Bearer {access_token}", "moneykit-version": MONEYKIT_VERSION},
         timeout=GUARD_SECONDS * 2,
     )
@@ -117,11 +119,11 @@ class TestMesh:
         self, sandbox: SandboxUpstreams, changes: dict[str, object], error_type: str
     ) -> None:
         response = httpx.post(
-            sandbox.mesh_url + "/api/v1/holdings/get",
-            json={"authToken": triggers.MESH_HELD, "type": "robinhood", **changes},
+            sandbox.mesh.url + "/api/v1/holdings/get",
+            json={"authToken": mesh_triggers.MESH_HELD, "type": "robinhood", **changes},
             headers={
-                "X-Client-Id": sandbox.mesh_client_id,
-                "X-Client-Secret": sandbox.mesh_client_secret,
+                "X-Client-Id": sandbox.mesh.client_id,
+                "X-Client-Secret": sandbox.mesh.client_secret,
             },
             timeout=GUARD_SECONDS,
         )
@@ -142,7 +144,7 @@ class TestMoneyKit:
 
         response = future.result(timeout=GUARD_SECONDS)
         assert response.status_code == 200
-        assert response.json()["link"]["link_id"] == triggers.MONEYKIT_HELD
+        assert response.json()["link"]["link_id"] == moneykit_triggers.MONEYKIT_HELD
         ordinary = get_moneykit(sandbox, access_token, "mk_ordinary").json()
         assert {**response.json(), "link": None} == {**ordinary, "link": None}
         assert sandbox.moneykit.held_count == 0

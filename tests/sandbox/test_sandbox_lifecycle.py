@@ -18,37 +18,37 @@ def test_credentials_are_random_per_instance() -> None:
     first, second = SandboxUpstreams(), SandboxUpstreams()
 
     credentials = [
-        first.mesh_client_id,
-        first.mesh_client_secret,
-        first.moneykit_client_id,
-        first.moneykit_client_secret,
-        second.mesh_client_id,
-        second.mesh_client_secret,
-        second.moneykit_client_id,
-        second.moneykit_client_secret,
+        first.mesh.client_id,
+        first.mesh.client_secret,
+        first.moneykit.client_id,
+        first.moneykit.client_secret,
+        second.mesh.client_id,
+        second.mesh.client_secret,
+        second.moneykit.client_id,
+        second.moneykit.client_secret,
     ]
     assert all(isinstance(value, str) and len(value) >= 16 for value in credentials)
     assert len(set(credentials)) == len(credentials)
 
 
 def test_urls_are_local_ephemeral_ports(sandbox: SandboxUpstreams) -> None:
-    assert sandbox.mesh_url.startswith("http://127.0.0.1:")
-    assert sandbox.moneykit_url.startswith("http://127.0.0.1:")
-    assert sandbox.mesh_url != sandbox.moneykit_url
+    assert sandbox.mesh.url.startswith("http://127.0.0.1:")
+    assert sandbox.moneykit.url.startswith("http://127.0.0.1:")
+    assert sandbox.mesh.url != sandbox.moneykit.url
 
 
 def test_start_and_stop_without_a_context_manager() -> None:
     sandbox = SandboxUpstreams()
     sandbox.start()
     try:
-        assert httpx.post(sandbox.mesh_url + "/").status_code == 404
+        assert httpx.post(sandbox.mesh.url + "/").status_code == 404
     finally:
         sandbox.stop()
 
 
 def test_a_sandbox_that_is_not_running_has_no_url() -> None:
     with pytest.raises(RuntimeError, match="not running"):
-        _ = SandboxUpstreams().mesh_url
+        _ = SandboxUpstreams().mesh.url
 
 
 def test_starting_twice_is_refused(sandbox: SandboxUpstreams) -> None:
@@ -63,7 +63,7 @@ def test_stopping_twice_is_harmless(sandbox: SandboxUpstreams) -> None:
 
 @pytest.fixture
 def kept_alive_client(sandbox: SandboxUpstreams) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=sandbox.mesh_url) as client:
+    with httpx.Client(base_url=sandbox.mesh.url) as client:
         yield client
 
 
@@ -97,7 +97,7 @@ def test_every_request_is_recorded_raw(sandbox: SandboxUpstreams, mesh: httpx.Cl
         "/api/v1/holdings/value",
         "trace=1",
     )
-    assert request.headers["x-client-id"] == sandbox.mesh_client_id
+    assert request.headers["x-client-id"] == sandbox.mesh.client_id
     assert request.body == b'{"authToken":"t","type":"robinhood"}'
     assert sandbox.moneykit.requests == []
 
@@ -111,7 +111,7 @@ def test_requests_are_recorded_in_order(sandbox: SandboxUpstreams, mesh: httpx.C
 
 def test_concurrent_requests_are_all_recorded(sandbox: SandboxUpstreams) -> None:
     def post(index: int) -> int:
-        return httpx.post(sandbox.moneykit_url + f"/{index}").status_code
+        return httpx.post(sandbox.moneykit.url + f"/{index}").status_code
 
     with ThreadPoolExecutor(max_workers=16) as pool:
         statuses = list(pool.map(post, range(64)))
@@ -136,7 +136,7 @@ def test_reset_forgets_requests_and_counters_but_not_tokens(
 
 
 def test_a_chunked_body_is_refused_and_the_connection_closed(sandbox: SandboxUpstreams) -> None:
-    response = httpx.post(sandbox.mesh_url + "/api/v1/holdings/value", content=iter([b"{}"]))
+    response = httpx.post(sandbox.mesh.url + "/api/v1/holdings/value", content=iter([b"{}"]))
 
     assert response.status_code == 411
     assert response.headers["connection"] == "close"

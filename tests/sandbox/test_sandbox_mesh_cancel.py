@@ -6,7 +6,8 @@ from typing import Any
 import httpx
 import pytest
 
-from service.sandbox import SandboxUpstreams, triggers
+from service.sandbox import SandboxUpstreams
+from service.sandbox.mesh import triggers
 
 PATH = "/api/v1/transactions/cancel"
 ENVELOPE_KEYS = {"status", "message", "displayMessage", "errorType", "errorHash", "errorData"}
@@ -55,8 +56,8 @@ def test_every_documented_field_is_accepted(mesh: httpx.Client) -> None:
 
 
 def test_wrong_client_credentials_get_401_with_an_empty_body(sandbox: SandboxUpstreams) -> None:
-    headers = {"X-Client-Id": sandbox.mesh_client_id, "X-Client-Secret": "wrong"}
-    response = httpx.post(sandbox.mesh_url + PATH, json=order(), headers=headers)
+    headers = {"X-Client-Id": sandbox.mesh.client_id, "X-Client-Secret": "wrong"}
+    response = httpx.post(sandbox.mesh.url + PATH, json=order(), headers=headers)
 
     assert response.status_code == 401
     assert response.content == b""

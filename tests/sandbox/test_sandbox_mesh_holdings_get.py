@@ -8,7 +8,8 @@ from typing import Any
 import httpx
 import pytest
 
-from service.sandbox import SandboxUpstreams, triggers
+from service.sandbox import SandboxUpstreams
+from service.sandbox.mesh import triggers
 
 PATH = "/api/v1/holdings/get"
 ENVELOPE_KEYS = {"status", "message", "displayMessage", "errorType", "errorHash", "errorData"}
@@ -200,10 +201,10 @@ class TestRefused:
         self, sandbox: SandboxUpstreams, headers: dict[str, str]
     ) -> None:
         filled = {
-            name: value.format(id=sandbox.mesh_client_id, secret=sandbox.mesh_client_secret)
+            name: value.format(id=sandbox.mesh.client_id, secret=sandbox.mesh.client_secret)
             for name, value in headers.items()
         }
-        response = httpx.post(sandbox.mesh_url + PATH, json=body(), headers=filled)
+        response = httpx.post(sandbox.mesh.url + PATH, json=body(), headers=filled)
 
         assert response.status_code == 401
         assert response.content == b""

@@ -8,7 +8,8 @@ from typing import Any
 import httpx
 import pytest
 
-from service.sandbox import SandboxUpstreams, triggers
+from service.sandbox import SandboxUpstreams
+from service.sandbox.mesh import triggers
 
 PATH = "/api/v1/holdings/value"
 ENVELOPE_KEYS = {"status", "message", "displayMessage", "errorType", "errorHash", "errorData"}
@@ -98,11 +99,11 @@ def test_wrong_client_credentials_get_401_with_an_empty_body(
     sandbox: SandboxUpstreams, headers: dict[str, str]
 ) -> None:
     filled = {
-        name: value.format(id=sandbox.mesh_client_id, secret=sandbox.mesh_client_secret)
+        name: value.format(id=sandbox.mesh.client_id, secret=sandbox.mesh.client_secret)
         for name, value in headers.items()
     }
     response = httpx.post(
-        sandbox.mesh_url + PATH, json={"authToken": "t", "type": "robinhood"}, headers=filled
+        sandbox.mesh.url + PATH, json={"authToken": "t", "type": "robinhood"}, headers=filled
     )
 
     assert response.status_code == 401

@@ -8,7 +8,8 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from service.sandbox import SandboxUpstreams, triggers
+from service.sandbox import SandboxUpstreams
+from service.sandbox.moneykit import MoneyKitSimulator, triggers
 from tests.data import SEED_HOLDINGS_EXAMPLE
 
 BROKERAGE = "acc_3fTq8NmW2xRbKp9LzVd4Hc"
@@ -51,8 +52,8 @@ class TestToken:
             "/auth/token",
             data={
                 "grant_type": "client_credentials",
-                "client_id": sandbox.moneykit_client_id,
-                "client_secret": sandbox.moneykit_client_secret,
+                "client_id": sandbox.moneykit.client_id,
+                "client_secret": sandbox.moneykit.client_secret,
                 "scope": "accounts:read investments:read",
             },
         )
@@ -70,7 +71,7 @@ class TestToken:
         response = moneykit.post(
             "/auth/token",
             data={"grant_type": "client_credentials"},
-            auth=(sandbox.moneykit_client_id, sandbox.moneykit_client_secret),
+            auth=(sandbox.moneykit.client_id, sandbox.moneykit.client_secret),
         )
 
         assert response.status_code == 200
@@ -80,7 +81,7 @@ class TestToken:
     def test_each_fetch_gets_a_new_token_and_is_counted(
         self, sandbox: SandboxUpstreams, moneykit: httpx.Client
     ) -> None:
-        auth = (sandbox.moneykit_client_id, sandbox.moneykit_client_secret)
+        auth = (sandbox.moneykit.client_id, sandbox.moneykit.client_secret)
         tokens = {
             moneykit.post(
                 "/auth/token", data={"grant_type": "client_credentials"}, auth=auth
@@ -92,11 +93,11 @@ class TestToken:
         assert sandbox.moneykit.token_fetches == 3
 
     def test_the_lifetime_is_the_configured_one(self) -> None:
-        with SandboxUpstreams(token_lifetime_seconds=120) as sandbox:
+        with SandboxUpstreams(moneykit=MoneyKitSimulator(token_lifetime_seconds=120)) as sandbox:
             response = httpx.post(
-                sandbox.moneykit_url + "/auth/token",
+                sandbox.moneykit.url + "/auth/token",
                 data={"grant_type": "client_credentials"},
-                auth=(sandbox.moneykit_client_id, sandbox.moneykit_client_secret),
+                auth=(sandbox.moneykit.client_id, sandbox.moneykit.client_secret),
             )
 
         assert response.json()["expires_in"] == 120
@@ -121,7 +122,7 @@ class TestToken:
     ) -> None:
         def fill(value: str) -> str:
             return value.format(
-                id=sandbox.moneykit_client_id, secret=sandbox.moneykit_client_secret
+                id=sandbox.moneykit.client_id, secret=sandbox.moneykit.client_secret
             )
 
         response = moneykit.post(
@@ -152,7 +153,7 @@ class TestToken:
         response = moneykit.post(
             "/auth/token",
             data={"grant_type": grant_type},
-            auth=(sandbox.moneykit_client_id, sandbox.moneykit_client_secret),
+            auth=(sandbox.moneykit.client_id, sandbox.moneykit.client_secret),
         )
 
         assert_error(response, 400, "api_error.request.validation_failed")
@@ -164,7 +165,7 @@ class TestAccess:
         self, sandbox: SandboxUpstreams, access_token: str
     ) -> None:
         response = httpx.get(
-            sandbox.moneykit_url + holdings_path("mk_x"),
+            sandbox.moneykit.url + holdings_path("mk_x"),
             headers={"Authorization": f"Bearer {access_token}"},
         )
 
@@ -197,22 +198,22 @@ class TestAccess:
         response = moneykit.post(
             "/auth/token",
             data={"grant_type": "client_credentials"},
-            auth=(sandbox.moneykit_client_id, sandbox.moneykit_client_secret),
+            auth=(sandbox.moneykit.client_id, sandbox.moneykit.client_secret),
         )
 
         assert get_holdings(moneykit, response.json()["access_token"]).status_code == 200
 
     def test_a_token_past_its_lifetime_is_expired(self) -> None:
         with (
-            SandboxUpstreams(token_lifetime_seconds=0) as sandbox,
+            SandboxUpstreams(moneykit=MoneyKitSimulator(token_lifetime_seconds=0)) as sandbox,
             httpx.Client(
-                base_url=sandbox.moneykit_url, headers={"moneykit-version": "2023-02-18"}
+                base_url=sandbox.moneykit.url, headers={"moneykit-version": "2023-02-18"}
             ) as client,
         ):
             token = client.post(
                 "/auth/token",
                 data={"grant_type": "client_credentials"},
-                auth=(sandbox.moneykit_client_id, sandbox.moneykit_client_secret),
+                auth=(sandbox.moneykit.client_id, sandbox.moneykit.client_secret),
             ).json()["access_token"]
 
             response = get_holdings(client, token)

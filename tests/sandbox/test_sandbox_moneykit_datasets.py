@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
-from service.sandbox import triggers
+from service.sandbox.moneykit import triggers
 
 DATASET_LINKS = [
     triggers.MONEYKIT_BROKERAGE,

@@ -1,29 +1,44 @@
-"""The trigger tables name every trigger and data set, so the README copied from them is whole."""
+"""Each provider's trigger tables name every trigger and data set, so the README copied from
+them is whole."""
+
+from types import ModuleType
 
 import pytest
 
-from service.sandbox import triggers
+import service.sandbox
+from service.sandbox.mesh import triggers as mesh_triggers
+from service.sandbox.moneykit import triggers as moneykit_triggers
 
-TRIGGERS = {
-    name: value
-    for name, value in vars(triggers).items()
-    if name.startswith(("MESH_", "MONEYKIT_")) and isinstance(value, str)
-}
+
+def _values(module: ModuleType, prefix: str) -> dict[str, str]:
+    return {
+        name: value
+        for name, value in vars(module).items()
+        if name.startswith(prefix) and isinstance(value, str)
+    }
+
+
+MESH = _values(mesh_triggers, "MESH_")
+MONEYKIT = _values(moneykit_triggers, "MONEYKIT_")
 
 
 def test_there_are_16_mesh_and_15_moneykit_trigger_values() -> None:
-    assert sum(name.startswith("MESH_") for name in TRIGGERS) == 16
-    assert sum(name.startswith("MONEYKIT_") for name in TRIGGERS) == 15
-    assert len(set(TRIGGERS.values())) == len(TRIGGERS)
+    assert len(MESH) == 16
+    assert len(MONEYKIT) == 15
+    assert len({*MESH.values(), *MONEYKIT.values()}) == len(MESH) + len(MONEYKIT)
 
 
-@pytest.mark.parametrize("value", sorted(TRIGGERS.values()))
-def test_every_trigger_has_a_row(value: str) -> None:
-    assert triggers.__doc__ is not None
-    assert f"| `{value}` |" in triggers.__doc__
+@pytest.mark.parametrize(
+    ("module", "value"),
+    [(mesh_triggers, value) for value in sorted(MESH.values())]
+    + [(moneykit_triggers, value) for value in sorted(MONEYKIT.values())],
+)
+def test_every_trigger_has_a_row(module: ModuleType, value: str) -> None:
+    assert module.__doc__ is not None
+    assert f"| `{value}` |" in module.__doc__
 
 
 def test_the_demo_user_is_documented() -> None:
-    assert triggers.__doc__ is not None
-    for value in ("alice-robinhood", "alice-coinbase", triggers.MESH_SERVER_FAILURE):
-        assert f"`{value}`" in triggers.__doc__
+    assert service.sandbox.__doc__ is not None
+    for value in ("alice-robinhood", "alice-coinbase", mesh_triggers.MESH_SERVER_FAILURE):
+        assert f"`{value}`" in service.sandbox.__doc__

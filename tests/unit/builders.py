@@ -1,7 +1,14 @@
-"""Building blocks for adapter unit tests: a guard that never retries nor trips."""
+"""Building blocks for adapter unit tests: a guard that never retries nor trips, and a
+provider over a mock transport."""
 
 from __future__ import annotations
 
+import httpx
+
+from service.providers.declaration import ProviderDeclaration
+from service.providers.registry import ProviderAdapter
+from service.providers.settings import ProviderSettings
+from service.providers.upstream import UpstreamHttp
 from service.resilience.breaker import CircuitBreaker
 from service.resilience.bulkhead import Bulkhead
 from service.resilience.coalescer import Coalescer
@@ -20,4 +27,14 @@ def single_attempt_guard(provider: str) -> ProviderGuard:
         CircuitBreaker(provider, threshold=0, cooldown_seconds=0),
         Bulkhead(provider, max_concurrent=1000, max_waiting=1000),
         Coalescer(provider),
+    )
+
+
+def adapter_over(
+    provider: ProviderDeclaration, settings: ProviderSettings, upstream: httpx.MockTransport
+) -> ProviderAdapter:
+    """`provider` with `settings`, sending its requests to a mock transport."""
+    http = UpstreamHttp(httpx.AsyncClient(transport=upstream), MAX_RESPONSE_BYTES)
+    return ProviderAdapter(
+        provider, provider.connect(settings, http, single_attempt_guard(provider.name))
     )

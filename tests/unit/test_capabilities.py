@@ -1,4 +1,5 @@
-"""`service.providers.capabilities`: which provider and Mesh institution serves which RPC."""
+"""The capability checks derived from the provider declarations: which provider and Mesh
+institution serves which RPC."""
 
 from __future__ import annotations
 
@@ -7,17 +8,33 @@ import pytest
 from aggregator.v1.connection_pb2 import Connection, MeshConnection, MoneyKitLink
 from aggregator.v1.institution_pb2 import Institution
 from service.core.errors import CapabilityMissing, InvalidRequest
-from service.providers.capabilities import (
-    CAPABILITY_NAMES,
-    MESH_INSTITUTIONS_BY_RPC,
-    PROVIDER_RPCS,
-    Rpc,
-    mesh_institution_rpcs,
-    require,
-)
-from service.providers.mesh.institutions import MESH_INSTITUTIONS, MeshInstitution, by_wire_name
+from service.core.rpcs import CAPABILITY_NAMES, Rpc
+from service.providers.declaration import InstitutionRecord
+from service.providers.mesh.institutions import MESH_INSTITUTIONS, by_wire_name
+from service.providers.registry import PROVIDERS
 
 ALL_RPCS = list(Rpc)
+PROVIDER_RPCS = {provider.name: provider.operations.rpcs() for provider in PROVIDERS}
+MESH_INSTITUTIONS_BY_RPC = {
+    rpc: frozenset(record.wire_name for record in MESH_INSTITUTIONS if rpc in record.rpcs)
+    for rpc in (Rpc.GET_HOLDINGS_VALUE, Rpc.CANCEL_ORDER, Rpc.GET_HOLDINGS)
+}
+
+
+def require(rpc: Rpc, connection: Connection, field: str = "connection") -> None:
+    """What the registry checks before any adapter is asked."""
+    name = connection.WhichOneof("provider")
+    if name is None:
+        return
+    [provider] = [provider for provider in PROVIDERS if provider.name == name]
+    refusal = provider.refusal(rpc, connection, field)
+    if refusal is not None:
+        raise refusal
+
+
+def mesh_institution_rpcs(wire_name: str) -> list[Rpc]:
+    record = by_wire_name(wire_name)
+    return [rpc for rpc in Rpc if record is not None and rpc in record.rpcs]
 
 
 def mesh(institution: int, auth_token: str = "tok") -> Connection:
@@ -149,7 +166,7 @@ def test_mesh_institution_rpcs_lists_what_the_table_says() -> None:
 
 @pytest.mark.parametrize("institution", MESH_INSTITUTIONS, ids=lambda i: i.wire_name)
 def test_mesh_institution_rpcs_agrees_with_the_table_and_require(
-    institution: MeshInstitution,
+    institution: InstitutionRecord,
 ) -> None:
     listed = mesh_institution_rpcs(institution.wire_name)
     for rpc in (Rpc.GET_HOLDINGS_VALUE, Rpc.CANCEL_ORDER, Rpc.GET_HOLDINGS):

@@ -8,23 +8,39 @@ import pytest
 from pydantic import SecretStr
 
 from service.config import Settings
+from service.providers.mesh.settings import MeshSettings
+from service.providers.moneykit.settings import MoneyKitSettings
+from service.providers.registry import PROVIDERS
+from service.providers.settings import ProviderSettings
+
+SECTIONS: list[tuple[str, type[Settings] | type[ProviderSettings]]] = [("", Settings)] + [
+    (provider.settings_type.model_config.get("env_prefix", ""), provider.settings_type)
+    for provider in PROVIDERS
+]
+"""Each settings section with the prefix of its environment variables."""
+SETTING_NAMES = {
+    f"{prefix}{name}".upper(): (section, name)
+    for prefix, section in SECTIONS
+    for name in section.model_fields
+}
 
 README = (Path(__file__).resolve().parents[2] / "README.md").read_text()
 
 
 def test_defaults_match_the_documentation(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in Settings.model_fields:
-        monkeypatch.delenv(name.upper(), raising=False)
+    for name in SETTING_NAMES:
+        monkeypatch.delenv(name, raising=False)
 
     settings = Settings()
+    mesh, moneykit = MeshSettings(), MoneyKitSettings()
 
     assert settings.aggregator_listen == "127.0.0.1:50051"
     assert settings.aggregator_sandbox is False
-    assert settings.moneykit_version == "2023-02-18"
-    assert settings.mesh_base_url == "https://integration-api.meshconnect.com"
-    assert settings.moneykit_base_url == "https://api.moneykit.com"
-    assert not settings.mesh_configured
-    assert not settings.moneykit_configured
+    assert moneykit.version == "2023-02-18"
+    assert mesh.base_url == "https://integration-api.meshconnect.com"
+    assert moneykit.base_url == "https://api.moneykit.com"
+    assert not mesh.configured
+    assert not moneykit.configured
 
 
 ENVIRONMENT: dict[str, tuple[str, object]] = {
@@ -84,27 +100,28 @@ ENVIRONMENT: dict[str, tuple[str, object]] = {
 def test_every_setting_is_read_from_its_environment_variable(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    assert set(ENVIRONMENT) == {name.upper() for name in Settings.model_fields}
+    assert set(ENVIRONMENT) == set(SETTING_NAMES)
     for name, (text, _) in ENVIRONMENT.items():
         monkeypatch.setenv(name, text)
 
-    settings = Settings()
+    parsed = {section: section() for _, section in SECTIONS}
 
     for name, (_, expected) in ENVIRONMENT.items():
-        value = getattr(settings, name.lower())
+        section, field = SETTING_NAMES[name]
+        value = getattr(parsed[section], field)
         if isinstance(value, SecretStr):
             value = value.get_secret_value()
         assert value == expected, name
-    assert settings.mesh_configured
-    assert settings.moneykit_configured
+    assert MeshSettings().configured
+    assert MoneyKitSettings().configured
 
 
 def test_secrets_do_not_show_in_the_settings_repr(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MESH_CLIENT_SECRET", "mesh-secret-value")
 
-    assert "mesh-secret-value" not in repr(Settings())
+    assert "mesh-secret-value" not in repr(MeshSettings())
 
 
-@pytest.mark.parametrize("name", sorted(Settings.model_fields))
+@pytest.mark.parametrize("name", sorted(SETTING_NAMES))
 def test_the_readme_documents_every_setting(name: str) -> None:
-    assert f"| `{name.upper()}` |" in README
+    assert f"| `{name}` |" in README

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from aggregator.v1.institution_pb2 import Institution
-from service.providers.capabilities import Rpc, mesh_institution_supports
+from service.core.rpcs import Rpc
 from service.providers.mesh.institutions import MESH_INSTITUTIONS, by_enum, by_wire_name
 
 # The `type` enum of upstreams.md: the seeds' 51 values, then the 8 the current API adds.
@@ -155,9 +155,7 @@ def test_unspecified_and_unknown_values_have_no_institution() -> None:
 def test_44_institutions_support_holdings_value() -> None:
     expected = wire_names_of(HOLDINGS_VALUE_DOC)
     supported = {
-        entry.wire_name
-        for entry in MESH_INSTITUTIONS
-        if mesh_institution_supports(Rpc.GET_HOLDINGS_VALUE, entry.wire_name)
+        entry.wire_name for entry in MESH_INSTITUTIONS if Rpc.GET_HOLDINGS_VALUE in entry.rpcs
     }
 
     assert len(expected) == 44
@@ -166,11 +164,7 @@ def test_44_institutions_support_holdings_value() -> None:
 
 def test_31_institutions_support_order_cancel() -> None:
     expected = wire_names_of(ORDER_CANCEL_DOC)
-    supported = {
-        entry.wire_name
-        for entry in MESH_INSTITUTIONS
-        if mesh_institution_supports(Rpc.CANCEL_ORDER, entry.wire_name)
-    }
+    supported = {entry.wire_name for entry in MESH_INSTITUTIONS if Rpc.CANCEL_ORDER in entry.rpcs}
 
     assert len(expected) == 31
     assert supported == expected
@@ -187,28 +181,28 @@ HOLDINGS_DOC = (
 
 def test_37_institutions_support_holdings_as_the_openapi_document_lists() -> None:
     expected = wire_names_of(HOLDINGS_DOC)
-    supported = {
-        entry.wire_name
-        for entry in MESH_INSTITUTIONS
-        if mesh_institution_supports(Rpc.GET_HOLDINGS, entry.wire_name)
-    }
+    supported = {entry.wire_name for entry in MESH_INSTITUTIONS if Rpc.GET_HOLDINGS in entry.rpcs}
 
     assert len(expected) == 37
     assert supported == expected
 
 
 def test_a_portfolio_needs_holdings_or_holdings_value() -> None:
-    assert mesh_institution_supports(Rpc.GET_PORTFOLIO, "eTrade")
-    assert mesh_institution_supports(Rpc.GET_PORTFOLIO, "paribuOAuth")
-    assert not mesh_institution_supports(Rpc.GET_PORTFOLIO, "tdAmeritrade")
+    assert Rpc.GET_PORTFOLIO in supported("eTrade")
+    assert Rpc.GET_PORTFOLIO in supported("paribuOAuth")
+    assert Rpc.GET_PORTFOLIO not in supported("tdAmeritrade")
 
 
 def test_only_coinbase_requires_a_side() -> None:
-    assert {e.wire_name for e in MESH_INSTITUTIONS if e.cancel_requires_side} == {"coinbase"}
+    assert {e.wire_name for e in MESH_INSTITUTIONS if e.cancel_requirements.side_required} == {
+        "coinbase"
+    }
 
 
 def test_binance_us_binance_international_okx_and_bitflyer_require_a_symbol_pair() -> None:
-    assert {e.wire_name for e in MESH_INSTITUTIONS if e.cancel_requires_symbol_pair} == {
+    assert {
+        e.wire_name for e in MESH_INSTITUTIONS if e.cancel_requirements.symbol_pair_required
+    } == {
         "binanceUs",
         "binanceInternational",
         "okx",
@@ -217,4 +211,12 @@ def test_binance_us_binance_international_okx_and_bitflyer_require_a_symbol_pair
 
 
 def test_only_kraken_may_require_an_mfa_code() -> None:
-    assert {e.wire_name for e in MESH_INSTITUTIONS if e.cancel_may_require_mfa_code} == {"kraken"}
+    assert {
+        e.wire_name for e in MESH_INSTITUTIONS if e.cancel_requirements.mfa_code_may_be_required
+    } == {"kraken"}
+
+
+def supported(wire_name: str) -> frozenset[Rpc]:
+    record = by_wire_name(wire_name)
+    assert record is not None
+    return record.rpcs

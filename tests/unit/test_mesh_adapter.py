@@ -37,15 +37,15 @@ from service.core.errors import (
     UpstreamRejectedRequest,
     UpstreamUnavailable,
 )
-from service.providers.mesh import MeshAdapter
-from service.providers.mesh.client import MeshClient, MeshCredentials
-from service.providers.upstream import UpstreamHttp
-from tests.unit.builders import MAX_RESPONSE_BYTES, single_attempt_guard
+from service.providers.mesh import PROVIDER as MESH
+from service.providers.mesh.settings import MeshSettings
+from service.providers.registry import ProviderAdapter
+from tests.unit.builders import adapter_over
 
 BASE_URL = "https://mesh.test"
 HOLDINGS_VALUE_URL = f"{BASE_URL}/api/v1/holdings/value"
 CANCEL_URL = f"{BASE_URL}/api/v1/transactions/cancel"
-CREDENTIALS = MeshCredentials("cid", SecretStr("csecret"))
+SETTINGS = MeshSettings(base_url=BASE_URL, client_id="cid", client_secret=SecretStr("csecret"))
 
 DOCUMENTED_EXAMPLE = b"""{
   "status": "ok",
@@ -87,11 +87,8 @@ class Upstream:
         self.requests.append(request)
         return self.handler(request)
 
-    def adapter(self, credentials: MeshCredentials | None = CREDENTIALS) -> MeshAdapter:
-        http = UpstreamHttp(
-            httpx.AsyncClient(transport=httpx.MockTransport(self)), MAX_RESPONSE_BYTES
-        )
-        return MeshAdapter(MeshClient(http, BASE_URL, credentials, single_attempt_guard("mesh")))
+    def adapter(self, settings: MeshSettings = SETTINGS) -> ProviderAdapter:
+        return adapter_over(MESH, settings, httpx.MockTransport(self))
 
 
 def answer(status_code: int, body: bytes = b"", **headers: str) -> Handler:
@@ -151,7 +148,7 @@ async def holdings_value(handler: Handler) -> tuple[GetHoldingsValueResponse, Up
     return response, upstream
 
 
-async def call(adapter: MeshAdapter, operation: str, request: Any = None) -> Any:
+async def call(adapter: ProviderAdapter, operation: str, request: Any = None) -> Any:
     """Run `operation` (with a valid default request unless one is given)."""
     if operation == "holdings_value":
         return await adapter.get_holdings_value(request or holdings_value_request())
@@ -186,12 +183,8 @@ async def test_holdings_value_posts_the_documented_request() -> None:
 
 async def test_a_base_url_with_a_trailing_slash_gives_the_same_path() -> None:
     upstream = Upstream(answer(200, DOCUMENTED_EXAMPLE))
-    http = UpstreamHttp(
-        httpx.AsyncClient(transport=httpx.MockTransport(upstream)), MAX_RESPONSE_BYTES
-    )
-    adapter = MeshAdapter(
-        MeshClient(http, f"{BASE_URL}/", CREDENTIALS, single_attempt_guard("mesh"))
-    )
+    settings = SETTINGS.model_copy(update={"base_url": f"{BASE_URL}/"})
+    adapter = upstream.adapter(settings)
 
     await adapter.get_holdings_value(holdings_value_request())
 
@@ -770,7 +763,7 @@ async def test_coinbase_without_a_side_and_without_an_order_id_reports_both() ->
 @pytest.mark.parametrize("operation", OPERATIONS)
 async def test_unconfigured_mesh_is_not_configured_and_sends_nothing(operation: str) -> None:
     upstream = Upstream(answer(200, DOCUMENTED_EXAMPLE))
-    adapter = upstream.adapter(credentials=None)
+    adapter = upstream.adapter(MeshSettings(base_url=BASE_URL))
 
     with pytest.raises(ProviderNotConfigured) as caught:
         await call(adapter, operation)
@@ -781,7 +774,7 @@ async def test_unconfigured_mesh_is_not_configured_and_sends_nothing(operation: 
 
 async def test_unconfigured_mesh_still_validates_first() -> None:
     upstream = Upstream(answer(200, DOCUMENTED_EXAMPLE))
-    adapter = upstream.adapter(credentials=None)
+    adapter = upstream.adapter(MeshSettings(base_url=BASE_URL))
 
     with pytest.raises(InvalidRequest):
         await adapter.get_holdings_value(holdings_value_request(auth_token=""))

@@ -1,4 +1,4 @@
-"""Mesh `POST /api/v1/holdings/get` through `MeshAdapter.get_holdings`: request and mapping."""
+"""Mesh `POST /api/v1/holdings/get` through the Mesh adapter: request and mapping."""
 
 from __future__ import annotations
 
@@ -29,14 +29,14 @@ from service.core.errors import (
     UpstreamUnavailable,
     UserCredentialsRejected,
 )
-from service.providers.mesh import MeshAdapter
-from service.providers.mesh.client import MeshClient, MeshCredentials
-from service.providers.upstream import UpstreamHttp
-from tests.unit.builders import MAX_RESPONSE_BYTES, single_attempt_guard
+from service.providers.mesh import PROVIDER as MESH
+from service.providers.mesh.settings import MeshSettings
+from service.providers.registry import ProviderAdapter
+from tests.unit.builders import adapter_over
 
 BASE_URL = "https://mesh.test"
 HOLDINGS_URL = f"{BASE_URL}/api/v1/holdings/get"
-CREDENTIALS = MeshCredentials("cid", SecretStr("csecret"))
+SETTINGS = MeshSettings(base_url=BASE_URL, client_id="cid", client_secret=SecretStr("csecret"))
 
 # The OpenAPI document's "Trading platform example" of `/api/v1/holdings/get`, verbatim.
 TRADING_PLATFORM_EXAMPLE = """{
@@ -159,11 +159,8 @@ class Upstream:
         self.requests.append(request)
         return self.handler(request)
 
-    def adapter(self) -> MeshAdapter:
-        http = UpstreamHttp(
-            httpx.AsyncClient(transport=httpx.MockTransport(self)), MAX_RESPONSE_BYTES
-        )
-        return MeshAdapter(MeshClient(http, BASE_URL, CREDENTIALS, single_attempt_guard("mesh")))
+    def adapter(self) -> ProviderAdapter:
+        return adapter_over(MESH, SETTINGS, httpx.MockTransport(self))
 
 
 def answer(status_code: int, body: str | bytes = b"") -> Handler:

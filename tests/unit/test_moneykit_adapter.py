@@ -37,9 +37,11 @@ from service.core.errors import (
     UpstreamUnavailable,
     UserCredentialsRejected,
 )
-from service.providers.moneykit import MoneyKitAdapter
+from service.providers.moneykit import PROVIDER as MONEYKIT
 from service.providers.moneykit.auth import MoneyKitCredentials, TokenSource
 from service.providers.moneykit.client import MoneyKitClient
+from service.providers.moneykit.settings import MoneyKitSettings
+from service.providers.registry import ProviderAdapter
 from service.providers.upstream import UpstreamHttp
 from tests.data import SEED_HOLDINGS_EXAMPLE
 from tests.unit.builders import MAX_RESPONSE_BYTES, single_attempt_guard
@@ -117,29 +119,23 @@ class Upstream:
             )
         return await _resolve(self.holdings_reply(request))
 
-    def adapter(self, configured: bool = True) -> MoneyKitAdapter:
+    def adapter(self, configured: bool = True) -> ProviderAdapter:
         http = UpstreamHttp(
             httpx.AsyncClient(transport=httpx.MockTransport(self)), MAX_RESPONSE_BYTES
         )
-        tokens = (
-            TokenSource(
-                http,
-                BASE_URL,
-                MoneyKitCredentials("mkid", SecretStr("mksecret")),
-                clock=self.clock,
+        settings = MoneyKitSettings(base_url=BASE_URL, version=VERSION)
+        if configured:
+            settings = settings.model_copy(
+                update={"client_id": "mkid", "client_secret": SecretStr("mksecret")}
             )
-            if configured
-            else None
+        tokens = TokenSource(
+            http,
+            BASE_URL,
+            MoneyKitCredentials(settings.client_id, settings.client_secret),
+            clock=self.clock,
         )
-        return MoneyKitAdapter(
-            MoneyKitClient(
-                http,
-                BASE_URL,
-                VERSION,
-                tokens,
-                single_attempt_guard("moneykit"),
-            )
-        )
+        client = MoneyKitClient(settings, http, single_attempt_guard("moneykit"), tokens)
+        return ProviderAdapter(MONEYKIT, client)
 
 
 async def _resolve(value: Awaitable[httpx.Response] | httpx.Response) -> httpx.Response:

@@ -1,4 +1,4 @@
-"""MoneyKit holdings value, computed by the gateway: `MoneyKitAdapter.get_holdings_value`."""
+"""MoneyKit holdings value, computed by the gateway: the MoneyKit adapter."""
 
 from __future__ import annotations
 
@@ -22,12 +22,11 @@ from aggregator.v1.aggregator_service_pb2 import (
 from aggregator.v1.connection_pb2 import Connection, MoneyKitLink
 from aggregator.v1.result_pb2 import ResultStatus
 from aggregator.v1.source_pb2 import PROVIDER_MONEYKIT
-from service.providers.moneykit import MoneyKitAdapter
-from service.providers.moneykit.auth import MoneyKitCredentials, TokenSource
-from service.providers.moneykit.client import MoneyKitClient
-from service.providers.upstream import UpstreamHttp
+from service.providers.moneykit import PROVIDER as MONEYKIT
+from service.providers.moneykit.settings import MoneyKitSettings
+from service.providers.registry import ProviderAdapter
 from tests.data import SEED_HOLDINGS_EXAMPLE
-from tests.unit.builders import MAX_RESPONSE_BYTES, single_attempt_guard
+from tests.unit.builders import adapter_over
 
 BASE_URL = "https://mk.test"
 VERSION = "2023-02-18"
@@ -72,20 +71,14 @@ class Upstream:
             )
         return httpx.Response(200, content=self.body)
 
-    def adapter(self) -> MoneyKitAdapter:
-        http = UpstreamHttp(
-            httpx.AsyncClient(transport=httpx.MockTransport(self)), MAX_RESPONSE_BYTES
+    def adapter(self) -> ProviderAdapter:
+        settings = MoneyKitSettings(
+            base_url=BASE_URL,
+            client_id="mkid",
+            client_secret=SecretStr("mksecret"),
+            version=VERSION,
         )
-        tokens = TokenSource(http, BASE_URL, MoneyKitCredentials("mkid", SecretStr("mksecret")))
-        return MoneyKitAdapter(
-            MoneyKitClient(
-                http,
-                BASE_URL,
-                VERSION,
-                tokens,
-                single_attempt_guard("moneykit"),
-            )
-        )
+        return adapter_over(MONEYKIT, settings, httpx.MockTransport(self))
 
 
 def connection() -> Connection:

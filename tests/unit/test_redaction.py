@@ -14,7 +14,17 @@ from aggregator.v1.aggregator_service_pb2 import CancelOrderRequest, GetHoldings
 from aggregator.v1.connection_pb2 import Connection, MeshConnection
 from aggregator.v1.institution_pb2 import Institution
 from service.observability import redaction
-from service.observability.redaction import REDACTED, register_secret, request_secrets, scrub
+from service.observability.redaction import (
+    REDACTED,
+    register_secret,
+    register_secret_fields,
+    request_secrets,
+    scrub,
+)
+from service.providers.registry import secret_fields
+
+# As the server does at start-up: the providers' connection secrets are secret fields.
+register_secret_fields(secret_fields())
 
 
 def unique(prefix: str) -> str:

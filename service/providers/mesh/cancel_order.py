@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 
 from aggregator.v1.aggregator_service_pb2 import CancelOrderRequest, CancelOrderResponse
@@ -9,11 +10,11 @@ from aggregator.v1.order_pb2 import OrderSide
 from service.core.converters import to_result_envelope
 from service.core.errors import CredentialsRejected
 from service.core.validation import Violations
-from service.providers.mesh.client import MeshClient
 from service.providers.mesh.connection import validate_connection
 from service.providers.mesh.models import ApiResult, CancelOrderBody
 from service.providers.mesh.responses import envelope_of, read_result
-from service.providers.upstream import UpstreamCall
+from service.providers.operation import Operation, UpstreamRequest
+from service.providers.upstream import UpstreamCall, UpstreamResponse
 
 CALL = UpstreamCall(provider="mesh", operation="cancel_order", has_side_effects=True)
 PATH = "/api/v1/transactions/cancel"
@@ -29,7 +30,7 @@ _SIDES: dict[OrderSide.ValueType, Literal["buy", "sell"]] = {
 }
 
 
-def to_body(request: CancelOrderRequest) -> CancelOrderBody:
+def build(request: CancelOrderRequest) -> UpstreamRequest:
     violations = Violations()
     institution = validate_connection(request.connection.mesh, violations)
     violations.require_text("order_id", request.order_id)
@@ -37,13 +38,13 @@ def to_body(request: CancelOrderRequest) -> CancelOrderBody:
     if request.side != OrderSide.ORDER_SIDE_UNSPECIFIED and side is None:
         violations.add("side", f"{request.side} is not a known order side")
     if institution is not None:
-        if institution.cancel_requires_side and side is None:
+        if institution.cancel_requirements.side_required and side is None:
             violations.add("side", f"must be buy or sell to cancel at {institution.display_name}")
-        if institution.cancel_requires_symbol_pair and not request.symbol_pair.strip():
+        if institution.cancel_requirements.symbol_pair_required and not request.symbol_pair.strip():
             violations.add("symbol_pair", f"is required to cancel at {institution.display_name}")
     violations.raise_if_any()
     assert institution is not None
-    return CancelOrderBody(
+    body = CancelOrderBody(
         auth_token=request.connection.mesh.auth_token,
         type=institution.wire_name,
         id=request.order_id,
@@ -52,17 +53,15 @@ def to_body(request: CancelOrderRequest) -> CancelOrderBody:
         symbol_pair=request.symbol_pair or None,
         mfa_code=request.mfa_code or None,
     )
+    return UpstreamRequest("POST", PATH, json_body=body.to_json_bytes())
 
 
-async def fetch(client: MeshClient, body: CancelOrderBody) -> ApiResult:
-    return await client.post(
-        CALL, PATH, body, lambda response: read_result(response, ApiResult, CALL, UNAUTHORIZED)
-    )
+def read(response: UpstreamResponse) -> ApiResult:
+    return read_result(response, ApiResult, CALL, UNAUTHORIZED)
 
 
-def to_response(result: ApiResult) -> CancelOrderResponse:
+def convert(result: ApiResult, received_at: datetime) -> CancelOrderResponse:
     return CancelOrderResponse(result=to_result_envelope(envelope_of(result)))
 
 
-async def cancel_order(client: MeshClient, request: CancelOrderRequest) -> CancelOrderResponse:
-    return to_response(await fetch(client, to_body(request)))
+OPERATION = Operation(CALL, build, read, convert)

@@ -8,7 +8,7 @@ AAPL x3 at 109), so a holding's total cost basis is amount x costBasis.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 
 from aggregator.v1 import holdings_pb2
@@ -21,9 +21,7 @@ from service.core.errors import (
     UpstreamUnavailable,
     UserCredentialsRejected,
 )
-from service.core.validation import Violations
-from service.providers.mesh.client import MeshClient
-from service.providers.mesh.connection import validate_connection
+from service.providers.mesh.connection import valid_institution
 from service.providers.mesh.models import (
     HoldingsBody,
     HoldingsContent,
@@ -38,21 +36,20 @@ from service.providers.mesh.responses import (
     envelope_of,
     read_result,
 )
+from service.providers.operation import Operation, UpstreamRequest
 from service.providers.upstream import UpstreamCall, UpstreamResponse, upstream_error
 
 CALL = UpstreamCall(provider="mesh", operation="holdings")
 PATH = "/api/v1/holdings/get"
 
 
-def to_body(request: GetHoldingsRequest) -> HoldingsBody:
-    violations = Violations()
-    institution = validate_connection(request.connection.mesh, violations)
-    violations.raise_if_any()
-    assert institution is not None
-    return HoldingsBody(auth_token=request.connection.mesh.auth_token, type=institution.wire_name)
+def build(request: GetHoldingsRequest) -> UpstreamRequest:
+    institution = valid_institution(request.connection.mesh)
+    body = HoldingsBody(auth_token=request.connection.mesh.auth_token, type=institution.wire_name)
+    return UpstreamRequest("POST", PATH, json_body=body.to_json_bytes())
 
 
-def read_holdings(response: UpstreamResponse) -> HoldingsResult:
+def read(response: UpstreamResponse) -> HoldingsResult:
     """The result, or an error when the institution behind an ok envelope failed."""
     result = read_result(response, HoldingsResult, CALL, GATEWAY_CREDENTIALS_REJECTED)
     content = result.content
@@ -87,11 +84,7 @@ def _institution_envelope(result: HoldingsResult, content: HoldingsContent) -> E
     )
 
 
-async def fetch(client: MeshClient, body: HoldingsBody) -> HoldingsResult:
-    return await client.post(CALL, PATH, body, read_holdings)
-
-
-def to_response(result: HoldingsResult, received_at: datetime) -> GetHoldingsResponse:
+def convert(result: HoldingsResult, received_at: datetime) -> GetHoldingsResponse:
     response = GetHoldingsResponse(
         result=to_result_envelope(envelope_of(result)),
         source=data_source(PROVIDER_MESH, computed=False, as_of=received_at, from_provider=False),
@@ -190,6 +183,4 @@ def _total(per_unit: Decimal | None, amount: Decimal | None) -> Decimal | None:
     return exact_product(per_unit, amount)
 
 
-async def get_holdings(client: MeshClient, request: GetHoldingsRequest) -> GetHoldingsResponse:
-    result = await fetch(client, to_body(request))
-    return to_response(result, datetime.now(UTC))
+OPERATION = Operation(CALL, build, read, convert)

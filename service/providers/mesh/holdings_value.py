@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from aggregator.v1.aggregator_service_pb2 import GetHoldingsValueRequest, GetHoldingsValueResponse
 from aggregator.v1.source_pb2 import PROVIDER_MESH
 from service.core.converters import data_source, decimal_field, to_result_envelope
-from service.core.validation import Violations
-from service.providers.mesh.client import MeshClient
-from service.providers.mesh.connection import validate_connection
+from service.providers.mesh.connection import valid_institution
 from service.providers.mesh.models import HoldingsValueBody, HoldingsValueResult
 from service.providers.mesh.responses import (
     CURRENCY,
@@ -17,34 +15,26 @@ from service.providers.mesh.responses import (
     envelope_of,
     read_result,
 )
-from service.providers.upstream import UpstreamCall
+from service.providers.operation import Operation, UpstreamRequest
+from service.providers.upstream import UpstreamCall, UpstreamResponse
 
 CALL = UpstreamCall(provider="mesh", operation="holdings_value")
 PATH = "/api/v1/holdings/value"
 
 
-def to_body(request: GetHoldingsValueRequest) -> HoldingsValueBody:
-    violations = Violations()
-    institution = validate_connection(request.connection.mesh, violations)
-    violations.raise_if_any()
-    assert institution is not None
-    return HoldingsValueBody(
+def build(request: GetHoldingsValueRequest) -> UpstreamRequest:
+    institution = valid_institution(request.connection.mesh)
+    body = HoldingsValueBody(
         auth_token=request.connection.mesh.auth_token, type=institution.wire_name
     )
+    return UpstreamRequest("POST", PATH, json_body=body.to_json_bytes())
 
 
-async def fetch(client: MeshClient, body: HoldingsValueBody) -> HoldingsValueResult:
-    return await client.post(
-        CALL,
-        PATH,
-        body,
-        lambda response: read_result(
-            response, HoldingsValueResult, CALL, GATEWAY_CREDENTIALS_REJECTED
-        ),
-    )
+def read(response: UpstreamResponse) -> HoldingsValueResult:
+    return read_result(response, HoldingsValueResult, CALL, GATEWAY_CREDENTIALS_REJECTED)
 
 
-def to_response(result: HoldingsValueResult, received_at: datetime) -> GetHoldingsValueResponse:
+def convert(result: HoldingsValueResult, received_at: datetime) -> GetHoldingsValueResponse:
     content = result.content
     response = GetHoldingsValueResponse(
         result=to_result_envelope(envelope_of(result)),
@@ -66,8 +56,4 @@ def to_response(result: HoldingsValueResult, received_at: datetime) -> GetHoldin
     return response
 
 
-async def get_holdings_value(
-    client: MeshClient, request: GetHoldingsValueRequest
-) -> GetHoldingsValueResponse:
-    result = await fetch(client, to_body(request))
-    return to_response(result, datetime.now(UTC))
+OPERATION = Operation(CALL, build, read, convert)

@@ -1,117 +1,123 @@
-"""Mesh institutions: wire names, display names and order-cancel requirements.
+"""Mesh institutions: wire names, display names, what each supports and what a cancel needs.
 
-The wire names are Mesh's `type` enum, spelled exactly (`eTrade`, `okxOAuth`, ...). Which
-RPCs each institution supports is in `service.providers.capabilities`.
+The wire names are Mesh's `type` enum, spelled exactly (`eTrade`, `okxOAuth`, ...). Support is
+each endpoint's documented "Supported integrations" list (the docs' "Binance" is `binanceUs`):
+holdings value and order cancel from their seed documents, holdings from the OpenAPI document.
+Following a newly supported institution is adding the RPC to its row.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from aggregator.v1 import institution_pb2
-from aggregator.v1.institution_pb2 import Institution
+from aggregator.v1.institution_pb2 import CancelRequirements, Institution
+from service.core.rpcs import Rpc
+from service.providers.declaration import InstitutionRecord, with_portfolio
 
+VALUE = Rpc.GET_HOLDINGS_VALUE
+HOLDINGS = Rpc.GET_HOLDINGS
+CANCEL = Rpc.CANCEL_ORDER
 
-@dataclass(frozen=True)
-class MeshInstitution:
-    """One institution as Mesh names it, with the gateway's enum value."""
-
-    institution: Institution.ValueType
-    wire_name: str
-    display_name: str
-    cancel_requires_side: bool
-    cancel_requires_symbol_pair: bool
-    cancel_may_require_mfa_code: bool
-
-
-# (enum value name without the INSTITUTION_ prefix, wire name, display name)
-_NAMES: tuple[tuple[str, str, str], ...] = (
-    ("ROBINHOOD", "robinhood", "Robinhood"),
-    ("E_TRADE", "eTrade", "E*TRADE"),
-    ("ALPACA", "alpaca", "Alpaca"),
-    ("TD_AMERITRADE", "tdAmeritrade", "TD Ameritrade"),
-    ("WE_BULL", "weBull", "Webull"),
-    ("STASH", "stash", "Stash"),
-    ("INTERACTIVE_BROKERS", "interactiveBrokers", "Interactive Brokers"),
-    ("PUBLIC", "public", "Public"),
-    ("COINBASE", "coinbase", "Coinbase"),
-    ("KRAKEN", "kraken", "Kraken"),
-    ("COINBASE_PRO", "coinbasePro", "Coinbase Pro"),
-    ("CRYPTO_COM", "cryptoCom", "Crypto.com"),
-    ("OPEN_SEA", "openSea", "OpenSea"),
-    ("BINANCE_US", "binanceUs", "Binance US"),
-    ("GEMINI", "gemini", "Gemini"),
-    ("CRYPTOCURRENCY_ADDRESS", "cryptocurrencyAddress", "Cryptocurrency address"),
-    ("CRYPTOCURRENCY_WALLET", "cryptocurrencyWallet", "Cryptocurrency wallet"),
-    ("OK_COIN", "okCoin", "OKCoin"),
-    ("BITTREX", "bittrex", "Bittrex"),
-    ("KU_COIN", "kuCoin", "KuCoin"),
-    ("ETORO", "etoro", "eToro"),
-    ("CEX_IO", "cexIo", "CEX.IO"),
-    ("BINANCE_INTERNATIONAL", "binanceInternational", "Binance International"),
-    ("BITSTAMP", "bitstamp", "Bitstamp"),
-    ("GATE_IO", "gateIo", "Gate.io"),
-    ("ACORNS", "acorns", "Acorns"),
-    ("OKX", "okx", "OKX"),
-    ("BIT_FLYER", "bitFlyer", "bitFlyer"),
-    ("COINLIST", "coinlist", "CoinList"),
-    ("HUOBI", "huobi", "Huobi"),
-    ("BITFINEX", "bitfinex", "Bitfinex"),
-    ("DE_FI_WALLET", "deFiWallet", "DeFi wallet"),
-    ("KRAKEN_DIRECT", "krakenDirect", "Kraken Direct"),
-    ("VANGUARD", "vanguard", "Vanguard"),
-    ("BINANCE_INTERNATIONAL_DIRECT", "binanceInternationalDirect", "Binance International Direct"),
-    ("BITFINEX_DIRECT", "bitfinexDirect", "Bitfinex Direct"),
-    ("BYBIT", "bybit", "Bybit"),
-    ("PAXOS", "paxos", "Paxos"),
-    ("COINBASE_PRIME", "coinbasePrime", "Coinbase Prime"),
-    ("BTC_TURK_DIRECT", "btcTurkDirect", "BtcTurk Direct"),
-    ("KU_COIN_DIRECT", "kuCoinDirect", "KuCoin Direct"),
-    ("OKX_OAUTH", "okxOAuth", "OKX OAuth"),
-    ("PARIBU_DIRECT", "paribuDirect", "Paribu Direct"),
-    ("ROBINHOOD_CONNECT", "robinhoodConnect", "Robinhood Connect"),
-    ("BLOCKCHAIN_COM", "blockchainCom", "Blockchain.com"),
-    ("BITSO_DIRECT", "bitsoDirect", "Bitso Direct"),
-    ("BINANCE_CONNECT", "binanceConnect", "Binance Connect"),
-    ("BINANCE_OAUTH", "binanceOAuth", "Binance OAuth"),
-    ("REVOLUT_CONNECT", "revolutConnect", "Revolut Connect"),
-    ("BINANCE_PAY", "binancePay", "Binance Pay"),
-    ("BYBIT_DIRECT", "bybitDirect", "Bybit Direct"),
-    ("PARIBU_OAUTH", "paribuOAuth", "Paribu OAuth"),
-    ("PAY_PAL_CONNECT", "payPalConnect", "PayPal Connect"),
-    ("BINANCE_TR_DIRECT", "binanceTrDirect", "Binance TR Direct"),
-    ("COINBASE_RAMP", "coinbaseRamp", "Coinbase Ramp"),
-    ("BYBIT_DIRECT_MOBILE", "bybitDirectMobile", "Bybit Direct Mobile"),
-    ("SANDBOX", "sandbox", "Mesh sandbox"),
-    ("CRYPTO_COM_PAY", "cryptoComPay", "Crypto.com Pay"),
-    ("BYBIT_EU_DIRECT", "bybitEuDirect", "Bybit EU Direct"),
+# (enum value name without the INSTITUTION_ prefix, wire name, display name, supported RPCs)
+_TABLE: tuple[tuple[str, str, str, set[Rpc]], ...] = (
+    ("ROBINHOOD", "robinhood", "Robinhood", {VALUE, HOLDINGS, CANCEL}),
+    ("E_TRADE", "eTrade", "E*TRADE", {VALUE, CANCEL}),
+    ("ALPACA", "alpaca", "Alpaca", {VALUE, CANCEL}),
+    ("TD_AMERITRADE", "tdAmeritrade", "TD Ameritrade", set()),
+    ("WE_BULL", "weBull", "Webull", {VALUE, CANCEL}),
+    ("STASH", "stash", "Stash", {VALUE, CANCEL}),
+    ("INTERACTIVE_BROKERS", "interactiveBrokers", "Interactive Brokers", {VALUE, CANCEL}),
+    ("PUBLIC", "public", "Public", {VALUE, CANCEL}),
+    ("COINBASE", "coinbase", "Coinbase", {VALUE, HOLDINGS, CANCEL}),
+    ("KRAKEN", "kraken", "Kraken", {VALUE, HOLDINGS, CANCEL}),
+    ("COINBASE_PRO", "coinbasePro", "Coinbase Pro", {VALUE, CANCEL}),
+    ("CRYPTO_COM", "cryptoCom", "Crypto.com", {VALUE, HOLDINGS, CANCEL}),
+    ("OPEN_SEA", "openSea", "OpenSea", {VALUE, HOLDINGS}),
+    ("BINANCE_US", "binanceUs", "Binance US", {VALUE, HOLDINGS, CANCEL}),
+    ("GEMINI", "gemini", "Gemini", {VALUE, HOLDINGS, CANCEL}),
+    ("CRYPTOCURRENCY_ADDRESS", "cryptocurrencyAddress", "Cryptocurrency address", set()),
+    ("CRYPTOCURRENCY_WALLET", "cryptocurrencyWallet", "Cryptocurrency wallet", set()),
+    ("OK_COIN", "okCoin", "OKCoin", {VALUE, HOLDINGS, CANCEL}),
+    ("BITTREX", "bittrex", "Bittrex", set()),
+    ("KU_COIN", "kuCoin", "KuCoin", {VALUE, HOLDINGS, CANCEL}),
+    ("ETORO", "etoro", "eToro", {VALUE, CANCEL}),
+    ("CEX_IO", "cexIo", "CEX.IO", {VALUE, HOLDINGS, CANCEL}),
+    (
+        "BINANCE_INTERNATIONAL",
+        "binanceInternational",
+        "Binance International",
+        {VALUE, HOLDINGS, CANCEL},
+    ),
+    ("BITSTAMP", "bitstamp", "Bitstamp", {VALUE, HOLDINGS, CANCEL}),
+    ("GATE_IO", "gateIo", "Gate.io", {VALUE, HOLDINGS, CANCEL}),
+    ("ACORNS", "acorns", "Acorns", {VALUE}),
+    ("OKX", "okx", "OKX", {VALUE, HOLDINGS, CANCEL}),
+    ("BIT_FLYER", "bitFlyer", "bitFlyer", {VALUE, HOLDINGS, CANCEL}),
+    ("COINLIST", "coinlist", "CoinList", {VALUE, HOLDINGS, CANCEL}),
+    ("HUOBI", "huobi", "Huobi", {VALUE, HOLDINGS, CANCEL}),
+    ("BITFINEX", "bitfinex", "Bitfinex", {VALUE, HOLDINGS, CANCEL}),
+    ("DE_FI_WALLET", "deFiWallet", "DeFi wallet", {VALUE, HOLDINGS}),
+    ("KRAKEN_DIRECT", "krakenDirect", "Kraken Direct", {VALUE, HOLDINGS, CANCEL}),
+    ("VANGUARD", "vanguard", "Vanguard", {VALUE, CANCEL}),
+    (
+        "BINANCE_INTERNATIONAL_DIRECT",
+        "binanceInternationalDirect",
+        "Binance International Direct",
+        {VALUE, HOLDINGS, CANCEL},
+    ),
+    ("BITFINEX_DIRECT", "bitfinexDirect", "Bitfinex Direct", {VALUE, HOLDINGS}),
+    ("BYBIT", "bybit", "Bybit", {VALUE, HOLDINGS, CANCEL}),
+    ("PAXOS", "paxos", "Paxos", {VALUE, HOLDINGS}),
+    ("COINBASE_PRIME", "coinbasePrime", "Coinbase Prime", {VALUE, HOLDINGS, CANCEL}),
+    ("BTC_TURK_DIRECT", "btcTurkDirect", "BtcTurk Direct", {VALUE, HOLDINGS}),
+    ("KU_COIN_DIRECT", "kuCoinDirect", "KuCoin Direct", {VALUE, HOLDINGS}),
+    ("OKX_OAUTH", "okxOAuth", "OKX OAuth", {VALUE, HOLDINGS}),
+    ("PARIBU_DIRECT", "paribuDirect", "Paribu Direct", {VALUE, HOLDINGS}),
+    ("ROBINHOOD_CONNECT", "robinhoodConnect", "Robinhood Connect", {VALUE, HOLDINGS, CANCEL}),
+    ("BLOCKCHAIN_COM", "blockchainCom", "Blockchain.com", {VALUE, HOLDINGS}),
+    ("BITSO_DIRECT", "bitsoDirect", "Bitso Direct", {VALUE, HOLDINGS}),
+    ("BINANCE_CONNECT", "binanceConnect", "Binance Connect", set()),
+    ("BINANCE_OAUTH", "binanceOAuth", "Binance OAuth", {VALUE, HOLDINGS}),
+    ("REVOLUT_CONNECT", "revolutConnect", "Revolut Connect", set()),
+    ("BINANCE_PAY", "binancePay", "Binance Pay", set()),
+    ("BYBIT_DIRECT", "bybitDirect", "Bybit Direct", {VALUE, HOLDINGS}),
+    ("PARIBU_OAUTH", "paribuOAuth", "Paribu OAuth", {HOLDINGS}),
+    ("PAY_PAL_CONNECT", "payPalConnect", "PayPal Connect", set()),
+    ("BINANCE_TR_DIRECT", "binanceTrDirect", "Binance TR Direct", {HOLDINGS}),
+    ("COINBASE_RAMP", "coinbaseRamp", "Coinbase Ramp", set()),
+    ("BYBIT_DIRECT_MOBILE", "bybitDirectMobile", "Bybit Direct Mobile", {HOLDINGS}),
+    ("SANDBOX", "sandbox", "Mesh sandbox", set()),
+    ("CRYPTO_COM_PAY", "cryptoComPay", "Crypto.com Pay", set()),
+    ("BYBIT_EU_DIRECT", "bybitEuDirect", "Bybit EU Direct", set()),
 )
 
 _CANCEL_REQUIRES_SIDE = frozenset({"coinbase"})
 _CANCEL_REQUIRES_SYMBOL_PAIR = frozenset({"binanceUs", "binanceInternational", "okx", "bitFlyer"})
 _CANCEL_MAY_REQUIRE_MFA_CODE = frozenset({"kraken"})
 
-MESH_INSTITUTIONS: tuple[MeshInstitution, ...] = tuple(
-    MeshInstitution(
+MESH_INSTITUTIONS: tuple[InstitutionRecord, ...] = tuple(
+    InstitutionRecord(
         institution=institution_pb2.Institution.Value(f"INSTITUTION_{enum_name}"),
         wire_name=wire_name,
         display_name=display_name,
-        cancel_requires_side=wire_name in _CANCEL_REQUIRES_SIDE,
-        cancel_requires_symbol_pair=wire_name in _CANCEL_REQUIRES_SYMBOL_PAIR,
-        cancel_may_require_mfa_code=wire_name in _CANCEL_MAY_REQUIRE_MFA_CODE,
+        rpcs=frozenset(with_portfolio(rpcs)),
+        cancel_requirements=CancelRequirements(
+            side_required=wire_name in _CANCEL_REQUIRES_SIDE,
+            symbol_pair_required=wire_name in _CANCEL_REQUIRES_SYMBOL_PAIR,
+            mfa_code_may_be_required=wire_name in _CANCEL_MAY_REQUIRE_MFA_CODE,
+        ),
     )
-    for enum_name, wire_name, display_name in _NAMES
+    for enum_name, wire_name, display_name, rpcs in _TABLE
 )
 
 _BY_ENUM = {entry.institution: entry for entry in MESH_INSTITUTIONS}
 _BY_WIRE_NAME = {entry.wire_name: entry for entry in MESH_INSTITUTIONS}
 
 
-def by_enum(institution: Institution.ValueType) -> MeshInstitution | None:
+def by_enum(institution: Institution.ValueType) -> InstitutionRecord | None:
     """The institution of an enum value; None for UNSPECIFIED and values this build lacks."""
     return _BY_ENUM.get(institution)
 
 
-def by_wire_name(wire_name: str) -> MeshInstitution | None:
+def by_wire_name(wire_name: str) -> InstitutionRecord | None:
     """The institution Mesh calls `wire_name`, if the gateway knows it."""
     return _BY_WIRE_NAME.get(wire_name)

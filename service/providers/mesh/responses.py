@@ -23,6 +23,7 @@ from service.core.errors import (
     UpstreamRejectedRequest,
     UpstreamUnavailable,
 )
+from service.providers.answers import envelope_status, read_model
 from service.providers.mesh.models import ApiResult, ProblemDetails
 from service.providers.upstream import (
     UpstreamCall,
@@ -55,16 +56,6 @@ _KIND_BY_STATUS: dict[EnvelopeStatus, type[UpstreamError]] = {
     EnvelopeStatus.UNAVAILABLE_FOR_LEGAL_REASONS: UpstreamFailedPrecondition,
 }
 
-_STATUS_BY_HTTP_STATUS = {
-    400: EnvelopeStatus.BAD_REQUEST,
-    403: EnvelopeStatus.PERMISSION_DENIED,
-    404: EnvelopeStatus.NOT_FOUND,
-    409: EnvelopeStatus.CONFLICT,
-    423: EnvelopeStatus.LOCKED,
-    429: EnvelopeStatus.TOO_MANY_REQUEST,
-    451: EnvelopeStatus.UNAVAILABLE_FOR_LEGAL_REASONS,
-}
-
 
 def read_result(
     response: UpstreamResponse,
@@ -77,12 +68,7 @@ def read_result(
     `unauthorized` is the error kind and message of HTTP 401, which differs by endpoint.
     """
     if response.status_code == 200:
-        try:
-            result = model.model_validate(parse_json_exact(response.body))
-        except (ValueError, ValidationError) as exc:
-            raise upstream_error(
-                UpstreamBadResponse, "Mesh answered with a malformed body.", call, http_status=200
-            ) from exc
+        result = read_model(response, model, call, "Mesh")
         envelope = envelope_of(result)
         if envelope.status is EnvelopeStatus.OK:
             return result
@@ -113,14 +99,14 @@ def _failure_envelope(response: UpstreamResponse) -> Envelope:
     try:
         body = parse_json_exact(response.body)
     except ValueError:
-        return Envelope(status=_STATUS_BY_HTTP_STATUS.get(response.status_code))
+        return Envelope(status=envelope_status(response.status_code))
     if isinstance(body, dict) and ("title" in body or "detail" in body or "type" in body):
         try:
             problem = ProblemDetails.model_validate(body)
         except ValidationError:
-            return Envelope(status=_STATUS_BY_HTTP_STATUS.get(response.status_code))
+            return Envelope(status=envelope_status(response.status_code))
         return Envelope(
-            status=_STATUS_BY_HTTP_STATUS.get(response.status_code),
+            status=envelope_status(response.status_code),
             message=" ".join(part for part in (problem.title, problem.detail) if part),
             error_type=problem.type or "",
             error_data=problem.model_dump(mode="json", exclude_none=True),
@@ -130,7 +116,7 @@ def _failure_envelope(response: UpstreamResponse) -> Envelope:
             return envelope_of(ApiResult.model_validate(body))
         except ValidationError:
             pass
-    return Envelope(status=_STATUS_BY_HTTP_STATUS.get(response.status_code))
+    return Envelope(status=envelope_status(response.status_code))
 
 
 def _failure(

@@ -1,38 +1,59 @@
-"""The MoneyKit adapter: investment holdings, and the value the gateway computes from them."""
+"""MoneyKit: a link's investment holdings, and the value the gateway computes from them."""
 
 from __future__ import annotations
 
-from aggregator.v1.aggregator_service_pb2 import (
-    GetHoldingsRequest,
-    GetHoldingsResponse,
-    GetHoldingsValueRequest,
-    GetHoldingsValueResponse,
-)
-from aggregator.v1.connection_pb2 import Connection
+from aggregator.v1.aggregator_service_pb2 import PortfolioEntry
+from aggregator.v1.connection_pb2 import Connection, MoneyKitLink
 from aggregator.v1.source_pb2 import PROVIDER_MONEYKIT
-from service.core.errors import FieldViolation
 from service.core.validation import Violations
-from service.providers.base import ProviderAdapter
+from service.providers.client import HttpProviderClient
+from service.providers.declaration import Operations, ProviderDeclaration, SandboxCases
 from service.providers.moneykit import holdings, holdings_value
 from service.providers.moneykit.client import MoneyKitClient
+from service.providers.moneykit.connection import validate_connection
+from service.providers.moneykit.settings import MoneyKitSettings
+from service.providers.settings import ProviderSettings
+from service.providers.upstream import UpstreamHttp
+from service.resilience.guard import ProviderGuard
+from service.sandbox.moneykit import triggers
 
 
-class MoneyKitAdapter(ProviderAdapter):
+def _sandbox(link_id: str) -> Connection:
+    return Connection(moneykit=MoneyKitLink(link_id=link_id))
+
+
+class MoneyKit(ProviderDeclaration):
     name = "moneykit"
-    provider = PROVIDER_MONEYKIT
+    label = "MoneyKit"
+    enum = PROVIDER_MONEYKIT
+    settings_type = MoneyKitSettings
+    operations = Operations(
+        get_holdings_value=holdings_value.OPERATION, get_holdings=holdings.OPERATION
+    )
+    secret_fields = frozenset()
+    sandbox_cases = SandboxCases(
+        ok=_sandbox(triggers.MONEYKIT_BROKERAGE),
+        not_found=_sandbox(triggers.MONEYKIT_NOT_FOUND),
+        rate_limited=_sandbox(triggers.MONEYKIT_RATE_LIMITED),
+        unavailable=_sandbox(triggers.MONEYKIT_UNAVAILABLE),
+        rejected_request=_sandbox(triggers.MONEYKIT_BAD_REQUEST),
+        user_credentials_rejected=_sandbox(triggers.MONEYKIT_UNAUTHORIZED_LINK),
+        malformed=_sandbox(triggers.MONEYKIT_MALFORMED),
+    )
 
-    def __init__(self, client: MoneyKitClient) -> None:
-        self._client = client
+    def connect(
+        self, settings: ProviderSettings, http: UpstreamHttp, guard: ProviderGuard
+    ) -> HttpProviderClient[MoneyKitSettings]:
+        assert isinstance(settings, MoneyKitSettings)
+        return MoneyKitClient(settings, http, guard)
 
-    def connection_violations(self, connection: Connection, field: str) -> list[FieldViolation]:
-        violations = Violations()
-        violations.require_text(f"{field}.moneykit.link_id", connection.moneykit.link_id)
-        return violations.collected
+    def validate_connection(
+        self, connection: Connection, violations: Violations, field: str
+    ) -> None:
+        validate_connection(connection.moneykit, violations, f"{field}.moneykit")
 
-    async def get_holdings_value(
-        self, request: GetHoldingsValueRequest
-    ) -> GetHoldingsValueResponse:
-        return await holdings_value.get_holdings_value(self._client, request)
+    def name_entry(self, connection: Connection, entry: PortfolioEntry) -> None:
+        entry.link_id = connection.moneykit.link_id
 
-    async def get_holdings(self, request: GetHoldingsRequest) -> GetHoldingsResponse:
-        return await holdings.get_holdings(self._client, request)
+
+PROVIDER = MoneyKit()

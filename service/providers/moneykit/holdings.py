@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from urllib.parse import quote
+from datetime import datetime
 
 from aggregator.v1 import holdings_pb2
 from aggregator.v1.aggregator_service_pb2 import GetHoldingsRequest, GetHoldingsResponse
@@ -13,49 +11,33 @@ from aggregator.v1.source_pb2 import PROVIDER_MONEYKIT, DataSource
 from service.core.converters import data_source, decimal_field, to_timestamp
 from service.core.validation import Violations
 from service.providers.moneykit import models
-from service.providers.moneykit.client import MoneyKitClient
+from service.providers.moneykit.connection import link_path, validate_connection
 from service.providers.moneykit.responses import read_body
-from service.providers.upstream import UpstreamCall
+from service.providers.operation import Operation, UpstreamRequest
+from service.providers.upstream import UpstreamCall, UpstreamResponse
 
 CALL = UpstreamCall(provider="moneykit", operation="investment_holdings")
 
 
-@dataclass(frozen=True)
-class HoldingsQuery:
-    link_id: str
-    account_ids: tuple[str, ...]
-
-    @property
-    def path(self) -> str:
-        # The link id is caller data: one path segment, whatever characters it holds. A
-        # segment of only dots would be removed as a dot segment, so its dots are escaped.
-        segment = quote(self.link_id, safe="")
-        if set(segment) == {"."}:
-            segment = segment.replace(".", "%2E")
-        return f"/links/{segment}/investments/holdings"
-
-    @property
-    def params(self) -> dict[str, list[str]]:
-        # httpx repeats the parameter once per id, as MoneyKit expects.
-        return {"account_ids": list(self.account_ids)} if self.account_ids else {}
+PATH = "/investments/holdings"
 
 
-def to_query(request: GetHoldingsRequest) -> HoldingsQuery:
+def build(request: GetHoldingsRequest) -> UpstreamRequest:
     violations = Violations()
-    violations.require_text("connection.moneykit.link_id", request.connection.moneykit.link_id)
+    validate_connection(request.connection.moneykit, violations)
     for index, account_id in enumerate(request.account_ids):
         violations.require_text(f"account_ids[{index}]", account_id)
     violations.raise_if_any()
-    return HoldingsQuery(request.connection.moneykit.link_id, tuple(request.account_ids))
-
-
-async def fetch(client: MoneyKitClient, query: HoldingsQuery) -> models.InvestmentHoldings:
-    return await client.get(
-        CALL,
-        query.path,
-        query.params,
-        lambda response: read_body(response, models.InvestmentHoldings, CALL),
+    return UpstreamRequest(
+        "GET",
+        link_path(request.connection.moneykit.link_id, PATH),
+        # Repeated once per id, as MoneyKit expects.
+        query=tuple(("account_ids", account_id) for account_id in request.account_ids),
     )
+
+
+def read(response: UpstreamResponse) -> models.InvestmentHoldings:
+    return read_body(response, models.InvestmentHoldings, CALL)
 
 
 _SECURITY_TYPES = {
@@ -79,7 +61,7 @@ _LINK_STATES = {
 }
 
 
-def to_response(body: models.InvestmentHoldings, received_at: datetime) -> GetHoldingsResponse:
+def convert(body: models.InvestmentHoldings, received_at: datetime) -> GetHoldingsResponse:
     return GetHoldingsResponse(
         holdings=[_holding(holding) for holding in body.holdings],
         securities=[_security(security) for security in body.securities],
@@ -180,6 +162,4 @@ def _link(source: models.Link) -> holdings_pb2.Link:
     return link
 
 
-async def get_holdings(client: MoneyKitClient, request: GetHoldingsRequest) -> GetHoldingsResponse:
-    body = await fetch(client, to_query(request))
-    return to_response(body, datetime.now(UTC))
+OPERATION = Operation(CALL, build, read, convert)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 
 from aggregator.v1.aggregator_service_pb2 import (
@@ -24,7 +24,7 @@ from aggregator.v1.result_pb2 import ResultEnvelope, ResultStatus
 from service.core.converters import decimal_field
 from service.core.decimals import exact_product, exact_sum, percent_change
 from service.providers.moneykit import holdings, models
-from service.providers.moneykit.client import MoneyKitClient
+from service.providers.operation import Operation, UpstreamRequest
 
 EQUITY_TYPES = frozenset({"equity", "etf", "fund"})
 CRYPTO_TYPES = frozenset({"crypto"})
@@ -38,7 +38,7 @@ class _Valued:
     cost_basis: Decimal | None
 
 
-def to_response(body: models.InvestmentHoldings, received_at: datetime) -> GetHoldingsValueResponse:
+def convert(body: models.InvestmentHoldings, received_at: datetime) -> GetHoldingsValueResponse:
     response = GetHoldingsValueResponse(
         result=ResultEnvelope(status=ResultStatus.RESULT_STATUS_OK),
         source=holdings.link_source(body.link, received_at, computed=True),
@@ -102,9 +102,10 @@ def _currencies(body: models.InvestmentHoldings) -> set[str | None]:
     }
 
 
-async def get_holdings_value(
-    client: MoneyKitClient, request: GetHoldingsValueRequest
-) -> GetHoldingsValueResponse:
-    query = holdings.to_query(GetHoldingsRequest(connection=request.connection))
-    body = await holdings.fetch(client, query)
-    return to_response(body, datetime.now(UTC))
+def build(request: GetHoldingsValueRequest) -> UpstreamRequest:
+    return holdings.build(GetHoldingsRequest(connection=request.connection))
+
+
+OPERATION = Operation(holdings.CALL, build, holdings.read, convert)
+"""The holdings request and reader exactly, so a portfolio entry that wants both the holdings
+and the value sends one request."""

@@ -14,10 +14,10 @@ from service.core.decimals import parse_json_exact
 from service.core.envelope import Envelope, EnvelopeStatus
 from service.core.errors import (
     GatewayCredentialsRejected,
-    UpstreamBadResponse,
     UpstreamError,
     UserCredentialsRejected,
 )
+from service.providers.answers import envelope_status, read_model
 from service.providers.moneykit.models import ErrorBody
 from service.providers.upstream import (
     UpstreamCall,
@@ -31,29 +31,14 @@ Model = TypeVar("Model", bound=BaseModel)
 
 EXPIRED_ACCESS_TOKEN = "api_error.auth.expired_access_token"  # noqa: S105 (an error code)
 
-_STATUS_BY_HTTP_STATUS = {
-    400: EnvelopeStatus.BAD_REQUEST,
-    401: EnvelopeStatus.PERMISSION_DENIED,
-    403: EnvelopeStatus.PERMISSION_DENIED,
-    404: EnvelopeStatus.NOT_FOUND,
-    410: EnvelopeStatus.NOT_FOUND,
-    422: EnvelopeStatus.CONFLICT,
-    429: EnvelopeStatus.TOO_MANY_REQUEST,
-}
+_ENVELOPE_STATUS_OVERRIDES = {401: EnvelopeStatus.PERMISSION_DENIED}
+"""MoneyKit's 401 is an authorization failure of the link or of the gateway."""
 
 
 def read_body(response: UpstreamResponse, model: type[Model], call: UpstreamCall) -> Model:
     """The validated body of a successful call, or the gateway error of a failed one."""
     if 200 <= response.status_code < 300:
-        try:
-            return model.model_validate(parse_json_exact(response.body))
-        except (ValueError, ValidationError) as exc:
-            raise upstream_error(
-                UpstreamBadResponse,
-                "MoneyKit answered with a malformed body.",
-                call,
-                http_status=response.status_code,
-            ) from exc
+        return read_model(response, model, call, "MoneyKit")
     raise failure(response, call)
 
 
@@ -65,8 +50,10 @@ def failure(response: UpstreamResponse, call: UpstreamCall) -> UpstreamError:
     body = _error_body(response)
     status_code = response.status_code
     envelope = Envelope(
-        status=_STATUS_BY_HTTP_STATUS.get(
-            status_code, EnvelopeStatus.SERVER_FAILURE if status_code >= 500 else None
+        status=(
+            EnvelopeStatus.SERVER_FAILURE
+            if status_code >= 500
+            else envelope_status(status_code, _ENVELOPE_STATUS_OVERRIDES)
         ),
         message=body.error_message or "",
         error_type=body.error_code or "",

@@ -1,5 +1,7 @@
-"""The Mesh simulator."""
+"""The Mesh simulator; its trigger values are in `service.sandbox.mesh.triggers`."""
 
 from service.sandbox.mesh.simulator import MeshSimulator
 
-__all__ = ["MeshSimulator"]
+SIMULATOR = MeshSimulator
+
+__all__ = ["SIMULATOR", "MeshSimulator"]

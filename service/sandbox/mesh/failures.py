@@ -1,7 +1,7 @@
 """The answers the Mesh trigger tokens select (see `service.sandbox.triggers`)."""
 
-from service.sandbox import triggers
 from service.sandbox._http import Response, json_response
+from service.sandbox.mesh import triggers
 from service.sandbox.mesh.endpoints import CANCEL_PATH
 from service.sandbox.mesh.replies import envelope, envelope_response, problem_details
 

@@ -5,9 +5,9 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from service.sandbox import triggers
 from service.sandbox._http import RecordedRequest, Response, SimulatedUpstream, json_response
 from service.sandbox._json import JsonObject
+from service.sandbox.mesh import triggers
 from service.sandbox.mesh.bodies import CancelOrderBody, HoldingsGetBody, HoldingsValueBody
 from service.sandbox.mesh.endpoints import CANCEL_PATH, HOLDINGS_GET_PATH, HOLDINGS_VALUE_PATH
 from service.sandbox.mesh.failures import cancel_failure, holdings_failure
@@ -26,10 +26,18 @@ _Body = TypeVar("_Body", bound=BaseModel)
 
 
 class MeshSimulator(SimulatedUpstream):
-    def __init__(self, client_id: str, client_secret: str) -> None:
+    """Fresh client credentials for every instance, so nothing can pass by knowing a constant."""
+
+    def __init__(self) -> None:
         super().__init__("mesh")
-        self._client_id = client_id.encode()
-        self._client_secret = client_secret.encode()
+        self.client_id = secrets.token_urlsafe(16)
+        self.client_secret = secrets.token_urlsafe(32)
+        self._client_id = self.client_id.encode()
+        self._client_secret = self.client_secret.encode()
+
+    @property
+    def credentials(self) -> dict[str, str]:
+        return {"client_id": self.client_id, "client_secret": self.client_secret}
 
     def handle(self, request: RecordedRequest) -> Response:
         endpoint = {

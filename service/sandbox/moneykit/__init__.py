@@ -1,5 +1,7 @@
-"""The MoneyKit simulator."""
+"""The MoneyKit simulator; its trigger values are in `service.sandbox.moneykit.triggers`."""
 
 from service.sandbox.moneykit.simulator import MoneyKitSimulator
 
-__all__ = ["MoneyKitSimulator"]
+SIMULATOR = MoneyKitSimulator
+
+__all__ = ["SIMULATOR", "MoneyKitSimulator"]

@@ -1,7 +1,7 @@
 """The answers the MoneyKit trigger link ids select (see `service.sandbox.triggers`)."""
 
-from service.sandbox import triggers
 from service.sandbox._http import Response
+from service.sandbox.moneykit import triggers
 from service.sandbox.moneykit.errors import error_response, validation_failed
 
 _MALFORMED_BODY = b'{"holdings": [{'

@@ -6,8 +6,8 @@ import secrets
 import threading
 from urllib.parse import parse_qs, unquote, unquote_plus
 
-from service.sandbox import triggers
 from service.sandbox._http import RecordedRequest, Response, SimulatedUpstream, json_response
+from service.sandbox.moneykit import triggers
 from service.sandbox.moneykit.datasets import (
     CRYPTO,
     DEFAULT,
@@ -34,13 +34,21 @@ _DATASETS = {
 
 
 class MoneyKitSimulator(SimulatedUpstream):
-    def __init__(self, client_id: str, client_secret: str, token_lifetime_seconds: int) -> None:
+    """Fresh client credentials for every instance, so nothing can pass by knowing a constant."""
+
+    def __init__(self, token_lifetime_seconds: int = 3600) -> None:
         super().__init__("moneykit")
-        self._client_id = client_id.encode()
-        self._client_secret = client_secret.encode()
+        self.client_id = secrets.token_urlsafe(16)
+        self.client_secret = secrets.token_urlsafe(32)
+        self._client_id = self.client_id.encode()
+        self._client_secret = self.client_secret.encode()
         self._tokens = TokenIssuer(token_lifetime_seconds)
         self._counter_lock = threading.Lock()
         self._token_fetches = 0
+
+    @property
+    def credentials(self) -> dict[str, str]:
+        return {"client_id": self.client_id, "client_secret": self.client_secret}
 
     @property
     def token_fetches(self) -> int:

@@ -1,0 +1,53 @@
+"""Reading upstream answers: one typed, exact parse of a JSON body, and the envelope status an
+HTTP status means when the body says nothing more precise."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from service.core.decimals import parse_json_exact
+from service.core.envelope import EnvelopeStatus
+from service.core.errors import UpstreamBadResponse
+from service.providers.upstream import UpstreamCall, UpstreamResponse, upstream_error
+
+Model = TypeVar("Model", bound=BaseModel)
+
+ENVELOPE_STATUS_BY_HTTP_STATUS: Mapping[int, EnvelopeStatus] = {
+    400: EnvelopeStatus.BAD_REQUEST,
+    403: EnvelopeStatus.PERMISSION_DENIED,
+    404: EnvelopeStatus.NOT_FOUND,
+    409: EnvelopeStatus.CONFLICT,
+    410: EnvelopeStatus.NOT_FOUND,
+    422: EnvelopeStatus.CONFLICT,
+    423: EnvelopeStatus.LOCKED,
+    429: EnvelopeStatus.TOO_MANY_REQUEST,
+    451: EnvelopeStatus.UNAVAILABLE_FOR_LEGAL_REASONS,
+}
+"""The base table; a provider overrides only the statuses its documents give another meaning."""
+
+
+def envelope_status(
+    status_code: int, overrides: Mapping[int, EnvelopeStatus | None] | None = None
+) -> EnvelopeStatus | None:
+    if overrides is not None and status_code in overrides:
+        return overrides[status_code]
+    return ENVELOPE_STATUS_BY_HTTP_STATUS.get(status_code)
+
+
+def read_model(
+    response: UpstreamResponse, model: type[Model], call: UpstreamCall, label: str
+) -> Model:
+    """The body as `model`, numbers exact; a body that is not valid JSON of that shape is a bad
+    response."""
+    try:
+        return model.model_validate(parse_json_exact(response.body))
+    except (ValueError, ValidationError) as exc:
+        raise upstream_error(
+            UpstreamBadResponse,
+            f"{label} answered with a malformed body.",
+            call,
+            http_status=response.status_code,
+        ) from exc

@@ -1,0 +1,159 @@
+"""What a provider declares about itself; the registry, the capability checks, `ListInstitutions`,
+start-up logging, redaction, the RPC log line and portfolio entries are all derived from it.
+
+A provider is one package under `service/providers/` whose `__init__` exposes a `PROVIDER`, an
+instance of a `ProviderDeclaration` subclass, and one line in `service.providers.registry`.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from aggregator.v1.aggregator_service_pb2 import (
+    CancelOrderRequest,
+    CancelOrderResponse,
+    GetHoldingsRequest,
+    GetHoldingsResponse,
+    GetHoldingsValueRequest,
+    GetHoldingsValueResponse,
+    PortfolioEntry,
+)
+from aggregator.v1.connection_pb2 import Connection
+from aggregator.v1.institution_pb2 import CancelRequirements, Institution
+from aggregator.v1.source_pb2 import Provider
+from service.core.errors import CapabilityMissing
+from service.core.rpcs import CAPABILITY_NAMES, PORTFOLIO_RPCS, Rpc
+from service.core.validation import Violations
+from service.providers.client import HttpProviderClient
+from service.providers.operation import Operation
+from service.providers.settings import ProviderSettings
+from service.providers.upstream import UpstreamHttp
+from service.resilience.guard import ProviderGuard
+
+
+@dataclass(frozen=True)
+class Operations:
+    """The operation behind each RPC a provider serves; None where it serves none."""
+
+    get_holdings_value: Operation[GetHoldingsValueRequest, Any, GetHoldingsValueResponse] | None = (
+        None
+    )
+    get_holdings: Operation[GetHoldingsRequest, Any, GetHoldingsResponse] | None = None
+    cancel_order: Operation[CancelOrderRequest, Any, CancelOrderResponse] | None = None
+
+    def rpcs(self) -> frozenset[Rpc]:
+        served = {
+            rpc
+            for rpc, operation in (
+                (Rpc.GET_HOLDINGS_VALUE, self.get_holdings_value),
+                (Rpc.GET_HOLDINGS, self.get_holdings),
+                (Rpc.CANCEL_ORDER, self.cancel_order),
+            )
+            if operation is not None
+        }
+        return frozenset(with_portfolio(served))
+
+
+def with_portfolio(rpcs: set[Rpc] | frozenset[Rpc]) -> set[Rpc]:
+    """`rpcs` and the portfolio RPCs, when they include holdings or holdings value."""
+    served = set(rpcs)
+    if served & {Rpc.GET_HOLDINGS, Rpc.GET_HOLDINGS_VALUE}:
+        served |= PORTFOLIO_RPCS
+    return served
+
+
+@dataclass(frozen=True)
+class InstitutionRecord:
+    """An institution a provider reaches, as the provider names it, and what it supports there."""
+
+    institution: Institution.ValueType
+    wire_name: str
+    display_name: str
+    rpcs: frozenset[Rpc]
+    """Every RPC the provider serves at this institution, the portfolio ones included."""
+    cancel_requirements: CancelRequirements = field(default_factory=CancelRequirements)
+
+
+@dataclass(frozen=True)
+class SandboxCases:
+    """Connections that make the provider's sandbox answer each kind of outcome, for the
+    provider contract tests and the README."""
+
+    ok: Connection
+    not_found: Connection
+    rate_limited: Connection
+    unavailable: Connection
+    rejected_request: Connection
+    user_credentials_rejected: Connection
+    malformed: Connection
+
+
+class ProviderDeclaration(ABC):
+    """Everything the gateway knows of one provider."""
+
+    name: ClassVar[str]
+    """The provider's branch of `Connection.provider`, and its name in logs and metrics."""
+    label: ClassVar[str]
+    """The provider's own name, for messages (`Mesh`)."""
+    enum: ClassVar[Provider.ValueType]
+    settings_type: ClassVar[type[ProviderSettings]]
+    operations: ClassVar[Operations]
+    secret_fields: ClassVar[frozenset[str]]
+    """The fields of the provider's connection message that are secrets."""
+    institutions: ClassVar[tuple[InstitutionRecord, ...]] = ()
+    sandbox_cases: ClassVar[SandboxCases]
+
+    @abstractmethod
+    def connect(
+        self, settings: ProviderSettings, http: UpstreamHttp, guard: ProviderGuard
+    ) -> HttpProviderClient[Any]:
+        """The provider's client over the gateway's shared HTTP client."""
+
+    @abstractmethod
+    def validate_connection(
+        self, connection: Connection, violations: Violations, field: str
+    ) -> None:
+        """Add what is wrong with the provider's branch of `connection`, named under `field`."""
+
+    def institution_of(self, connection: Connection) -> InstitutionRecord | None:
+        """The institution the connection names, for providers whose connections name one."""
+        return None
+
+    def connection_label(self, connection: Connection) -> str:
+        """What the RPC log line calls the connection's institution; never a secret."""
+        institution = self.institution_of(connection)
+        return institution.wire_name if institution is not None else "-"
+
+    @abstractmethod
+    def name_entry(self, connection: Connection, entry: PortfolioEntry) -> None:
+        """Say, in a portfolio entry, which connection it is (never with a secret)."""
+
+    def rpcs_at(self, connection: Connection) -> frozenset[Rpc]:
+        """The RPCs the provider serves for this connection."""
+        institution = self.institution_of(connection)
+        if institution is not None:
+            return institution.rpcs
+        return self.operations.rpcs()
+
+    def refusal(self, rpc: Rpc, connection: Connection, field: str) -> CapabilityMissing | None:
+        """Why the provider cannot serve `rpc` for `connection`; None when it can."""
+        capability = CAPABILITY_NAMES[rpc]
+        if rpc not in self.operations.rpcs():
+            return CapabilityMissing(
+                capability, field, f"{rpc} does not serve {self.name} connections"
+            )
+        institution = self.institution_of(connection)
+        if institution is not None and rpc not in institution.rpcs:
+            return CapabilityMissing(
+                capability,
+                f"{field}.{self.name}.institution",
+                f"{rpc} is not supported at {institution.display_name}",
+            )
+        return None
+
+    def sandbox_settings(self, url: str, credentials: Mapping[str, str]) -> ProviderSettings:
+        """The settings that point the provider at its sandbox simulator."""
+        return self.settings_type(base_url=url, **credentials)
