@@ -24,18 +24,36 @@
         ├── CircuitOpen                 the provider keeps failing     UNAVAILABLE
         └── UpstreamBadResponse         malformed upstream answer      INTERNAL
 
-`service.rpc.status` turns each into a gRPC status; `service.providers.upstream` is where
-upstream failures become these errors.
+`service.rpc.status` turns each into a gRPC status (a subclass gets its nearest listed
+ancestor's code); `service.providers.upstream` is where upstream failures become these errors.
+
+Errors are immutable once built: one error may be raised to many callers (a coalesced read, a
+remembered token failure), so a change is a new error, never an assignment.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import FrozenInstanceError, dataclass, field
+from typing import Any
 
 from service.core.envelope import Envelope
 
+_SET_BY_PYTHON = frozenset(
+    {"__cause__", "__context__", "__suppress_context__", "__traceback__", "__notes__"}
+)
+"""What the interpreter and `contextlib` keep on every exception as it travels."""
 
-class GatewayError(Exception):
+
+class _ImmutableOnceBuilt(type):
+    """Freezes an error when its outermost constructor returns, subclasses' included."""
+
+    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+        error = super().__call__(*args, **kwargs)
+        object.__setattr__(error, "_built", True)
+        return error
+
+
+class GatewayError(Exception, metaclass=_ImmutableOnceBuilt):
     """Base of every error the gateway reports to its callers."""
 
     reason = "GATEWAY_ERROR"
@@ -44,6 +62,21 @@ class GatewayError(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+    def __setattr__(self, name: str, value: object) -> None:
+        self._refuse_once_built(name)
+        super().__setattr__(name, value)
+
+    def __delattr__(self, name: str) -> None:
+        self._refuse_once_built(name)
+        super().__delattr__(name)
+
+    def _refuse_once_built(self, name: str) -> None:
+        if name not in _SET_BY_PYTHON and self.__dict__.get("_built", False):
+            raise FrozenInstanceError(
+                f"cannot change {name!r} of a {type(self).__name__}: errors are immutable, "
+                "build a new one"
+            )
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,9 @@
-"""The one redaction layer of the logs: secrets are scrubbed from every record.
+"""The one redaction layer: secrets are scrubbed from every log record and upstream text.
 
 Secrets are known three ways: the gateway's own credentials (registered at start-up),
 the secret fields of the request being served (registered per RPC in a context variable),
-and anything shaped like a bearer token.
+and anything shaped like a bearer token. `scrub` and `scrub_json` apply the same knowledge to
+texts that are not log records, such as what an upstream said.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.message import Message
 
 REDACTED = "[REDACTED]"
@@ -41,7 +43,7 @@ def register_secret_fields(names: Iterable[str]) -> None:
 
 @contextmanager
 def request_secrets(request: Message) -> Iterator[None]:
-    """Scrub the secret fields of `request` from the records logged while it is served."""
+    """Scrub the secret fields of `request` from what is logged or built while it is served."""
     token = _request_secrets.set(tuple(_secret_values(request)))
     try:
         yield
@@ -49,19 +51,41 @@ def request_secrets(request: Message) -> Iterator[None]:
         _request_secrets.reset(token)
 
 
-def _secret_values(message: Message) -> Iterable[str]:
+def _secret_values(message: Message) -> Iterator[str]:
+    """Every secret field's text in `message`, however deep: nested, repeated, map, oneof."""
     for field, value in message.ListFields():
-        if field.message_type is not None and not field.is_repeated:
+        if field.message_type is not None and field.message_type.GetOptions().map_entry:
+            value_field = field.message_type.fields_by_name["value"]
+            yield from _field_secrets(field.name, value_field, list(value.values()))
+        else:
+            yield from _field_secrets(field.name, field, value if field.is_repeated else [value])
+
+
+def _field_secrets(name: str, field: FieldDescriptor, values: Iterable[Any]) -> Iterator[str]:
+    for value in values:
+        if field.message_type is not None:
             yield from _secret_values(value)
-        elif field.name in SECRET_FIELDS and isinstance(value, str) and value:
+        elif name in SECRET_FIELDS and isinstance(value, str) and value:
             yield value
 
 
 def scrub(text: str) -> str:
+    """`text` without any known secret or bearer token."""
     # Longest first, so a secret that contains another is never left half visible.
     for secret in sorted({*_static_secrets, *_request_secrets.get()}, key=len, reverse=True):
         text = text.replace(secret, REDACTED)
     return _BEARER.sub(rf"\g<1>{REDACTED}", text)
+
+
+def scrub_json(value: Any) -> Any:
+    """A decoded JSON value with every string in it, keys included, scrubbed."""
+    if isinstance(value, str):
+        return scrub(value)
+    if isinstance(value, dict):
+        return {scrub_json(key): scrub_json(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [scrub_json(item) for item in value]
+    return value
 
 
 _formatter = logging.Formatter()

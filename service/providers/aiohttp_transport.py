@@ -5,8 +5,8 @@ httpx's own transport spends milliseconds of CPU per request once many connectio
 waiters share its pool (see bench/results.md); aiohttp's connector does not. The mapping of
 failures is the part that matters for safety: only a failure to connect means the request was
 never sent (and a cancel may be retried); anything after that is reported as a read or
-protocol failure, so a cancel is never sent twice. The URL is passed as already encoded, so a
-percent-encoded link id stays one path segment.
+protocol failure, so a cancel is never sent twice; `httpx_error` is that one map. The URL is
+passed as already encoded, so a percent-encoded link id stays one path segment.
 """
 
 from __future__ import annotations
@@ -18,6 +18,26 @@ import httpx
 from yarl import URL
 
 CHUNK_BYTES = 64 * 1024
+
+
+def httpx_error(
+    exc: TimeoutError | aiohttp.ClientError, request: httpx.Request
+) -> httpx.TransportError:
+    """The httpx error an aiohttp failure means, whether it came before or after the response.
+
+    Only a failure to establish the connection is one of the errors `service.providers.upstream`
+    takes to mean "never sent"; every other failure may come after bytes of the request left.
+    """
+    message = str(exc)
+    if isinstance(exc, aiohttp.ConnectionTimeoutError):
+        return httpx.ConnectTimeout(message, request=request)
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        return httpx.ConnectError(message, request=request)
+    if isinstance(exc, TimeoutError):
+        return httpx.ReadTimeout(message, request=request)
+    if isinstance(exc, aiohttp.ClientConnectionError | aiohttp.ClientPayloadError):
+        return httpx.ReadError(message, request=request)
+    return httpx.RemoteProtocolError(message, request=request)
 
 
 class AiohttpTransport(httpx.AsyncBaseTransport):
@@ -48,14 +68,8 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                     sock_connect=timeout.get("connect"), sock_read=timeout.get("read")
                 ),
             )
-        except aiohttp.ConnectionTimeoutError as exc:
-            raise httpx.ConnectTimeout(str(exc), request=request) from exc
-        except aiohttp.ClientConnectorError as exc:
-            raise httpx.ConnectError(str(exc), request=request) from exc
-        except (TimeoutError, aiohttp.ServerTimeoutError) as exc:
-            raise httpx.ReadTimeout(str(exc), request=request) from exc
-        except aiohttp.ClientError as exc:
-            raise httpx.RemoteProtocolError(str(exc), request=request) from exc
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            raise httpx_error(exc, request) from exc
         return httpx.Response(
             status_code=response.status,
             headers=[
@@ -80,10 +94,8 @@ class _Body(httpx.AsyncByteStream):
         try:
             async for chunk in self._response.content.iter_chunked(CHUNK_BYTES):
                 yield chunk
-        except (TimeoutError, aiohttp.ServerTimeoutError) as exc:
-            raise httpx.ReadTimeout(str(exc), request=self._request) from exc
-        except aiohttp.ClientError as exc:
-            raise httpx.ReadError(str(exc), request=self._request) from exc
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            raise httpx_error(exc, self._request) from exc
 
     async def aclose(self) -> None:
         self._response.release()

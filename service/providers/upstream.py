@@ -4,10 +4,15 @@ Every adapter sends its HTTP requests through `UpstreamHttp.send`, which maps tr
 failures (`transport_error`), and builds its error replies with `upstream_error`, which
 applies the one rule that depends on side effects: a failure after a side-effecting request
 may have reached the upstream is reported as an unknown outcome, never as retryable.
+
+What an upstream says is untrusted: it may repeat the caller's token or MFA code, or the
+gateway's own credentials. `upstream_error` and `restated` scrub every text they are given,
+so no error carries a secret into a status, a portfolio entry or a log line.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import email.utils
 import logging
 import time
@@ -18,6 +23,7 @@ import httpx
 from service.core import rpc_context
 from service.core.envelope import Envelope, EnvelopeStatus
 from service.core.errors import (
+    CircuitOpen,
     DeadlineExceeded,
     UpstreamBadResponse,
     UpstreamContext,
@@ -32,6 +38,7 @@ from service.core.errors import (
 )
 from service.core.rpc_context import within_deadline
 from service.observability import metrics
+from service.observability.redaction import scrub, scrub_json
 
 logger = logging.getLogger(__name__)
 
@@ -94,8 +101,10 @@ def upstream_error(
 
     Reads are retryable after a connection failure, 502, 503, 504 or `serverFailure`; a
     side effect that may have reached the upstream never is, and its outcome is unknown.
+    `message` and `envelope` may quote the upstream: both are scrubbed of secrets.
     """
-    envelope = envelope or Envelope()
+    message = scrub(message)
+    envelope = _scrubbed(envelope or Envelope())
     context = UpstreamContext(call.provider, call.operation, http_status, envelope)
     if kind is UpstreamUnavailable and call.has_side_effects:
         return UpstreamOutcomeUnknown(
@@ -116,6 +125,32 @@ def upstream_error(
         or envelope.status is EnvelopeStatus.SERVER_FAILURE
     )
     return kind(message, context, retryable=retryable)
+
+
+def restated(error: UpstreamError, message: str) -> UpstreamError:
+    """`error` with `message` instead: the same kind and context, and not retryable.
+
+    Errors are immutable, so this is how an error is given more context on its way up (such
+    as a token endpoint failure that is remembered for a back-off). A rate limit keeps its
+    `Retry-After`, which the retry policy honours whatever `retryable` says.
+    """
+    message = scrub(message)
+    if isinstance(error, CircuitOpen):
+        return CircuitOpen(message, error.context, error.retry_after_seconds)
+    if isinstance(error, UpstreamRateLimited):
+        return UpstreamRateLimited(message, error.context, error.retry_after_seconds)
+    return type(error)(message, error.context, retryable=False)
+
+
+def _scrubbed(envelope: Envelope) -> Envelope:
+    return dataclasses.replace(
+        envelope,
+        message=scrub(envelope.message),
+        display_message=scrub(envelope.display_message),
+        error_type=scrub(envelope.error_type),
+        error_hash=scrub(envelope.error_hash),
+        error_data=scrub_json(envelope.error_data),
+    )
 
 
 def error_kind_for_http_status(status_code: int) -> type[UpstreamError]:

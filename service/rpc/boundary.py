@@ -82,8 +82,12 @@ class RpcBoundary(grpc.aio.ServerInterceptor):
 
     def _guarded(self, method: str, behaviour: Handler) -> Handler:
         async def guarded(request: Message, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
-            async with self._boundary(method, request, context):
-                return await behaviour(request, context)
+            try:
+                async with self._boundary(method, request, context):
+                    return await behaviour(request, context)
+            except _Failed as failed:
+                status = failed.status
+            await context.abort_with_status(status)
 
         return guarded
 
@@ -91,9 +95,14 @@ class RpcBoundary(grpc.aio.ServerInterceptor):
         async def guarded(
             request: Message, context: grpc.aio.ServicerContext[Any, Any]
         ) -> AsyncIterator[Any]:
-            async with self._boundary(method, request, context):
-                async for response in behaviour(request, context):
-                    yield response
+            try:
+                async with self._boundary(method, request, context):
+                    async for response in behaviour(request, context):
+                        yield response
+                return
+            except _Failed as failed:
+                status = failed.status
+            await context.abort_with_status(status)
 
         return guarded
 
@@ -121,11 +130,11 @@ class RpcBoundary(grpc.aio.ServerInterceptor):
                 code = code_of(error)
                 if isinstance(error, UpstreamOutcomeUnknown):
                     logger.warning("%s outcome unknown: %s", method, error.message)
-                await context.abort_with_status(to_grpc_status(error))
+                raise _Failed(to_grpc_status(error)) from None
             except Exception:
                 code = grpc.StatusCode.INTERNAL
                 logger.exception("unexpected failure in %s", method)
-                await context.abort_with_status(internal_error_status())
+                raise _Failed(internal_error_status()) from None
             finally:
                 elapsed = time.perf_counter() - started
                 provider, institution = self._describe(request)
@@ -146,6 +155,18 @@ class RpcBoundary(grpc.aio.ServerInterceptor):
                     *fields.values(),
                     extra=fields,
                 )
+
+
+class _Failed(Exception):
+    """The status a failed RPC is aborted with, once its error is no longer being handled.
+
+    An abort raised while the error is handled chains that error, and the upstream's
+    exceptions and texts behind it, to the abort, and tracing records the chain on the span.
+    """
+
+    def __init__(self, status: grpc.Status) -> None:
+        super().__init__()
+        self.status = status
 
 
 def _deadline_exceeded() -> DeadlineExceeded:

@@ -68,7 +68,8 @@ INTERNAL_MESSAGE = "The gateway failed unexpectedly; the details are in its log.
 
 
 def code_of(error: GatewayError) -> grpc.StatusCode:
-    return CODES[type(error)]
+    """The code of the error's class, or of its nearest ancestor in `CODES`."""
+    return next(CODES[cls] for cls in type(error).__mro__ if cls in CODES)
 
 
 def to_grpc_status(error: GatewayError) -> grpc.Status:

@@ -65,7 +65,7 @@ async def test_provider_without_credentials_refuses_with_failed_precondition(
 async def test_wrong_gateway_credentials_for_moneykit_are_an_internal_error(
     sandbox: SandboxUpstreams,
 ) -> None:
-    providers = sandbox_providers(sandbox, moneykit={"client_secret": SecretStr("wrong")})
+    providers = sandbox_providers(sandbox, moneykit={"client_secret": SecretStr("wrong-mk-secret")})
     async for gateway in start_gateway(gateway_settings(sandbox), sandbox, providers):
         with pytest.raises(grpc.aio.AioRpcError) as caught:
             await gateway.stub.GetHoldings(requests.holdings(), timeout=10)
@@ -80,7 +80,7 @@ async def test_wrong_gateway_credentials_for_moneykit_are_an_internal_error(
 async def test_wrong_gateway_credentials_for_mesh_holdings_value_are_internal(
     sandbox: SandboxUpstreams,
 ) -> None:
-    providers = sandbox_providers(sandbox, mesh={"client_secret": SecretStr("wrong")})
+    providers = sandbox_providers(sandbox, mesh={"client_secret": SecretStr("wrong-mesh-secret")})
     async for gateway in start_gateway(gateway_settings(sandbox), sandbox, providers):
         with pytest.raises(grpc.aio.AioRpcError) as caught:
             await gateway.stub.GetHoldingsValue(requests.holdings_value(), timeout=10)

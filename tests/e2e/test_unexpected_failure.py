@@ -3,29 +3,17 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from dataclasses import replace
 
 import grpc
 import pytest
 from google.rpc import error_details_pb2, status_pb2
 
 from aggregator.v1.aggregator_service_pb2 import GetPortfolioRequest
-from service.providers.mesh import PROVIDER as MESH
 from service.rpc.status import INTERNAL_MESSAGE
 from tests.conftest import Gateway
 from tests.e2e import requests
 from tests.e2e.richstatus import unpack
-
-
-def break_mesh_holdings_value(
-    monkeypatch: pytest.MonkeyPatch, convert: Callable[..., None]
-) -> None:
-    """Make Mesh's holdings value conversion raise `convert`'s exception."""
-    operation = MESH.operations.get_holdings_value
-    assert operation is not None
-    broken = replace(MESH.operations, get_holdings_value=replace(operation, convert=convert))
-    monkeypatch.setattr(MESH, "operations", broken)
+from tests.support.breakage import break_mesh_holdings_value
 
 
 async def test_an_unexpected_exception_is_internal_without_its_details(

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import grpc
 import pytest
+from opentelemetry.sdk.trace.export import SpanExporter
 from pydantic import SecretStr
 
 from aggregator.v1.aggregator_service_pb2_grpc import AggregatorServiceStub
@@ -52,10 +53,15 @@ def transport(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 def faulty_gateway(upstream: FaultyUpstream, transport: str) -> GatewayFactory:
-    """`async with faulty_gateway(**settings) as gateway:` a gateway in front of `upstream`."""
+    """`async with faulty_gateway(**settings) as gateway:` a gateway in front of `upstream`.
+
+    Its spans go to `span_exporter` when one is given.
+    """
 
     @asynccontextmanager
-    async def start(**overrides: object) -> AsyncIterator[FaultyGateway]:
+    async def start(
+        span_exporter: SpanExporter | None = None, **overrides: object
+    ) -> AsyncIterator[FaultyGateway]:
         moneykit_overrides = {
             name.removeprefix("moneykit_"): overrides.pop(name)
             for name in list(overrides)
@@ -77,7 +83,9 @@ def faulty_gateway(upstream: FaultyUpstream, transport: str) -> GatewayFactory:
                 **moneykit_overrides,  # type: ignore[arg-type]
             ),
         }
-        async with running_gateway(settings, providers=providers) as running:
+        async with running_gateway(
+            settings, span_exporter=span_exporter, providers=providers
+        ) as running:
             channel = grpc.aio.insecure_channel(f"127.0.0.1:{running.port}")
             try:
                 yield FaultyGateway(AggregatorServiceStub(channel), upstream, running.port)

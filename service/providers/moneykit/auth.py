@@ -22,7 +22,7 @@ from service.observability import metrics
 from service.observability.redaction import register_secret
 from service.providers.moneykit.models import AccessToken
 from service.providers.moneykit.responses import read_body
-from service.providers.upstream import UpstreamCall, UpstreamHttp, upstream_error
+from service.providers.upstream import UpstreamCall, UpstreamHttp, restated, upstream_error
 
 logger = logging.getLogger(__name__)
 
@@ -88,15 +88,14 @@ class TokenSource:
             token = await self._fetch()
         except UpstreamError as error:
             metrics.TOKEN_REFRESHES.labels("moneykit", "error").inc()
-            error.retryable = False
-            error.message = f"Could not get a MoneyKit access token: {error.message}"
-            self._failure = (error, self._clock() + self._failure_backoff)
+            failure = restated(error, f"Could not get a MoneyKit access token: {error.message}")
+            self._failure = (failure, self._clock() + self._failure_backoff)
             logger.warning(
                 "MoneyKit token endpoint failed (%s); not asking again for %.1f s",
-                error.reason,
+                failure.reason,
                 self._failure_backoff,
             )
-            raise
+            raise failure from error
         self._failure = None
         metrics.TOKEN_REFRESHES.labels("moneykit", "ok").inc()
         return token
