@@ -83,6 +83,8 @@ class SandboxCases:
     provider contract tests and the README."""
 
     ok: Connection
+    other_user: Connection
+    """Another user's connection, also answered normally, for checks that users never share."""
     not_found: Connection
     rate_limited: Connection
     unavailable: Connection

@@ -45,6 +45,7 @@ class Mesh(ProviderDeclaration):
     institutions = MESH_INSTITUTIONS
     sandbox_cases = SandboxCases(
         ok=_sandbox("alice-robinhood"),
+        other_user=_sandbox("bob-robinhood"),
         not_found=_sandbox(triggers.MESH_NOT_FOUND),
         rate_limited=_sandbox(triggers.MESH_RATE_LIMITED),
         unavailable=_sandbox(triggers.MESH_UNAVAILABLE),

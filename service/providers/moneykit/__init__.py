@@ -33,6 +33,7 @@ class MoneyKit(ProviderDeclaration):
     secret_fields = frozenset()
     sandbox_cases = SandboxCases(
         ok=_sandbox(triggers.MONEYKIT_BROKERAGE),
+        other_user=_sandbox(triggers.MONEYKIT_CRYPTO),
         not_found=_sandbox(triggers.MONEYKIT_NOT_FOUND),
         rate_limited=_sandbox(triggers.MONEYKIT_RATE_LIMITED),
         unavailable=_sandbox(triggers.MONEYKIT_UNAVAILABLE),
