@@ -104,7 +104,7 @@ def upstream_error(
     `message` and `envelope` may quote the upstream: both are scrubbed of secrets.
     """
     message = scrub(message)
-    envelope = _scrubbed(envelope or Envelope())
+    envelope = scrubbed_envelope(envelope or Envelope())
     context = UpstreamContext(call.provider, call.operation, http_status, envelope)
     if kind is UpstreamUnavailable and call.has_side_effects:
         return UpstreamOutcomeUnknown(
@@ -142,7 +142,8 @@ def restated(error: UpstreamError, message: str) -> UpstreamError:
     return type(error)(message, error.context, retryable=False)
 
 
-def _scrubbed(envelope: Envelope) -> Envelope:
+def scrubbed_envelope(envelope: Envelope) -> Envelope:
+    """`envelope` without the secrets an upstream may have repeated in it."""
     return dataclasses.replace(
         envelope,
         message=scrub(envelope.message),

@@ -306,3 +306,27 @@ async def test_spans_carry_neither_an_echoed_secret_nor_the_upstream_error_chain
         assert "During handling" not in stacktrace
         for upstream_error in ("UpstreamRejectedRequest", "UpstreamBadResponse", "ValidationError"):
             assert upstream_error not in stacktrace
+
+
+async def test_a_successful_mesh_answer_repeating_the_secrets_reaches_the_caller_scrubbed(
+    faulty_gateway: GatewayFactory, upstream: FaultyUpstream
+) -> None:
+    upstream.default = json_reply(
+        {
+            "status": "ok",
+            "message": f"served {TOKEN}",
+            "displayMessage": f"code {MFA}",
+            "errorData": {"echo": [TOKEN, MFA]},
+            "content": {"totalValue": 1},
+        }
+    )
+    async with faulty_gateway() as gateway:
+        read = await gateway.stub.GetHoldingsValue(requests.holdings_value(TOKEN))
+        cancel = await gateway.stub.CancelOrder(
+            requests.cancel(TOKEN, Institution.INSTITUTION_ROBINHOOD, mfa_code=MFA)
+        )
+
+    assert read.total_value == "1"
+    assert_absent((TOKEN,), str(read))
+    assert_absent((TOKEN, MFA), str(cancel))
+    assert "served [REDACTED]" in cancel.result.message

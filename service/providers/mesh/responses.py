@@ -30,6 +30,7 @@ from service.providers.upstream import (
     UpstreamResponse,
     error_kind_for_http_status,
     retry_after_seconds,
+    scrubbed_envelope,
     upstream_error,
 )
 
@@ -77,13 +78,17 @@ def read_result(
 
 
 def envelope_of(result: ApiResult) -> Envelope:
-    return Envelope(
-        status=_known_status(result.status),
-        message=result.message or "",
-        display_message=result.display_message or "",
-        error_type=result.error_type or "",
-        error_hash=result.error_hash or "",
-        error_data=result.error_data,
+    """The result's envelope; its texts scrubbed, since Mesh may repeat a secret in them even
+    on success."""
+    return scrubbed_envelope(
+        Envelope(
+            status=_known_status(result.status),
+            message=result.message or "",
+            display_message=result.display_message or "",
+            error_type=result.error_type or "",
+            error_hash=result.error_hash or "",
+            error_data=result.error_data,
+        )
     )
 
 
