@@ -10,6 +10,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, ClassVar
 
 from aggregator.v1.aggregator_service_pb2 import (
@@ -44,7 +45,9 @@ class Operations:
     get_holdings: Operation[GetHoldingsRequest, Any, GetHoldingsResponse] | None = None
     cancel_order: Operation[CancelOrderRequest, Any, CancelOrderResponse] | None = None
 
+    @cached_property
     def rpcs(self) -> frozenset[Rpc]:
+        """Every RPC these operations serve, the portfolio ones included."""
         served = {
             rpc
             for rpc, operation in (
@@ -138,12 +141,12 @@ class ProviderDeclaration(ABC):
         institution = self.institution_of(connection)
         if institution is not None:
             return institution.rpcs
-        return self.operations.rpcs()
+        return self.operations.rpcs
 
     def refusal(self, rpc: Rpc, connection: Connection, field: str) -> CapabilityMissing | None:
         """Why the provider cannot serve `rpc` for `connection`; None when it can."""
         capability = CAPABILITY_NAMES[rpc]
-        if rpc not in self.operations.rpcs():
+        if rpc not in self.operations.rpcs:
             return CapabilityMissing(
                 capability, field, f"{rpc} does not serve {self.name} connections"
             )

@@ -30,7 +30,7 @@ def list_institutions(providers: Sequence[ProviderDeclaration]) -> ListInstituti
         providers=[
             ProviderInfo(
                 provider=provider.enum,
-                supported_rpcs=[rpc.value for rpc in Rpc if rpc in provider.operations.rpcs()],
+                supported_rpcs=[rpc.value for rpc in Rpc if rpc in provider.operations.rpcs],
             )
             for provider in sorted(providers, key=lambda provider: provider.name)
         ],

@@ -133,7 +133,7 @@ async def test_what_the_provider_does_not_serve_is_refused_before_any_upstream_c
     gateway: Gateway, provider: ProviderDeclaration
 ) -> None:
     refusals = [
-        (rpc, provider.sandbox_cases.ok) for rpc in Rpc if rpc not in provider.operations.rpcs()
+        (rpc, provider.sandbox_cases.ok) for rpc in Rpc if rpc not in provider.operations.rpcs
     ]
     for record in provider.institutions:
         connection = Connection()

@@ -14,7 +14,7 @@ from service.providers.mesh.institutions import MESH_INSTITUTIONS, by_wire_name
 from service.providers.registry import PROVIDERS
 
 ALL_RPCS = list(Rpc)
-PROVIDER_RPCS = {provider.name: provider.operations.rpcs() for provider in PROVIDERS}
+PROVIDER_RPCS = {provider.name: provider.operations.rpcs for provider in PROVIDERS}
 MESH_INSTITUTIONS_BY_RPC = {
     rpc: frozenset(record.wire_name for record in MESH_INSTITUTIONS if rpc in record.rpcs)
     for rpc in (Rpc.GET_HOLDINGS_VALUE, Rpc.CANCEL_ORDER, Rpc.GET_HOLDINGS)
