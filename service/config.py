@@ -3,10 +3,14 @@ configuration table); each provider reads its own section (`service.providers.se
 
 from __future__ import annotations
 
+import base64
+import binascii
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -57,6 +61,24 @@ class Settings(BaseSettings):
     aggregator_portfolio_concurrency: int = Field(default=50, ge=1)
     aggregator_grpc_max_receive_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
     aggregator_grpc_max_send_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
+    aggregator_state_secret: SecretStr | None = Field(default=None)
+    """Base64 of at least 32 bytes, the same on every replica: the keys of page tokens (and of
+    shared state) are derived from it."""
+
+    @field_validator("aggregator_state_secret")
+    @classmethod
+    def _at_least_32_bytes(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(state_secret_bytes(value)) < 32:
+            raise ValueError("must be base64 of at least 32 bytes")
+        return value
+
+    def derived_key(self, purpose: str) -> bytes | None:
+        """A 32-byte key for `purpose`, derived (HKDF-SHA256) from the state secret."""
+        if self.aggregator_state_secret is None:
+            return None
+        return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose.encode()).derive(
+            state_secret_bytes(self.aggregator_state_secret)
+        )
 
     @property
     def log_format(self) -> Literal["json", "text"]:
@@ -64,3 +86,10 @@ class Settings(BaseSettings):
         if self.aggregator_log_format is not None:
             return self.aggregator_log_format
         return "text" if self.aggregator_sandbox else "json"
+
+
+def state_secret_bytes(secret: SecretStr) -> bytes:
+    try:
+        return base64.b64decode(secret.get_secret_value(), validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise ValueError("must be base64") from exc

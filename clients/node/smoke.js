@@ -233,6 +233,14 @@ async function run(options) {
         : { item: message.item, ...entrySummary(message.entry) })),
     };
 
+    results.GetOrder = await outcome(client, 'GetOrder', { connection: MESH, orderId: 'order-1' }, options);
+    results.ListOrders = await outcome(client, 'ListOrders', { connection: MESH, pageSize: 2 }, options);
+    results.RefreshConnection = await outcome(client, 'RefreshConnection', { connection: MONEYKIT }, options);
+    results.GetBalances = await outcome(client, 'GetBalances', { connection: MESH }, options);
+    results.ListInvestmentTransactions = await outcome(client, 'ListInvestmentTransactions', {
+      connection: MONEYKIT, startDate: '2023-01-01', endDate: '2023-12-31',
+    }, options);
+
     results.error = await expectRateLimited(client, root, options);
   } finally {
     client.close();
@@ -241,6 +249,17 @@ async function run(options) {
   if (missing.length > 0) throw new Error(`the smoke test does not call ${missing.join(', ')}`);
   results.rpcs = methods;
   return results;
+}
+
+// The answer of a call, or the status code it failed with: what the smoke test reports of the
+// RPCs it only calls to show the client reaches them.
+async function outcome(client, method, request, options) {
+  try {
+    return { ok: withoutSyntheticOneofs(await unary(client, method, request, options)) };
+  } catch (error) {
+    if (typeof error.code !== 'number') throw error;
+    return { code: error.code };
+  }
 }
 
 // GetHoldings of the sandbox's rate-limited link must fail with

@@ -36,6 +36,8 @@ from __future__ import annotations
 from dataclasses import FrozenInstanceError, dataclass, field
 from typing import Any
 
+from google.protobuf.message import Message
+
 from service.core.envelope import Envelope
 
 _SET_BY_PYTHON = frozenset(
@@ -132,6 +134,9 @@ class UpstreamContext:
     operation: str
     http_status: int | None = None
     envelope: Envelope = field(default_factory=Envelope)
+    attachments: tuple[Message, ...] = ()
+    """More for the caller, packed into the status details as they are (for example the
+    order as last read when a cancel's outcome is unknown)."""
 
 
 class CallerUnauthenticated(GatewayError):

@@ -20,6 +20,7 @@ from aggregator.v1 import aggregator_service_pb2, aggregator_service_pb2_grpc
 from service.auth.authorizer import Authorizer
 from service.auth.callers import load_callers
 from service.config import Settings
+from service.core import page_tokens
 from service.observability.metrics import MetricsServer
 from service.observability.redaction import (
     install_redaction,
@@ -117,6 +118,11 @@ async def running_gateway(
             for secret in provider_settings.secrets():
                 register_secret(secret)
         register_secret_fields(secret_fields())
+        if settings.aggregator_state_secret is not None:
+            register_secret(settings.aggregator_state_secret.get_secret_value())
+        page_key = settings.derived_key("page-tokens")
+        if page_key is not None:
+            page_tokens.use_key(page_key)
         tracing = tracer_provider(settings.aggregator_tracing, span_exporter)
         if tracing is not None:
             stack.callback(tracing.shutdown)

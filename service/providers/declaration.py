@@ -10,17 +10,29 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import cached_property
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 from aggregator.v1.aggregator_service_pb2 import (
     CancelOrderRequest,
     CancelOrderResponse,
+    Freshness,
+    GetBalancesRequest,
+    GetBalancesResponse,
     GetHoldingsRequest,
     GetHoldingsResponse,
     GetHoldingsValueRequest,
     GetHoldingsValueResponse,
+    GetOrderRequest,
+    GetOrderResponse,
+    ListInvestmentTransactionsRequest,
+    ListInvestmentTransactionsResponse,
+    ListOrdersRequest,
+    ListOrdersResponse,
     PortfolioEntry,
+    RefreshConnectionRequest,
+    RefreshConnectionResponse,
 )
 from aggregator.v1.connection_pb2 import Connection
 from aggregator.v1.institution_pb2 import CancelRequirements, Institution
@@ -29,21 +41,38 @@ from service.core.errors import CapabilityMissing
 from service.core.rpcs import CAPABILITY_NAMES, PORTFOLIO_RPCS, Rpc
 from service.core.validation import Violations
 from service.providers.client import HttpProviderClient
-from service.providers.operation import Operation
+from service.providers.operation import ProviderClient, Serving
 from service.providers.settings import ProviderSettings
 from service.providers.upstream import UpstreamHttp
 from service.resilience.guard import ProviderGuard
 
 
+class FreshnessCheck(Protocol):
+    async def __call__(
+        self, client: ProviderClient, connection: Connection, max_age: timedelta
+    ) -> Freshness.ValueType:
+        """How fresh the connection's data is after refreshing it if it was older than
+        `max_age`."""
+
+
 @dataclass(frozen=True)
 class Operations:
-    """The operation behind each RPC a provider serves; None where it serves none."""
+    """How a provider serves each RPC (an operation, or a workflow of several exchanges); None
+    where it serves none."""
 
-    get_holdings_value: Operation[GetHoldingsValueRequest, Any, GetHoldingsValueResponse] | None = (
-        None
-    )
-    get_holdings: Operation[GetHoldingsRequest, Any, GetHoldingsResponse] | None = None
-    cancel_order: Operation[CancelOrderRequest, Any, CancelOrderResponse] | None = None
+    get_holdings_value: Serving[GetHoldingsValueRequest, GetHoldingsValueResponse] | None = None
+    get_holdings: Serving[GetHoldingsRequest, GetHoldingsResponse] | None = None
+    cancel_order: Serving[CancelOrderRequest, CancelOrderResponse] | None = None
+    get_order: Serving[GetOrderRequest, GetOrderResponse] | None = None
+    list_orders: Serving[ListOrdersRequest, ListOrdersResponse] | None = None
+    refresh_connection: Serving[RefreshConnectionRequest, RefreshConnectionResponse] | None = None
+    get_balances: Serving[GetBalancesRequest, GetBalancesResponse] | None = None
+    list_investment_transactions: (
+        Serving[ListInvestmentTransactionsRequest, ListInvestmentTransactionsResponse] | None
+    ) = None
+    refresh_if_older: FreshnessCheck | None = None
+    """For providers that cache data (MoneyKit): before a read with `max_age`, refresh the
+    connection's data if it is older and wait for it within the deadline."""
 
     @cached_property
     def rpcs(self) -> frozenset[Rpc]:
@@ -54,6 +83,11 @@ class Operations:
                 (Rpc.GET_HOLDINGS_VALUE, self.get_holdings_value),
                 (Rpc.GET_HOLDINGS, self.get_holdings),
                 (Rpc.CANCEL_ORDER, self.cancel_order),
+                (Rpc.GET_ORDER, self.get_order),
+                (Rpc.LIST_ORDERS, self.list_orders),
+                (Rpc.REFRESH_CONNECTION, self.refresh_connection),
+                (Rpc.GET_BALANCES, self.get_balances),
+                (Rpc.LIST_INVESTMENT_TRANSACTIONS, self.list_investment_transactions),
             )
             if operation is not None
         }
@@ -76,7 +110,7 @@ class InstitutionRecord:
     wire_name: str
     display_name: str
     rpcs: frozenset[Rpc]
-    """Every RPC the provider serves at this institution, the portfolio ones included."""
+    """Every RPC the provider's API supports at this institution, the portfolio ones included."""
     cancel_requirements: CancelRequirements = field(default_factory=CancelRequirements)
 
 
@@ -140,8 +174,13 @@ class ProviderDeclaration(ABC):
         """The RPCs the provider serves for this connection."""
         institution = self.institution_of(connection)
         if institution is not None:
-            return institution.rpcs
+            return self.served_at(institution)
         return self.operations.rpcs
+
+    def served_at(self, institution: InstitutionRecord) -> frozenset[Rpc]:
+        """What the provider serves at `institution`: what the institution supports upstream,
+        as far as the provider has operations for it."""
+        return institution.rpcs & self.operations.rpcs
 
     def refusal(self, rpc: Rpc, connection: Connection, field: str) -> CapabilityMissing | None:
         """Why the provider cannot serve `rpc` for `connection`; None when it can."""
@@ -151,7 +190,7 @@ class ProviderDeclaration(ABC):
                 capability, field, f"{rpc} does not serve {self.name} connections"
             )
         institution = self.institution_of(connection)
-        if institution is not None and rpc not in institution.rpcs:
+        if institution is not None and rpc not in self.served_at(institution):
             return CapabilityMissing(
                 capability,
                 f"{field}.{self.name}.institution",

@@ -12,12 +12,16 @@ An operation is three steps, always under the same names:
 `run` executes one operation; `run_together` executes several for one connection and sends
 each distinct upstream request once, so a portfolio entry whose holdings and value come from
 the same upstream answer makes one request by design.
+
+An RPC that needs several exchanges (a confirmed cancel reads the order after cancelling it;
+a list turns page tokens into cursors and back) is a `Workflow`: a function of the client and
+the RPC request, made of operations and `exchange` calls; `serve` runs either.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Generic, Literal, Protocol, TypeVar
@@ -29,6 +33,8 @@ from service.providers.upstream import UpstreamCall, UpstreamResponse
 RpcRequest = TypeVar("RpcRequest", bound=Message)
 RpcResponse = TypeVar("RpcResponse", bound=Message)
 Answer = TypeVar("Answer")
+WorkflowRequest = TypeVar("WorkflowRequest", bound=Message, contravariant=True)
+WorkflowResponse = TypeVar("WorkflowResponse", bound=Message, covariant=True)
 
 
 @dataclass(frozen=True)
@@ -67,6 +73,26 @@ class ProviderClient(Protocol):
     ) -> Answer: ...
 
 
+class Workflow(Protocol[WorkflowRequest, WorkflowResponse]):
+    """An RPC served by several upstream exchanges, in the provider's own order."""
+
+    async def __call__(
+        self, client: ProviderClient, request: WorkflowRequest
+    ) -> WorkflowResponse: ...
+
+
+Serving = Operation[RpcRequest, Any, RpcResponse] | Workflow[RpcRequest, RpcResponse]
+"""How a provider serves one RPC: one operation, or a workflow."""
+
+
+async def serve(
+    serving: Serving[RpcRequest, RpcResponse], client: ProviderClient, request: RpcRequest
+) -> RpcResponse:
+    if isinstance(serving, Operation):
+        return await run(serving, client, request)
+    return await serving(client, request)
+
+
 async def run(
     operation: Operation[RpcRequest, Any, RpcResponse],
     client: ProviderClient,
@@ -79,38 +105,43 @@ async def run(
 
 @dataclass(frozen=True)
 class Step:
-    """An operation and its RPC request, to run beside others with `run_together`."""
+    """How an RPC is served and its request, to run beside others with `run_together`."""
 
-    operation: Operation[Any, Any, Any]
+    serving: Serving[Any, Any]
     request: Message
 
 
 async def run_together(client: ProviderClient, steps: Sequence[Step]) -> list[Message]:
     """The responses of `steps`, in order; the first failure fails them all.
 
-    Steps whose upstream requests and readers are equal share one exchange.
+    Operations whose upstream requests and readers are equal share one exchange; workflows run
+    on their own.
     """
-    built = [(step, step.operation.build(step.request)) for step in steps]
-    exchanges: dict[tuple[object, ...], Awaitable[Any]] = {}
-    for step, upstream_request in built:
-        key = (step.operation.call, upstream_request, step.operation.read)
-        if key not in exchanges:
-            exchanges[key] = asyncio.ensure_future(
-                client.exchange(step.operation.call, upstream_request, step.operation.read)
-            )
-    tasks = list(exchanges.values())
+    jobs: dict[tuple[object, ...], asyncio.Future[Any]] = {}
+    keys: list[tuple[object, ...]] = []
+    for index, step in enumerate(steps):
+        serving = step.serving
+        if isinstance(serving, Operation):
+            upstream_request = serving.build(step.request)
+            key: tuple[object, ...] = (serving.call, upstream_request, serving.read)
+            if key not in jobs:
+                jobs[key] = asyncio.ensure_future(
+                    client.exchange(serving.call, upstream_request, serving.read)
+                )
+        else:
+            key = ("workflow", index)
+            jobs[key] = asyncio.ensure_future(serving(client, step.request))
+        keys.append(key)
     try:
-        answers = await asyncio.gather(*tasks)
+        answers = dict(zip(jobs, await asyncio.gather(*jobs.values()), strict=True))
     finally:
         # The first failure fails the entry; the other requests are not worth finishing.
-        for task in tasks:
-            if isinstance(task, asyncio.Future):
-                task.cancel()
-    by_key = dict(zip(exchanges, answers, strict=True))
+        for job in jobs.values():
+            job.cancel()
     received_at = datetime.now(UTC)
     return [
-        step.operation.convert(
-            by_key[(step.operation.call, upstream_request, step.operation.read)], received_at
-        )
-        for step, upstream_request in built
+        step.serving.convert(answers[key], received_at)
+        if isinstance(step.serving, Operation)
+        else answers[key]
+        for step, key in zip(steps, keys, strict=True)
     ]

@@ -13,10 +13,22 @@ from google.protobuf.message import Message
 from aggregator.v1.aggregator_service_pb2 import (
     CancelOrderRequest,
     CancelOrderResponse,
+    Freshness,
+    GetBalancesRequest,
+    GetBalancesResponse,
     GetHoldingsRequest,
     GetHoldingsResponse,
     GetHoldingsValueRequest,
     GetHoldingsValueResponse,
+    GetOrderRequest,
+    GetOrderResponse,
+    GetPortfolioRequest,
+    ListInvestmentTransactionsRequest,
+    ListInvestmentTransactionsResponse,
+    ListOrdersRequest,
+    ListOrdersResponse,
+    RefreshConnectionRequest,
+    RefreshConnectionResponse,
 )
 from aggregator.v1.connection_pb2 import Connection
 from service.config import Settings
@@ -25,7 +37,7 @@ from service.core.rpcs import CAPABILITY_NAMES, Rpc
 from service.providers import mesh, moneykit
 from service.providers.client import HttpProviderClient
 from service.providers.declaration import ProviderDeclaration
-from service.providers.operation import Operation, RpcRequest, RpcResponse, Step, run
+from service.providers.operation import RpcRequest, RpcResponse, Serving, Step, serve
 from service.providers.settings import ProviderSettings
 from service.providers.upstream import UpstreamHttp
 from service.resilience.guard import ProviderGuard
@@ -66,14 +78,54 @@ class ProviderAdapter:
     async def get_holdings_value(
         self, request: GetHoldingsValueRequest
     ) -> GetHoldingsValueResponse:
-        operation = self.declaration.operations.get_holdings_value
-        return await self._run(Rpc.GET_HOLDINGS_VALUE, operation, request)
+        return await self._run(
+            Rpc.GET_HOLDINGS_VALUE, self.declaration.operations.get_holdings_value, request
+        )
 
     async def get_holdings(self, request: GetHoldingsRequest) -> GetHoldingsResponse:
-        return await self._run(Rpc.GET_HOLDINGS, self.declaration.operations.get_holdings, request)
+        freshness = await self.refresh_if_older(request.connection, request)
+        response = await self._run(
+            Rpc.GET_HOLDINGS, self.declaration.operations.get_holdings, request
+        )
+        response.freshness = freshness
+        return response
 
     async def cancel_order(self, request: CancelOrderRequest) -> CancelOrderResponse:
         return await self._run(Rpc.CANCEL_ORDER, self.declaration.operations.cancel_order, request)
+
+    async def get_order(self, request: GetOrderRequest) -> GetOrderResponse:
+        return await self._run(Rpc.GET_ORDER, self.declaration.operations.get_order, request)
+
+    async def list_orders(self, request: ListOrdersRequest) -> ListOrdersResponse:
+        return await self._run(Rpc.LIST_ORDERS, self.declaration.operations.list_orders, request)
+
+    async def refresh_connection(
+        self, request: RefreshConnectionRequest
+    ) -> RefreshConnectionResponse:
+        return await self._run(
+            Rpc.REFRESH_CONNECTION, self.declaration.operations.refresh_connection, request
+        )
+
+    async def get_balances(self, request: GetBalancesRequest) -> GetBalancesResponse:
+        return await self._run(Rpc.GET_BALANCES, self.declaration.operations.get_balances, request)
+
+    async def list_investment_transactions(
+        self, request: ListInvestmentTransactionsRequest
+    ) -> ListInvestmentTransactionsResponse:
+        return await self._run(
+            Rpc.LIST_INVESTMENT_TRANSACTIONS,
+            self.declaration.operations.list_investment_transactions,
+            request,
+        )
+
+    async def refresh_if_older(
+        self, connection: Connection, request: GetHoldingsRequest | GetPortfolioRequest
+    ) -> Freshness.ValueType:
+        """With a `max_age`, have a provider that caches data refresh it first if it is older."""
+        check = self.declaration.operations.refresh_if_older
+        if check is None or not request.HasField("max_age"):
+            return Freshness.FRESHNESS_UNSPECIFIED
+        return await check(self.client, connection, request.max_age.ToTimedelta())
 
     def portfolio_steps(self, connection: Connection) -> dict[str, Step]:
         """What one portfolio entry of `connection` needs, by `PortfolioData` field: the
@@ -94,17 +146,17 @@ class ProviderAdapter:
     async def _run(
         self,
         rpc: Rpc,
-        operation: Operation[RpcRequest, Any, RpcResponse] | None,
+        serving: Serving[RpcRequest, RpcResponse] | None,
         request: RpcRequest,
     ) -> RpcResponse:
-        if operation is None:
+        if serving is None:
             # The registry refuses first; reached only if the declaration contradicts itself.
             raise CapabilityMissing(
                 CAPABILITY_NAMES[rpc],
                 "connection",
                 f"{rpc} does not serve {self.declaration.name} connections",
             )
-        return await run(operation, self.client, request)
+        return await serve(serving, self.client, request)
 
 
 class ProviderRegistry:

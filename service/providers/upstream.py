@@ -19,6 +19,7 @@ import time
 from dataclasses import dataclass
 
 import httpx
+from google.protobuf.message import Message
 
 from service.core import rpc_context
 from service.core.envelope import Envelope, EnvelopeStatus
@@ -140,6 +141,16 @@ def restated(error: UpstreamError, message: str) -> UpstreamError:
     if isinstance(error, UpstreamRateLimited):
         return UpstreamRateLimited(message, error.context, error.retry_after_seconds)
     return type(error)(message, error.context, retryable=False)
+
+
+def with_attachments(error: UpstreamError, *details: Message) -> UpstreamError:
+    """`error` with `details` added to what its status carries, otherwise the same."""
+    context = dataclasses.replace(error.context, attachments=(*error.context.attachments, *details))
+    if isinstance(error, CircuitOpen):
+        return CircuitOpen(error.message, context, error.retry_after_seconds)
+    if isinstance(error, UpstreamRateLimited):
+        return UpstreamRateLimited(error.message, context, error.retry_after_seconds)
+    return type(error)(error.message, context, retryable=error.retryable)
 
 
 def scrubbed_envelope(envelope: Envelope) -> Envelope:

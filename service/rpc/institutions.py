@@ -18,14 +18,15 @@ def list_institutions(providers: Sequence[ProviderDeclaration]) -> ListInstituti
                 wire_name=record.wire_name,
                 display_name=record.display_name,
                 provider=provider.enum,
-                supports_holdings_value=Rpc.GET_HOLDINGS_VALUE in record.rpcs,
-                supports_holdings=Rpc.GET_HOLDINGS in record.rpcs,
-                supports_order_cancel=Rpc.CANCEL_ORDER in record.rpcs,
-                supported_rpcs=[rpc.value for rpc in Rpc if rpc in record.rpcs],
+                supports_holdings_value=Rpc.GET_HOLDINGS_VALUE in served,
+                supports_holdings=Rpc.GET_HOLDINGS in served,
+                supports_order_cancel=Rpc.CANCEL_ORDER in served,
+                supported_rpcs=[rpc.value for rpc in Rpc if rpc in served],
                 cancel_requirements=record.cancel_requirements,
             )
             for provider in providers
             for record in provider.institutions
+            for served in [provider.served_at(record)]
         ],
         providers=[
             ProviderInfo(

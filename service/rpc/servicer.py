@@ -10,14 +10,24 @@ from aggregator.v1 import aggregator_service_pb2_grpc
 from aggregator.v1.aggregator_service_pb2 import (
     CancelOrderRequest,
     CancelOrderResponse,
+    GetBalancesRequest,
+    GetBalancesResponse,
     GetHoldingsRequest,
     GetHoldingsResponse,
     GetHoldingsValueRequest,
     GetHoldingsValueResponse,
+    GetOrderRequest,
+    GetOrderResponse,
     GetPortfolioRequest,
     GetPortfolioResponse,
     ListInstitutionsRequest,
     ListInstitutionsResponse,
+    ListInvestmentTransactionsRequest,
+    ListInvestmentTransactionsResponse,
+    ListOrdersRequest,
+    ListOrdersResponse,
+    RefreshConnectionRequest,
+    RefreshConnectionResponse,
     StreamPortfolioRequest,
     StreamPortfolioResponse,
 )
@@ -79,3 +89,31 @@ class AggregatorServicer(aggregator_service_pb2_grpc.AggregatorServiceServicer):
             entries.append(entry)
             yield StreamPortfolioResponse(entry=entry)
         yield StreamPortfolioResponse(summary=summarize(entries))
+
+    async def GetOrder(self, request: GetOrderRequest, context: Context) -> GetOrderResponse:
+        adapter = self._registry.for_connection(request.connection, Rpc.GET_ORDER)
+        return await adapter.get_order(request)
+
+    async def ListOrders(self, request: ListOrdersRequest, context: Context) -> ListOrdersResponse:
+        adapter = self._registry.for_connection(request.connection, Rpc.LIST_ORDERS)
+        return await adapter.list_orders(request)
+
+    async def RefreshConnection(
+        self, request: RefreshConnectionRequest, context: Context
+    ) -> RefreshConnectionResponse:
+        adapter = self._registry.for_connection(request.connection, Rpc.REFRESH_CONNECTION)
+        return await adapter.refresh_connection(request)
+
+    async def GetBalances(
+        self, request: GetBalancesRequest, context: Context
+    ) -> GetBalancesResponse:
+        adapter = self._registry.for_connection(request.connection, Rpc.GET_BALANCES)
+        return await adapter.get_balances(request)
+
+    async def ListInvestmentTransactions(
+        self, request: ListInvestmentTransactionsRequest, context: Context
+    ) -> ListInvestmentTransactionsResponse:
+        adapter = self._registry.for_connection(
+            request.connection, Rpc.LIST_INVESTMENT_TRANSACTIONS
+        )
+        return await adapter.list_investment_transactions(request)

@@ -155,6 +155,7 @@ def _details(error: GatewayError) -> list[Message]:
         delay.FromNanoseconds(int(error.retry_after_seconds * 1_000_000_000))
         details.append(error_details_pb2.RetryInfo(retry_delay=delay))
     details.append(to_result_envelope(envelope))
+    details.extend(context.attachments)
     return details
 
 

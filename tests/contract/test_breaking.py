@@ -71,6 +71,10 @@ def run(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+CANCEL_ORDER_ID = "  // Required. The id of the pending order to cancel.\n  string order_id = 2;"
+"""A line found once in the service file: the order id of `CancelOrderRequest`."""
+
+
 @dataclass
 class ContractRepo:
     """A temporary git repository holding a copy of the contract, committed once."""
@@ -123,12 +127,14 @@ class Change:
 
 
 BREAKING = [
-    Change("field-type", SERVICE_PROTO, "  string order_id = 2;", "  int64 order_id = 2;",
+    Change("field-type", SERVICE_PROTO, CANCEL_ORDER_ID, CANCEL_ORDER_ID.replace("string", "int64"),
            'Field "2" with name "order_id" on message "CancelOrderRequest" changed type'),
-    Change("field-deleted", SERVICE_PROTO, "  string mfa_code = 6;\n", "",
+    Change("field-deleted", SERVICE_PROTO,
+           "  string mfa_code = 6;\n  // Optional. After", "  // Optional. After",
            'Previously present field "6" with name "mfa_code" on message "CancelOrderRequest"'
            " was deleted"),
-    Change("field-renamed", SERVICE_PROTO, "  string order_id = 2;", "  string order_ref = 2;",
+    Change("field-renamed", SERVICE_PROTO,
+           CANCEL_ORDER_ID, CANCEL_ORDER_ID.replace("order_id", "order_ref"),
            'changed name from "order_id" to "order_ref"'),
     Change("rpc-renamed", SERVICE_PROTO, "  rpc CancelOrder(", "  rpc CancelOrders(",
            'Previously present RPC "CancelOrder" on service "AggregatorService" was deleted'),
@@ -198,7 +204,7 @@ def test_an_uncommitted_compatible_change_passes(contract_repo: ContractRepo) ->
 
 
 def test_a_new_untracked_proto_file_is_an_uncommitted_change(contract_repo: ContractRepo) -> None:
-    contract_repo.edit(SERVICE_PROTO, "  string order_id = 2;", "  int64 order_id = 2;")
+    contract_repo.edit(SERVICE_PROTO, CANCEL_ORDER_ID, CANCEL_ORDER_ID.replace("string", "int64"))
     contract_repo.commit("Change a type")
     (contract_repo.root / "protos" / "aggregator" / "v1" / "extra.proto").write_text(
         'syntax = "proto3";\n\npackage aggregator.v1;\n\n// Extra.\nmessage Extra {}\n'
@@ -214,7 +220,7 @@ def test_a_new_untracked_proto_file_is_an_uncommitted_change(contract_repo: Cont
 
 
 def test_on_a_clean_tree_the_last_contract_change_is_checked(contract_repo: ContractRepo) -> None:
-    contract_repo.edit(SERVICE_PROTO, "  string order_id = 2;", "  int64 order_id = 2;")
+    contract_repo.edit(SERVICE_PROTO, CANCEL_ORDER_ID, CANCEL_ORDER_ID.replace("string", "int64"))
     contract_repo.commit("Change a type")
     (contract_repo.root / "README").write_text("Not the contract.\n")
     contract_repo.commit("A later commit that leaves protos/ alone")

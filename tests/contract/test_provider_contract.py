@@ -9,12 +9,11 @@ import logging
 import grpc
 import pytest
 
+from aggregator.v1 import aggregator_service_pb2
 from aggregator.v1.aggregator_service_pb2 import (
-    CancelOrderRequest,
     GetHoldingsRequest,
     GetHoldingsValueRequest,
     GetPortfolioRequest,
-    StreamPortfolioRequest,
 )
 from aggregator.v1.connection_pb2 import Connection
 from service.core.rpcs import CAPABILITY_NAMES, Rpc
@@ -114,19 +113,26 @@ async def test_an_unavailable_upstream_is_retried_and_a_rejected_request_is_not(
 
 
 async def _call(gateway: Gateway, rpc: Rpc, connection: Connection) -> None:
-    """Call `rpc` for `connection` with an otherwise valid request, to the end of its answer."""
-    stub = gateway.stub
-    if rpc is Rpc.CANCEL_ORDER:
-        await stub.CancelOrder(CancelOrderRequest(connection=connection, order_id="o-1"))
-    elif rpc is Rpc.GET_PORTFOLIO:
-        await stub.GetPortfolio(GetPortfolioRequest(connections=[connection]))
-    elif rpc is Rpc.STREAM_PORTFOLIO:
-        async for _ in stub.StreamPortfolio(StreamPortfolioRequest(connections=[connection])):
-            pass
-    elif rpc is Rpc.GET_HOLDINGS:
-        await stub.GetHoldings(GetHoldingsRequest(connection=connection))
+    """Call `rpc` for `connection`, to the end of its answer; refusals come before any other
+    field is looked at."""
+    request = getattr(aggregator_service_pb2, f"{rpc.value}Request")()
+    if "connections" in request.DESCRIPTOR.fields_by_name:
+        request.connections.append(connection)
     else:
-        await stub.GetHoldingsValue(GetHoldingsValueRequest(connection=connection))
+        request.connection.CopyFrom(connection)
+    call = getattr(gateway.stub, rpc.value)
+    if rpc.value in STREAMING:
+        async for _ in call(request, timeout=10):
+            pass
+    else:
+        await call(request, timeout=10)
+
+
+STREAMING = {
+    method.name
+    for method in aggregator_service_pb2.DESCRIPTOR.services_by_name["AggregatorService"].methods
+    if method.server_streaming
+}
 
 
 async def test_what_the_provider_does_not_serve_is_refused_before_any_upstream_call(
@@ -139,7 +145,7 @@ async def test_what_the_provider_does_not_serve_is_refused_before_any_upstream_c
         connection = Connection()
         connection.CopyFrom(provider.sandbox_cases.ok)
         getattr(connection, provider.name).institution = record.institution
-        refusals += [(rpc, connection) for rpc in Rpc if rpc not in record.rpcs]
+        refusals += [(rpc, connection) for rpc in Rpc if rpc not in provider.served_at(record)]
     assert refusals or not provider.institutions
 
     for rpc, connection in refusals:

@@ -32,9 +32,13 @@ def require(rpc: Rpc, connection: Connection, field: str = "connection") -> None
         raise refusal
 
 
+MESH = next(provider for provider in PROVIDERS if provider.name == "mesh")
+MESH_RPCS = [rpc for rpc in Rpc if rpc in MESH.operations.rpcs]
+
+
 def mesh_institution_rpcs(wire_name: str) -> list[Rpc]:
     record = by_wire_name(wire_name)
-    return [rpc for rpc in Rpc if record is not None and rpc in record.rpcs]
+    return [rpc for rpc in Rpc if record is not None and rpc in MESH.served_at(record)]
 
 
 def mesh(institution: int, auth_token: str = "tok") -> Connection:
@@ -133,7 +137,7 @@ def test_a_connection_without_a_provider_passes(rpc: Rpc) -> None:
 
 
 @pytest.mark.parametrize("institution", [Institution.INSTITUTION_UNSPECIFIED, 9999])
-@pytest.mark.parametrize("rpc", ALL_RPCS)
+@pytest.mark.parametrize("rpc", MESH_RPCS)
 def test_an_unknown_institution_passes(rpc: Rpc, institution: int) -> None:
     require(rpc, mesh(institution))
 
@@ -142,7 +146,7 @@ def test_an_unknown_institution_passes(rpc: Rpc, institution: int) -> None:
 
 
 def test_mesh_institution_rpcs_lists_what_the_table_says() -> None:
-    assert mesh_institution_rpcs("robinhood") == ALL_RPCS
+    assert mesh_institution_rpcs("robinhood") == MESH_RPCS
     assert set(mesh_institution_rpcs("openSea")) == {
         Rpc.GET_HOLDINGS_VALUE,
         Rpc.GET_HOLDINGS,
@@ -174,7 +178,7 @@ def test_mesh_institution_rpcs_agrees_with_the_table_and_require(
     has_data = Rpc.GET_HOLDINGS in listed or Rpc.GET_HOLDINGS_VALUE in listed
     assert (Rpc.GET_PORTFOLIO in listed) == has_data
     assert (Rpc.STREAM_PORTFOLIO in listed) == has_data
-    for rpc in ALL_RPCS:
+    for rpc in MESH_RPCS:
         if rpc in listed:
             require(rpc, mesh(institution.institution))
         else:
@@ -207,6 +211,8 @@ def test_every_provider_of_the_connection_oneof_has_an_entry() -> None:
     assert {field.name for field in oneof.fields} == set(PROVIDER_RPCS)
 
 
-def test_mesh_serves_every_rpc_and_moneykit_every_rpc_but_cancel() -> None:
-    assert PROVIDER_RPCS["mesh"] == frozenset(Rpc)
-    assert PROVIDER_RPCS["moneykit"] == frozenset(Rpc) - {Rpc.CANCEL_ORDER}
+def test_mesh_serves_cancels_beside_holdings_and_moneykit_does_not() -> None:
+    reads = {Rpc.GET_HOLDINGS_VALUE, Rpc.GET_HOLDINGS, Rpc.GET_PORTFOLIO, Rpc.STREAM_PORTFOLIO}
+    assert reads | {Rpc.CANCEL_ORDER} <= PROVIDER_RPCS["mesh"]
+    assert reads <= PROVIDER_RPCS["moneykit"]
+    assert Rpc.CANCEL_ORDER not in PROVIDER_RPCS["moneykit"]

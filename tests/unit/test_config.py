@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 
 import pytest
@@ -42,6 +43,8 @@ def test_defaults_match_the_documentation(monkeypatch: pytest.MonkeyPatch) -> No
     assert not mesh.configured
     assert not moneykit.configured
 
+
+STATE_SECRET = base64.b64encode(bytes(range(32))).decode()
 
 ENVIRONMENT: dict[str, tuple[str, object]] = {
     "AGGREGATOR_LISTEN": ("0.0.0.0:6000", "0.0.0.0:6000"),
@@ -94,6 +97,7 @@ ENVIRONMENT: dict[str, tuple[str, object]] = {
     "MONEYKIT_CLIENT_SECRET": ("mk-secret", "mk-secret"),
     "MONEYKIT_VERSION": ("2024-01-01", "2024-01-01"),
     "MONEYKIT_TOKEN_FAILURE_BACKOFF_SECONDS": ("8", 8.0),
+    "AGGREGATOR_STATE_SECRET": (STATE_SECRET, STATE_SECRET),
 }
 
 
@@ -125,3 +129,20 @@ def test_secrets_do_not_show_in_the_settings_repr(monkeypatch: pytest.MonkeyPatc
 @pytest.mark.parametrize("name", sorted(SETTING_NAMES))
 def test_the_readme_documents_every_setting(name: str) -> None:
     assert f"| `{name}` |" in README
+
+
+@pytest.mark.parametrize("secret", ["not base64!", base64.b64encode(b"short").decode()])
+def test_a_state_secret_that_is_not_32_bytes_of_base64_is_refused(secret: str) -> None:
+    with pytest.raises(ValueError, match="base64"):
+        Settings(aggregator_state_secret=secret)  # type: ignore[arg-type]
+
+
+def test_keys_derived_for_two_purposes_differ_and_are_stable() -> None:
+    settings = Settings(aggregator_state_secret=STATE_SECRET)  # type: ignore[arg-type]
+
+    first = settings.derived_key("page-tokens")
+    assert first is not None
+    assert len(first) == 32
+    assert first == Settings(aggregator_state_secret=STATE_SECRET).derived_key("page-tokens")  # type: ignore[arg-type]
+    assert first != settings.derived_key("cache")
+    assert Settings().derived_key("page-tokens") is None

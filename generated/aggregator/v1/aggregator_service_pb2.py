@@ -22,58 +22,88 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from aggregator.v1 import balance_pb2 as aggregator_dot_v1_dot_balance__pb2
 from aggregator.v1 import connection_pb2 as aggregator_dot_v1_dot_connection__pb2
 from aggregator.v1 import holdings_pb2 as aggregator_dot_v1_dot_holdings__pb2
 from aggregator.v1 import institution_pb2 as aggregator_dot_v1_dot_institution__pb2
 from aggregator.v1 import order_pb2 as aggregator_dot_v1_dot_order__pb2
 from aggregator.v1 import result_pb2 as aggregator_dot_v1_dot_result__pb2
 from aggregator.v1 import source_pb2 as aggregator_dot_v1_dot_source__pb2
+from aggregator.v1 import transaction_pb2 as aggregator_dot_v1_dot_transaction__pb2
 from google.protobuf import any_pb2 as google_dot_protobuf_dot_any__pb2
+from google.protobuf import duration_pb2 as google_dot_protobuf_dot_duration__pb2
+from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&aggregator/v1/aggregator_service.proto\x12\raggregator.v1\x1a\x1e\x61ggregator/v1/connection.proto\x1a\x1c\x61ggregator/v1/holdings.proto\x1a\x1f\x61ggregator/v1/institution.proto\x1a\x19\x61ggregator/v1/order.proto\x1a\x1a\x61ggregator/v1/result.proto\x1a\x1a\x61ggregator/v1/source.proto\x1a\x19google/protobuf/any.proto\"H\n\x17GetHoldingsValueRequest\x12-\n\nconnection\x18\x01 \x01(\x0b\x32\x19.aggregator.v1.Connection\"\xae\x04\n\x18GetHoldingsValueResponse\x12\x18\n\x0btotal_value\x18\x01 \x01(\tH\x00\x88\x01\x01\x12\x1e\n\x11total_performance\x18\x02 \x01(\tH\x01\x88\x01\x01\x12\x1b\n\x0e\x65quities_value\x18\x03 \x01(\tH\x02\x88\x01\x01\x12!\n\x14\x65quities_performance\x18\x04 \x01(\tH\x03\x88\x01\x01\x12#\n\x16\x63ryptocurrencies_value\x18\x05 \x01(\tH\x04\x88\x01\x01\x12)\n\x1c\x63ryptocurrencies_performance\x18\x06 \x01(\tH\x05\x88\x01\x01\x12\x17\n\nnfts_value\x18\x07 \x01(\tH\x06\x88\x01\x01\x12\x17\n\nfiat_value\x18\x08 \x01(\tH\x07\x88\x01\x01\x12-\n\x06result\x18\t \x01(\x0b\x32\x1d.aggregator.v1.ResultEnvelope\x12)\n\x06source\x18\n \x01(\x0b\x32\x19.aggregator.v1.DataSource\x12\x10\n\x08\x63urrency\x18\x0b \x01(\tB\x0e\n\x0c_total_valueB\x14\n\x12_total_performanceB\x11\n\x0f_equities_valueB\x17\n\x15_equities_performanceB\x19\n\x17_cryptocurrencies_valueB\x1f\n\x1d_cryptocurrencies_performanceB\r\n\x0b_nfts_valueB\r\n\x0b_fiat_value\"\xbf\x01\n\x12\x43\x61ncelOrderRequest\x12-\n\nconnection\x18\x01 \x01(\x0b\x32\x19.aggregator.v1.Connection\x12\x10\n\x08order_id\x18\x02 \x01(\t\x12\x19\n\x11is_cryptocurrency\x18\x03 \x01(\x08\x12&\n\x04side\x18\x04 \x01(\x0e\x32\x18.aggregator.v1.OrderSide\x12\x13\n\x0bsymbol_pair\x18\x05 \x01(\t\x12\x10\n\x08mfa_code\x18\x06 \x01(\t\"D\n\x13\x43\x61ncelOrderResponse\x12-\n\x06result\x18\x01 \x01(\x0b\x32\x1d.aggregator.v1.ResultEnvelope\"X\n\x12GetHoldingsRequest\x12-\n\nconnection\x18\x01 \x01(\x0b\x32\x19.aggregator.v1.Connection\x12\x13\n\x0b\x61\x63\x63ount_ids\x18\x02 \x03(\t\"\x93\x02\n\x13GetHoldingsResponse\x12(\n\x08holdings\x18\x01 \x03(\x0b\x32\x16.aggregator.v1.Holding\x12+\n\nsecurities\x18\x02 \x03(\x0b\x32\x17.aggregator.v1.Security\x12(\n\x08\x61\x63\x63ounts\x18\x03 \x03(\x0b\x32\x16.aggregator.v1.Account\x12!\n\x04link\x18\x04 \x01(\x0b\x32\x13.aggregator.v1.Link\x12-\n\x06result\x18\x05 \x01(\x0b\x32\x1d.aggregator.v1.ResultEnvelope\x12)\n\x06source\x18\x06 \x01(\x0b\x32\x19.aggregator.v1.DataSource\"\x19\n\x17ListInstitutionsRequest\"\x80\x01\n\x18ListInstitutionsResponse\x12\x34\n\x0cinstitutions\x18\x01 \x03(\x0b\x32\x1e.aggregator.v1.InstitutionInfo\x12.\n\tproviders\x18\x02 \x03(\x0b\x32\x1b.aggregator.v1.ProviderInfo\"E\n\x13GetPortfolioRequest\x12.\n\x0b\x63onnections\x18\x01 \x03(\x0b\x32\x19.aggregator.v1.Connection\"x\n\x14GetPortfolioResponse\x12.\n\x07\x65ntries\x18\x01 \x03(\x0b\x32\x1d.aggregator.v1.PortfolioEntry\x12\x30\n\x07summary\x18\x02 \x01(\x0b\x32\x1f.aggregator.v1.PortfolioSummary\"H\n\x16StreamPortfolioRequest\x12.\n\x0b\x63onnections\x18\x01 \x03(\x0b\x32\x19.aggregator.v1.Connection\"\x85\x01\n\x17StreamPortfolioResponse\x12.\n\x05\x65ntry\x18\x01 \x01(\x0b\x32\x1d.aggregator.v1.PortfolioEntryH\x00\x12\x32\n\x07summary\x18\x02 \x01(\x0b\x32\x1f.aggregator.v1.PortfolioSummaryH\x00\x42\x06\n\x04item\"\xac\x02\n\x0ePortfolioEntry\x12\x18\n\x10\x63onnection_index\x18\x01 \x01(\x05\x12)\n\x08provider\x18\x02 \x01(\x0e\x32\x17.aggregator.v1.Provider\x12/\n\x0binstitution\x18\x03 \x01(\x0e\x32\x1a.aggregator.v1.Institution\x12\x0f\n\x07link_id\x18\x04 \x01(\t\x12,\n\x04\x64\x61ta\x18\x05 \x01(\x0b\x32\x1c.aggregator.v1.PortfolioDataH\x00\x12*\n\x05\x65rror\x18\x06 \x01(\x0b\x32\x19.aggregator.v1.EntryErrorH\x00\x12/\n\x08\x65nvelope\x18\x07 \x01(\x0b\x32\x1d.aggregator.v1.ResultEnvelopeB\x08\n\x06result\"}\n\rPortfolioData\x12\x34\n\x08holdings\x18\x01 \x01(\x0b\x32\".aggregator.v1.GetHoldingsResponse\x12\x36\n\x05value\x18\x02 \x01(\x0b\x32\'.aggregator.v1.GetHoldingsValueResponse\"R\n\nEntryError\x12\x0c\n\x04\x63ode\x18\x01 \x01(\x05\x12\x0f\n\x07message\x18\x02 \x01(\t\x12%\n\x07\x64\x65tails\x18\x03 \x03(\x0b\x32\x14.google.protobuf.Any\"\x95\x01\n\x10PortfolioSummary\x12\x30\n\tpositions\x18\x01 \x03(\x0b\x32\x1d.aggregator.v1.MergedPosition\x12,\n\x06totals\x18\x02 \x03(\x0b\x32\x1c.aggregator.v1.CurrencyTotal\x12\x11\n\tsucceeded\x18\x03 \x01(\x05\x12\x0e\n\x06\x66\x61iled\x18\x04 \x01(\x05\"\xd7\x01\n\x0eMergedPosition\x12\x0c\n\x04isin\x18\x01 \x01(\t\x12\x0e\n\x06ticker\x18\x02 \x01(\t\x12)\n\x04type\x18\x03 \x01(\x0e\x32\x1b.aggregator.v1.SecurityType\x12\x0c\n\x04name\x18\x04 \x01(\t\x12\x10\n\x08\x63urrency\x18\x05 \x01(\t\x12\x15\n\x08quantity\x18\x06 \x01(\tH\x00\x88\x01\x01\x12\x12\n\x05value\x18\x07 \x01(\tH\x01\x88\x01\x01\x12\x1a\n\x12\x63onnection_indexes\x18\x08 \x03(\x05\x42\x0b\n\t_quantityB\x08\n\x06_value\"0\n\rCurrencyTotal\x12\x10\n\x08\x63urrency\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t2\xc6\x04\n\x11\x41ggregatorService\x12\x63\n\x10GetHoldingsValue\x12&.aggregator.v1.GetHoldingsValueRequest\x1a\'.aggregator.v1.GetHoldingsValueResponse\x12T\n\x0b\x43\x61ncelOrder\x12!.aggregator.v1.CancelOrderRequest\x1a\".aggregator.v1.CancelOrderResponse\x12T\n\x0bGetHoldings\x12!.aggregator.v1.GetHoldingsRequest\x1a\".aggregator.v1.GetHoldingsResponse\x12\x63\n\x10ListInstitutions\x12&.aggregator.v1.ListInstitutionsRequest\x1a\'.aggregator.v1.ListInstitutionsResponse\x12W\n\x0cGetPortfolio\x12\".aggregator.v1.GetPortfolioRequest\x1a#.aggregator.v1.GetPortfolioResponse\x12\x62\n\x0fStreamPortfolio\x12%.aggregator.v1.StreamPortfolioRequest\x1a&.aggregator.v1.StreamPortfolioResponse0\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&aggregator/v1/aggregator_service.proto\x12\raggregator.v1\x1a\x1b\x61ggregator/v1/balance.proto\x1a\x1e\x61ggregator/v1/connection.proto\x1a\x1c\x61ggregator/v1/holdings.proto\x1a\x1f\x61ggregator/v1/institution.proto\x1a\x19\x61ggregator/v1/order.proto\x1a\x1a\x61ggregator/v1/result.proto\x1a\x1a\x61ggregator/v1/source.proto\x1a\x1f\x61ggregator/v1/transaction.proto\x1a\x19google/protobuf/any.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"H\n\x17GetHoldingsValueRequest\x12-\n\nconnection\x18\x01 \x01(\x0b\x32\x19.aggregator.v1.Connection\"\xae\x04\n\x18GetHoldingsValueResponse\x12\x18\n\x0btotal_value\x18\x01 \x01(\tH\x00\x88\x01\x01\x12\x1e\n\x11total_performance\x18\x02 \x01(\tH\x01\x88\x01\x01\x12\x1b\n\x0e\x65quities_value\x18\x03 \x01(\tH\x02\x88\x01\x01\x12!\n\x14\x65quities_performance\x18\x04 \x01(\tH\x03\x88\x01\x01\x12#\n\x16\x63ryptocurrencies_value\x18\x05 \x01(\tH\x04\x88\x01\x01\x12)\n\x1c\x63ryptocurrencies_performance\x18\x06 \x01(\tH\x05\x88\x01\x01\x12\x17\n\nnfts_value\x18\x07 \x01(\tH\x06\x88\x01\x01\x12\x17\n\nfiat_value\x18\x08 \x01(\tH\x07\x88\x01\x01\x12-\n\x06result\x18\t \x01(\x0b\x32\x1d.aggregator.v1.ResultEnvelope\x12)\n\x06source\x18\n \x01(\x0b\x32\x19.aggregator.v1.DataSource\x12\x10\n\x08\x63urrency\x18\x0b \x01(\tB\x0e\n\x0c_total_valueB\x14\n\x12_total_performanceB\x11\n\x0f_equities_valueB\x17\n\x15_equities_performanceB\x19\n\x17_cryptocurrencies_valueB\x1f\n\x1d_cryptocurrencies_performanceB\r\n\x0b_nfts_valueB\r\n\x0b_fiat_value\"\xd0\x01\n\x12\x43\x61ncelOrderRequest\x12-\n\nconnection\x18\x01 \x01(\x0b\x32\x19.aggregator.v1.Connection\x12\x10\n\x08order_id\x18\x02 \x01(\t\x12\x19\n\x11is_cryptocurrency\x18\x03 \x01(\x08\x12&\n\x04side\x18\x04 \x01(\x0e\x32\x18.aggregator.v1.OrderSide\x12\x13\n\x0bsymbol_pair\x18\x05 \x01(\t\x12\x10\n\x08mfa_code\x18\x06 \x01(\t\x12\x0f\n\x07\x63onfirm\x18\x07 \x01(\x08\"\xa2\x01\n\x13\x43\x61ncelOrderResponse\x12-\n\x06result\x18\x01 \x01(\x0b\x32\x1d.aggregator.v1.ResultEnvelope\x12#\n\x05order\x18\x02 \x01(\x0b\x32\x14.aggregator.v1.Order\x12\x37\n\x0c\x63onfirmation\x18\x03 \x01(\x0e\x32!.aggregator.v1.CancelConfirmation\"\x84\x01\n\x12GetHoldingsRequest\x12-\n\nconnection\x18\x01 \x01(\x0b\x32\x19.aggregator.v1.Connection\x12\x13\n\x0b\x61\x63\x63ount_ids\x18\x02 \x03(\t\x12*\n\x07max_age\x18\x03 \x01(\x0b\x32\x19.google.protobuf.Duration\"\xc0\x02\n\x13GetHoldingsResponse\x12(\n\x08holdings\x18\x01 \x03(\x0b\x32\x16.aggregator.v1.Holding\x12+\n\nsecurities\x18\x02 \x03(\x0b\x32\x17.aggregator.v1.Security\x12(\n\x08\x61\x63\x63ounts\x18\x03 \x03(\x0b\x32\x16.aggregator.v1.Account\x12!\n\x04link\x18\x04 \x01(\x0b\x32\x13.aggregator.v1.Link\x12-\n\x06result\x18\x05 \x01(\x0b\x32\x1d.aggregator.v1.ResultEnvelope\x12)\n\x06source\x18\x06 \x01(\x0b\x32\x19.aggregator.v1.DataSource\x12+\n\tfreshness\x18\x07 \x01(\x0e\x32\x18.aggregator.v1.Freshness\"\x19\n\x17ListInstitutionsRequest\"\x80\x01\n\x18ListInstitutionsResponse\x12\x34\n\x0cinstitutions\x18\x01 \x03(\x0b\x32\x1e.aggregator.v1.InstitutionInfo\x12.\n\tproviders\x18\x02 \x03(\x0b\x32\x1b.aggregator.v1.ProviderInfo\"q\n\x13GetPortfolioRequest\x12.\n\x0b\x63onnections\x18\x01 \x03(\x0b\x32\x19.aggregator.v1.Connection\x12*\n\x07max_age\x18\x02 \x01(\x0b\x32\x19.google.protobuf.Duration\"x\n\x14GetPortfolioResponse\x12.\n\x07\x65ntries\x18\x01 \x03(\x0b\x32\x1d.aggregator.v1.PortfolioEntry\x12\x30\n\x07summary\x18\x02 \x01(\x0b\x32\x1f.aggregator.v1.PortfolioSummary\"t\n\x16StreamPortfolioRequest\x12.\n\x0b\x63onnections\x18\x01 \x03(\x0b\x32\x19.aggregator.v1.Connection\x12*\n\x07max_age\x18\x02 \x01(\x0b\x32\x19.google.protobuf.Duration\"\x85\x01\n\x17StreamPortfolioResponse\x12.\n\x05\x65ntry\x18\x01 \x01(\x0b\x32\x1d.aggregator.v1.PortfolioEntryH\x00\x12\x32\n\x07summary\x18\x02 \x01(\x0b\x32\x1f.aggregator.v1.PortfolioSummaryH\x00\x42\x06\n\x04item\"\xac\x02\n\x0ePortfolioEntry\x12\x18\n\x10\x63onnection_index\x18\x01 \x01(\x05\x12)\n\x08provider\x18\x02 \x01(\x0e\x32\x17.aggregator.v1.Provider\x12/\n\x0binstitution\x18\x03 \x01(\x0e\x32\x1a.aggregator.v1.Institution\x12\x0f\n\x07link_id\x18\x04 \x01(\t\x12,\n\x04\x64\x61ta\x18\x05 \x01(\x0b\x32\x1c.aggregator.v1.PortfolioDataH\x00\x12*\n\x05\x65rror\x18\x06 \x01(\x0b\x32\x19.aggregator.v1.EntryErrorH\x00\x12/\n\x08\x65nvelope\x18\x07 \x01(\x0b\x32\x1d.aggregator.v1.ResultEnvelopeB\x08\n\x06result\"}\n\rPortfolioData\x12\x34\n\x08holdings\x18\x01 \x01(\x0b\x32\".aggregator.v1.GetHoldingsResponse\x12\x36\n\x05value\x18\x02 \x01(\x0b\x32\'.aggregator.v1.GetHoldingsValueResponse\"R\n\nEntryError\x12\x0c\n\x04\x63ode\x18\x01 \x01(\x05\x12\x0f\n\x07message\x18\x02 \x01(\t\x12%\n\x07\x64\x65tails\x18\x03 \x03(\x0b\x32\x14.google.protobuf.Any\"\x95\x01\n\x10PortfolioSummary\x12\x30\n\tpositions\x18\x01 \x03(\x0b\x32\x1d.aggregator.v1.MergedPosition\x12,\n\x06totals\x18\x02 \x03(\x0b\x32\x1c.aggregator.v1.CurrencyTotal\x12\x11\n\tsucceeded\x18\x03 \x01(\x05\x12\x0e\n\x06\x66\x61iled\x18\x04 \x01(\x05\"\xd7\x01\n\x0eMergedPosition\x12\x0c\n\x04isin\x18\x01 \x01(\t\x12\x0e\n\x06ticker\x18\x02 \x01(\t\x12)\n\x04type\x18\x03 \x01(\x0e\x32\x1b.aggregator.v1.SecurityType\x12\x0c\n\x04name\x18\x04 \x01(\t\x12\x10\n\x08\x63urrency\x18\x05 \x01(\t\x12\x15\n\x08quantity\x18\x06 \x01(\tH\x00\x88\x01\x01\x12\x12\n\x05value\x18\x07 \x01(\tH\x01\x88\x01\x01\x12\x1a\n\x12\x63onnection_indexes\x18\x08 \x03(\x05\x42\x0b\n\t_quantityB\x08\n\x06_value\"0\n\rCurrencyTotal\x12\x10\n\x08\x63urrency\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t\"\xbc\x01\n\x0fGetOrderRequest\x12-\n\nconnection\x18\x01 \x01(\x0b\x32\x19.aggregator.v1.Connection\x12\x10\n\x08order_id\x18\x02 \x01(\t\x12\x19\n\x11is_cryptocurrency\x18\x03 \x01(\x08\x12&\n\x04side\x18\x04 \x01(\x0e\x32\x18.aggregator.v1.OrderSide\x12\x13\n\x0bsymbol_pair\x18\x05 \x01(\t\x12\x10\n\x08mfa_code\x18\x06 \x01(\t\"\x91\x01\n\x10GetOrderResponse\x12#\n\x05order\x18\x01 \x01(\x0b\x32\x14.aggregator.v1.Order\x12-\n\x06result\x18\x02 \x01(\x0b\x32\x1d.aggregator.v1.ResultEnvelope\x12)\n\x06source\x18\x03 \x01(\x0b\x32\x19.aggregator.v1.DataSource\"\xca\x01\n\x11ListOrdersRequest\x12-\n\nconnection\x18\x01 \x01(\x0b\x32\x19.aggregator.v1.Connection\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\x12,\n\x08statuses\x18\x04 \x03(\x0e\x32\x1a.aggregator.v1.OrderStatus\x12\x31\n\rcreated_after\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"~\n\x12ListOrdersResponse\x12$\n\x06orders\x18\x01 \x03(\x0b\x32\x14.aggregator.v1.Order\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\x12)\n\x06source\x18\x03 \x01(\x0b\x32\x19.aggregator.v1.DataSource\"W\n\x18RefreshConnectionRequest\x12-\n\nconnection\x18\x01 \x01(\x0b\x32\x19.aggregator.v1.Connection\x12\x0c\n\x04wait\x18\x02 \x01(\x08\"\xdf\x01\n\x19RefreshConnectionResponse\x12\x30\n\x0crefreshed_at\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12*\n\x05state\x18\x02 \x01(\x0e\x32\x1b.aggregator.v1.RefreshState\x12\x39\n\x15previous_refreshed_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12)\n\x06source\x18\x04 \x01(\x0b\x32\x19.aggregator.v1.DataSource\"X\n\x12GetBalancesRequest\x12-\n\nconnection\x18\x01 \x01(\x0b\x32\x19.aggregator.v1.Connection\x12\x13\n\x0b\x61\x63\x63ount_ids\x18\x02 \x03(\t\"\xa1\x02\n\x13GetBalancesResponse\x12(\n\x08\x62\x61lances\x18\x01 \x03(\x0b\x32\x16.aggregator.v1.Balance\x12)\n\x06source\x18\x02 \x01(\x0b\x32\x19.aggregator.v1.DataSource\x12-\n\x06result\x18\x03 \x01(\x0b\x32\x1d.aggregator.v1.ResultEnvelope\x12!\n\x14total_cash_usd_value\x18\x04 \x01(\tH\x00\x88\x01\x01\x12)\n\x1ctotal_buying_power_usd_value\x18\x05 \x01(\tH\x01\x88\x01\x01\x42\x17\n\x15_total_cash_usd_valueB\x1f\n\x1d_total_buying_power_usd_value\"\xb4\x01\n!ListInvestmentTransactionsRequest\x12-\n\nconnection\x18\x01 \x01(\x0b\x32\x19.aggregator.v1.Connection\x12\x12\n\nstart_date\x18\x02 \x01(\t\x12\x10\n\x08\x65nd_date\x18\x03 \x01(\t\x12\x13\n\x0b\x61\x63\x63ount_ids\x18\x04 \x03(\t\x12\x11\n\tpage_size\x18\x05 \x01(\x05\x12\x12\n\npage_token\x18\x06 \x01(\t\"\xf9\x01\n\"ListInvestmentTransactionsResponse\x12:\n\x0ctransactions\x18\x01 \x03(\x0b\x32$.aggregator.v1.InvestmentTransaction\x12+\n\nsecurities\x18\x02 \x03(\x0b\x32\x17.aggregator.v1.Security\x12\x17\n\x0fnext_page_token\x18\x03 \x01(\t\x12)\n\x06source\x18\x04 \x01(\x0b\x32\x19.aggregator.v1.DataSource\x12\x17\n\ntotal_size\x18\x05 \x01(\x05H\x00\x88\x01\x01\x42\r\n\x0b_total_size*\xa4\x01\n\x12\x43\x61ncelConfirmation\x12#\n\x1f\x43\x41NCEL_CONFIRMATION_UNSPECIFIED\x10\x00\x12!\n\x1d\x43\x41NCEL_CONFIRMATION_CONFIRMED\x10\x01\x12\x1f\n\x1b\x43\x41NCEL_CONFIRMATION_PENDING\x10\x02\x12%\n!CANCEL_CONFIRMATION_NOT_AVAILABLE\x10\x03*i\n\tFreshness\x12\x19\n\x15\x46RESHNESS_UNSPECIFIED\x10\x00\x12\x13\n\x0f\x46RESHNESS_FRESH\x10\x01\x12\x17\n\x13\x46RESHNESS_REFRESHED\x10\x02\x12\x13\n\x0f\x46RESHNESS_STALE\x10\x03*\x82\x01\n\x0cRefreshState\x12\x1d\n\x19REFRESH_STATE_UNSPECIFIED\x10\x00\x12\x1b\n\x17REFRESH_STATE_REQUESTED\x10\x01\x12\x1b\n\x17REFRESH_STATE_COMPLETED\x10\x02\x12\x19\n\x15REFRESH_STATE_PENDING\x10\x03\x32\xa8\x08\n\x11\x41ggregatorService\x12\x63\n\x10GetHoldingsValue\x12&.aggregator.v1.GetHoldingsValueRequest\x1a\'.aggregator.v1.GetHoldingsValueResponse\x12T\n\x0b\x43\x61ncelOrder\x12!.aggregator.v1.CancelOrderRequest\x1a\".aggregator.v1.CancelOrderResponse\x12T\n\x0bGetHoldings\x12!.aggregator.v1.GetHoldingsRequest\x1a\".aggregator.v1.GetHoldingsResponse\x12\x63\n\x10ListInstitutions\x12&.aggregator.v1.ListInstitutionsRequest\x1a\'.aggregator.v1.ListInstitutionsResponse\x12W\n\x0cGetPortfolio\x12\".aggregator.v1.GetPortfolioRequest\x1a#.aggregator.v1.GetPortfolioResponse\x12\x62\n\x0fStreamPortfolio\x12%.aggregator.v1.StreamPortfolioRequest\x1a&.aggregator.v1.StreamPortfolioResponse0\x01\x12K\n\x08GetOrder\x12\x1e.aggregator.v1.GetOrderRequest\x1a\x1f.aggregator.v1.GetOrderResponse\x12Q\n\nListOrders\x12 .aggregator.v1.ListOrdersRequest\x1a!.aggregator.v1.ListOrdersResponse\x12\x66\n\x11RefreshConnection\x12\'.aggregator.v1.RefreshConnectionRequest\x1a(.aggregator.v1.RefreshConnectionResponse\x12T\n\x0bGetBalances\x12!.aggregator.v1.GetBalancesRequest\x1a\".aggregator.v1.GetBalancesResponse\x12\x81\x01\n\x1aListInvestmentTransactions\x12\x30.aggregator.v1.ListInvestmentTransactionsRequest\x1a\x31.aggregator.v1.ListInvestmentTransactionsResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'aggregator.v1.aggregator_service_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_GETHOLDINGSVALUEREQUEST']._serialized_start=262
-  _globals['_GETHOLDINGSVALUEREQUEST']._serialized_end=334
-  _globals['_GETHOLDINGSVALUERESPONSE']._serialized_start=337
-  _globals['_GETHOLDINGSVALUERESPONSE']._serialized_end=895
-  _globals['_CANCELORDERREQUEST']._serialized_start=898
-  _globals['_CANCELORDERREQUEST']._serialized_end=1089
-  _globals['_CANCELORDERRESPONSE']._serialized_start=1091
-  _globals['_CANCELORDERRESPONSE']._serialized_end=1159
-  _globals['_GETHOLDINGSREQUEST']._serialized_start=1161
-  _globals['_GETHOLDINGSREQUEST']._serialized_end=1249
-  _globals['_GETHOLDINGSRESPONSE']._serialized_start=1252
-  _globals['_GETHOLDINGSRESPONSE']._serialized_end=1527
-  _globals['_LISTINSTITUTIONSREQUEST']._serialized_start=1529
-  _globals['_LISTINSTITUTIONSREQUEST']._serialized_end=1554
-  _globals['_LISTINSTITUTIONSRESPONSE']._serialized_start=1557
-  _globals['_LISTINSTITUTIONSRESPONSE']._serialized_end=1685
-  _globals['_GETPORTFOLIOREQUEST']._serialized_start=1687
-  _globals['_GETPORTFOLIOREQUEST']._serialized_end=1756
-  _globals['_GETPORTFOLIORESPONSE']._serialized_start=1758
-  _globals['_GETPORTFOLIORESPONSE']._serialized_end=1878
-  _globals['_STREAMPORTFOLIOREQUEST']._serialized_start=1880
-  _globals['_STREAMPORTFOLIOREQUEST']._serialized_end=1952
-  _globals['_STREAMPORTFOLIORESPONSE']._serialized_start=1955
-  _globals['_STREAMPORTFOLIORESPONSE']._serialized_end=2088
-  _globals['_PORTFOLIOENTRY']._serialized_start=2091
-  _globals['_PORTFOLIOENTRY']._serialized_end=2391
-  _globals['_PORTFOLIODATA']._serialized_start=2393
-  _globals['_PORTFOLIODATA']._serialized_end=2518
-  _globals['_ENTRYERROR']._serialized_start=2520
-  _globals['_ENTRYERROR']._serialized_end=2602
-  _globals['_PORTFOLIOSUMMARY']._serialized_start=2605
-  _globals['_PORTFOLIOSUMMARY']._serialized_end=2754
-  _globals['_MERGEDPOSITION']._serialized_start=2757
-  _globals['_MERGEDPOSITION']._serialized_end=2972
-  _globals['_CURRENCYTOTAL']._serialized_start=2974
-  _globals['_CURRENCYTOTAL']._serialized_end=3022
-  _globals['_AGGREGATORSERVICE']._serialized_start=3025
-  _globals['_AGGREGATORSERVICE']._serialized_end=3607
+  _globals['_CANCELCONFIRMATION']._serialized_start=5246
+  _globals['_CANCELCONFIRMATION']._serialized_end=5410
+  _globals['_FRESHNESS']._serialized_start=5412
+  _globals['_FRESHNESS']._serialized_end=5517
+  _globals['_REFRESHSTATE']._serialized_start=5520
+  _globals['_REFRESHSTATE']._serialized_end=5650
+  _globals['_GETHOLDINGSVALUEREQUEST']._serialized_start=389
+  _globals['_GETHOLDINGSVALUEREQUEST']._serialized_end=461
+  _globals['_GETHOLDINGSVALUERESPONSE']._serialized_start=464
+  _globals['_GETHOLDINGSVALUERESPONSE']._serialized_end=1022
+  _globals['_CANCELORDERREQUEST']._serialized_start=1025
+  _globals['_CANCELORDERREQUEST']._serialized_end=1233
+  _globals['_CANCELORDERRESPONSE']._serialized_start=1236
+  _globals['_CANCELORDERRESPONSE']._serialized_end=1398
+  _globals['_GETHOLDINGSREQUEST']._serialized_start=1401
+  _globals['_GETHOLDINGSREQUEST']._serialized_end=1533
+  _globals['_GETHOLDINGSRESPONSE']._serialized_start=1536
+  _globals['_GETHOLDINGSRESPONSE']._serialized_end=1856
+  _globals['_LISTINSTITUTIONSREQUEST']._serialized_start=1858
+  _globals['_LISTINSTITUTIONSREQUEST']._serialized_end=1883
+  _globals['_LISTINSTITUTIONSRESPONSE']._serialized_start=1886
+  _globals['_LISTINSTITUTIONSRESPONSE']._serialized_end=2014
+  _globals['_GETPORTFOLIOREQUEST']._serialized_start=2016
+  _globals['_GETPORTFOLIOREQUEST']._serialized_end=2129
+  _globals['_GETPORTFOLIORESPONSE']._serialized_start=2131
+  _globals['_GETPORTFOLIORESPONSE']._serialized_end=2251
+  _globals['_STREAMPORTFOLIOREQUEST']._serialized_start=2253
+  _globals['_STREAMPORTFOLIOREQUEST']._serialized_end=2369
+  _globals['_STREAMPORTFOLIORESPONSE']._serialized_start=2372
+  _globals['_STREAMPORTFOLIORESPONSE']._serialized_end=2505
+  _globals['_PORTFOLIOENTRY']._serialized_start=2508
+  _globals['_PORTFOLIOENTRY']._serialized_end=2808
+  _globals['_PORTFOLIODATA']._serialized_start=2810
+  _globals['_PORTFOLIODATA']._serialized_end=2935
+  _globals['_ENTRYERROR']._serialized_start=2937
+  _globals['_ENTRYERROR']._serialized_end=3019
+  _globals['_PORTFOLIOSUMMARY']._serialized_start=3022
+  _globals['_PORTFOLIOSUMMARY']._serialized_end=3171
+  _globals['_MERGEDPOSITION']._serialized_start=3174
+  _globals['_MERGEDPOSITION']._serialized_end=3389
+  _globals['_CURRENCYTOTAL']._serialized_start=3391
+  _globals['_CURRENCYTOTAL']._serialized_end=3439
+  _globals['_GETORDERREQUEST']._serialized_start=3442
+  _globals['_GETORDERREQUEST']._serialized_end=3630
+  _globals['_GETORDERRESPONSE']._serialized_start=3633
+  _globals['_GETORDERRESPONSE']._serialized_end=3778
+  _globals['_LISTORDERSREQUEST']._serialized_start=3781
+  _globals['_LISTORDERSREQUEST']._serialized_end=3983
+  _globals['_LISTORDERSRESPONSE']._serialized_start=3985
+  _globals['_LISTORDERSRESPONSE']._serialized_end=4111
+  _globals['_REFRESHCONNECTIONREQUEST']._serialized_start=4113
+  _globals['_REFRESHCONNECTIONREQUEST']._serialized_end=4200
+  _globals['_REFRESHCONNECTIONRESPONSE']._serialized_start=4203
+  _globals['_REFRESHCONNECTIONRESPONSE']._serialized_end=4426
+  _globals['_GETBALANCESREQUEST']._serialized_start=4428
+  _globals['_GETBALANCESREQUEST']._serialized_end=4516
+  _globals['_GETBALANCESRESPONSE']._serialized_start=4519
+  _globals['_GETBALANCESRESPONSE']._serialized_end=4808
+  _globals['_LISTINVESTMENTTRANSACTIONSREQUEST']._serialized_start=4811
+  _globals['_LISTINVESTMENTTRANSACTIONSREQUEST']._serialized_end=4991
+  _globals['_LISTINVESTMENTTRANSACTIONSRESPONSE']._serialized_start=4994
+  _globals['_LISTINVESTMENTTRANSACTIONSRESPONSE']._serialized_end=5243
+  _globals['_AGGREGATORSERVICE']._serialized_start=5653
+  _globals['_AGGREGATORSERVICE']._serialized_end=6717
 # @@protoc_insertion_point(module_scope)

@@ -3,17 +3,22 @@
 isort:skip_file
 """
 
+from aggregator.v1 import balance_pb2 as _balance_pb2
 from aggregator.v1 import connection_pb2 as _connection_pb2
 from aggregator.v1 import holdings_pb2 as _holdings_pb2
 from aggregator.v1 import institution_pb2 as _institution_pb2
 from aggregator.v1 import order_pb2 as _order_pb2
 from aggregator.v1 import result_pb2 as _result_pb2
 from aggregator.v1 import source_pb2 as _source_pb2
+from aggregator.v1 import transaction_pb2 as _transaction_pb2
 from collections import abc as _abc
 from google.protobuf import any_pb2 as _any_pb2
 from google.protobuf import descriptor as _descriptor
+from google.protobuf import duration_pb2 as _duration_pb2
 from google.protobuf import message as _message
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 import builtins as _builtins
 import sys
 import typing as _typing
@@ -24,6 +29,116 @@ else:
     from typing_extensions import TypeAlias as _TypeAlias, Never as _Never
 
 DESCRIPTOR: _descriptor.FileDescriptor
+
+class _CancelConfirmation:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _CancelConfirmationEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_CancelConfirmation.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    CANCEL_CONFIRMATION_UNSPECIFIED: _CancelConfirmation.ValueType  # 0
+    """`confirm` was not asked."""
+    CANCEL_CONFIRMATION_CONFIRMED: _CancelConfirmation.ValueType  # 1
+    """The order was read after the cancel and its status is final; it is in
+    `order`.
+    """
+    CANCEL_CONFIRMATION_PENDING: _CancelConfirmation.ValueType  # 2
+    """The order was read after the cancel but is not final yet (for example
+    still `ORDER_STATUS_IN_PROGRESS`) when the deadline neared; it is in
+    `order`.
+    """
+    CANCEL_CONFIRMATION_NOT_AVAILABLE: _CancelConfirmation.ValueType  # 3
+    """The provider cannot read orders at this institution, so the cancel could
+    not be confirmed; `order` is empty.
+    """
+
+class CancelConfirmation(_CancelConfirmation, metaclass=_CancelConfirmationEnumTypeWrapper):
+    """What a confirmed cancel could say about the order."""
+
+CANCEL_CONFIRMATION_UNSPECIFIED: CancelConfirmation.ValueType  # 0
+"""`confirm` was not asked."""
+CANCEL_CONFIRMATION_CONFIRMED: CancelConfirmation.ValueType  # 1
+"""The order was read after the cancel and its status is final; it is in
+`order`.
+"""
+CANCEL_CONFIRMATION_PENDING: CancelConfirmation.ValueType  # 2
+"""The order was read after the cancel but is not final yet (for example
+still `ORDER_STATUS_IN_PROGRESS`) when the deadline neared; it is in
+`order`.
+"""
+CANCEL_CONFIRMATION_NOT_AVAILABLE: CancelConfirmation.ValueType  # 3
+"""The provider cannot read orders at this institution, so the cancel could
+not be confirmed; `order` is empty.
+"""
+Global___CancelConfirmation: _TypeAlias = CancelConfirmation  # noqa: Y015
+
+class _Freshness:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _FreshnessEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_Freshness.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    FRESHNESS_UNSPECIFIED: _Freshness.ValueType  # 0
+    """No `max_age` was asked, or the provider's data is always live."""
+    FRESHNESS_FRESH: _Freshness.ValueType  # 1
+    """The provider's data was already within `max_age`."""
+    FRESHNESS_REFRESHED: _Freshness.ValueType  # 2
+    """The data was older; the gateway had it refreshed, and it is fresh now."""
+    FRESHNESS_STALE: _Freshness.ValueType  # 3
+    """The data was older and fresh data could not arrive in time (or the refresh
+    failed): the answer is what the provider has, as of `source.as_of`.
+    """
+
+class Freshness(_Freshness, metaclass=_FreshnessEnumTypeWrapper):
+    """How fresh data is, against the `max_age` the caller asked for."""
+
+FRESHNESS_UNSPECIFIED: Freshness.ValueType  # 0
+"""No `max_age` was asked, or the provider's data is always live."""
+FRESHNESS_FRESH: Freshness.ValueType  # 1
+"""The provider's data was already within `max_age`."""
+FRESHNESS_REFRESHED: Freshness.ValueType  # 2
+"""The data was older; the gateway had it refreshed, and it is fresh now."""
+FRESHNESS_STALE: Freshness.ValueType  # 3
+"""The data was older and fresh data could not arrive in time (or the refresh
+failed): the answer is what the provider has, as of `source.as_of`.
+"""
+Global___Freshness: _TypeAlias = Freshness  # noqa: Y015
+
+class _RefreshState:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _RefreshStateEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_RefreshState.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    REFRESH_STATE_UNSPECIFIED: _RefreshState.ValueType  # 0
+    """Not reported."""
+    REFRESH_STATE_REQUESTED: _RefreshState.ValueType  # 1
+    """The provider accepted the refresh; it was not waited for."""
+    REFRESH_STATE_COMPLETED: _RefreshState.ValueType  # 2
+    """The provider reported fresh data: `refreshed_at` moved past
+    `previous_refreshed_at`.
+    """
+    REFRESH_STATE_PENDING: _RefreshState.ValueType  # 3
+    """The refresh was waited for, but the deadline neared before the provider
+    reported fresh data; it may still complete.
+    """
+
+class RefreshState(_RefreshState, metaclass=_RefreshStateEnumTypeWrapper):
+    """Where a refresh stands."""
+
+REFRESH_STATE_UNSPECIFIED: RefreshState.ValueType  # 0
+"""Not reported."""
+REFRESH_STATE_REQUESTED: RefreshState.ValueType  # 1
+"""The provider accepted the refresh; it was not waited for."""
+REFRESH_STATE_COMPLETED: RefreshState.ValueType  # 2
+"""The provider reported fresh data: `refreshed_at` moved past
+`previous_refreshed_at`.
+"""
+REFRESH_STATE_PENDING: RefreshState.ValueType  # 3
+"""The refresh was waited for, but the deadline neared before the provider
+reported fresh data; it may still complete.
+"""
+Global___RefreshState: _TypeAlias = RefreshState  # noqa: Y015
 
 @_typing.final
 class GetHoldingsValueRequest(_message.Message):
@@ -165,6 +280,7 @@ class CancelOrderRequest(_message.Message):
     SIDE_FIELD_NUMBER: _builtins.int
     SYMBOL_PAIR_FIELD_NUMBER: _builtins.int
     MFA_CODE_FIELD_NUMBER: _builtins.int
+    CONFIRM_FIELD_NUMBER: _builtins.int
     order_id: _builtins.str
     """Required. The id of the pending order to cancel."""
     is_cryptocurrency: _builtins.bool
@@ -181,6 +297,12 @@ class CancelOrderRequest(_message.Message):
     """Optional. The user's MFA code, when the institution asks for one (Kraken
     with MFA enabled). It is a secret: the gateway never logs it.
     """
+    confirm: _builtins.bool
+    """Optional. After the cancel, read the order and return it in `order`. When
+    the cancel's own outcome is unknown, the gateway never sends it again: it
+    reads the order until it is final or the deadline nears, and answers OK
+    with the final order, or UNKNOWN with the last order read in the details.
+    """
     @_builtins.property
     def connection(self) -> _connection_pb2.Connection:
         """Required. The connection that placed the order; today a Mesh connection."""
@@ -194,10 +316,11 @@ class CancelOrderRequest(_message.Message):
         side: _order_pb2.OrderSide.ValueType = ...,
         symbol_pair: _builtins.str = ...,
         mfa_code: _builtins.str = ...,
+        confirm: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["connection", b"connection"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["connection", b"connection", "is_cryptocurrency", b"is_cryptocurrency", "mfa_code", b"mfa_code", "order_id", b"order_id", "side", b"side", "symbol_pair", b"symbol_pair"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["confirm", b"confirm", "connection", b"connection", "is_cryptocurrency", b"is_cryptocurrency", "mfa_code", b"mfa_code", "order_id", b"order_id", "side", b"side", "symbol_pair", b"symbol_pair"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -210,18 +333,30 @@ class CancelOrderResponse(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
     RESULT_FIELD_NUMBER: _builtins.int
+    ORDER_FIELD_NUMBER: _builtins.int
+    CONFIRMATION_FIELD_NUMBER: _builtins.int
+    confirmation: Global___CancelConfirmation.ValueType
+    """What the confirmation found, when `confirm` was asked."""
     @_builtins.property
     def result(self) -> _result_pb2.ResultEnvelope:
         """The upstream's status envelope."""
+
+    @_builtins.property
+    def order(self) -> _order_pb2.Order:
+        """The order as read after the cancel, when `confirm` was asked and the
+        order could be read.
+        """
 
     def __init__(
         self,
         *,
         result: _result_pb2.ResultEnvelope | None = ...,
+        order: _order_pb2.Order | None = ...,
+        confirmation: Global___CancelConfirmation.ValueType = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["result", b"result"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["order", b"order", "result", b"result"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["result", b"result"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["confirmation", b"confirmation", "order", b"order", "result", b"result"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -235,6 +370,7 @@ class GetHoldingsRequest(_message.Message):
 
     CONNECTION_FIELD_NUMBER: _builtins.int
     ACCOUNT_IDS_FIELD_NUMBER: _builtins.int
+    MAX_AGE_FIELD_NUMBER: _builtins.int
     @_builtins.property
     def connection(self) -> _connection_pb2.Connection:
         """Required. The connection whose holdings to return; today a MoneyKit link."""
@@ -243,15 +379,24 @@ class GetHoldingsRequest(_message.Message):
     def account_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
         """Optional. Only return holdings and accounts with these account ids."""
 
+    @_builtins.property
+    def max_age(self) -> _duration_pb2.Duration:
+        """Optional. How old the holdings may be. When the provider's copy is older
+        (MoneyKit caches holdings), the gateway asks for a refresh and waits for it
+        within the deadline first; `freshness` says what it got. Unset: whatever
+        the provider has.
+        """
+
     def __init__(
         self,
         *,
         connection: _connection_pb2.Connection | None = ...,
         account_ids: _abc.Iterable[_builtins.str] | None = ...,
+        max_age: _duration_pb2.Duration | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["connection", b"connection"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["connection", b"connection", "max_age", b"max_age"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["account_ids", b"account_ids", "connection", b"connection"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["account_ids", b"account_ids", "connection", b"connection", "max_age", b"max_age"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -269,6 +414,9 @@ class GetHoldingsResponse(_message.Message):
     LINK_FIELD_NUMBER: _builtins.int
     RESULT_FIELD_NUMBER: _builtins.int
     SOURCE_FIELD_NUMBER: _builtins.int
+    FRESHNESS_FIELD_NUMBER: _builtins.int
+    freshness: Global___Freshness.ValueType
+    """How fresh the holdings are against the requested `max_age`."""
     @_builtins.property
     def holdings(self) -> _containers.RepeatedCompositeFieldContainer[_holdings_pb2.Holding]:
         """The positions held."""
@@ -302,10 +450,11 @@ class GetHoldingsResponse(_message.Message):
         link: _holdings_pb2.Link | None = ...,
         result: _result_pb2.ResultEnvelope | None = ...,
         source: _source_pb2.DataSource | None = ...,
+        freshness: Global___Freshness.ValueType = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["link", b"link", "result", b"result", "source", b"source"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["accounts", b"accounts", "holdings", b"holdings", "link", b"link", "result", b"result", "securities", b"securities", "source", b"source"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["accounts", b"accounts", "freshness", b"freshness", "holdings", b"holdings", "link", b"link", "result", b"result", "securities", b"securities", "source", b"source"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -365,20 +514,28 @@ class GetPortfolioRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
     CONNECTIONS_FIELD_NUMBER: _builtins.int
+    MAX_AGE_FIELD_NUMBER: _builtins.int
     @_builtins.property
     def connections(self) -> _containers.RepeatedCompositeFieldContainer[_connection_pb2.Connection]:
         """Required. The connections, of any providers; at most the gateway's
         configured limit (50 by default).
         """
 
+    @_builtins.property
+    def max_age(self) -> _duration_pb2.Duration:
+        """Optional. How old each connection's holdings may be, as
+        `GetHoldingsRequest.max_age`.
+        """
+
     def __init__(
         self,
         *,
         connections: _abc.Iterable[_connection_pb2.Connection] | None = ...,
+        max_age: _duration_pb2.Duration | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["max_age", b"max_age"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["connections", b"connections"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["connections", b"connections", "max_age", b"max_age"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -421,18 +578,26 @@ class StreamPortfolioRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
     CONNECTIONS_FIELD_NUMBER: _builtins.int
+    MAX_AGE_FIELD_NUMBER: _builtins.int
     @_builtins.property
     def connections(self) -> _containers.RepeatedCompositeFieldContainer[_connection_pb2.Connection]:
         """Required. The connections, as in `GetPortfolioRequest`."""
+
+    @_builtins.property
+    def max_age(self) -> _duration_pb2.Duration:
+        """Optional. How old each connection's holdings may be, as
+        `GetPortfolioRequest.max_age`.
+        """
 
     def __init__(
         self,
         *,
         connections: _abc.Iterable[_connection_pb2.Connection] | None = ...,
+        max_age: _duration_pb2.Duration | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["max_age", b"max_age"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["connections", b"connections"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["connections", b"connections", "max_age", b"max_age"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -719,3 +884,423 @@ class CurrencyTotal(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___CurrencyTotal: _TypeAlias = CurrencyTotal  # noqa: Y015
+
+@_typing.final
+class GetOrderRequest(_message.Message):
+    """The request of `GetOrder`. The fields mean what they mean in
+    `CancelOrderRequest`.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CONNECTION_FIELD_NUMBER: _builtins.int
+    ORDER_ID_FIELD_NUMBER: _builtins.int
+    IS_CRYPTOCURRENCY_FIELD_NUMBER: _builtins.int
+    SIDE_FIELD_NUMBER: _builtins.int
+    SYMBOL_PAIR_FIELD_NUMBER: _builtins.int
+    MFA_CODE_FIELD_NUMBER: _builtins.int
+    order_id: _builtins.str
+    """Required. The order's id."""
+    is_cryptocurrency: _builtins.bool
+    """Whether the order is for a cryptocurrency rather than a stock."""
+    side: _order_pb2.OrderSide.ValueType
+    """Optional. The order's side. Required for Coinbase."""
+    symbol_pair: _builtins.str
+    """Optional. The order's symbol pair, for example `BTC/USDT`."""
+    mfa_code: _builtins.str
+    """Optional. The user's MFA code, when the institution asks for one. It is a
+    secret: the gateway never logs it.
+    """
+    @_builtins.property
+    def connection(self) -> _connection_pb2.Connection:
+        """Required. The connection that placed the order."""
+
+    def __init__(
+        self,
+        *,
+        connection: _connection_pb2.Connection | None = ...,
+        order_id: _builtins.str = ...,
+        is_cryptocurrency: _builtins.bool = ...,
+        side: _order_pb2.OrderSide.ValueType = ...,
+        symbol_pair: _builtins.str = ...,
+        mfa_code: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["connection", b"connection"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["connection", b"connection", "is_cryptocurrency", b"is_cryptocurrency", "mfa_code", b"mfa_code", "order_id", b"order_id", "side", b"side", "symbol_pair", b"symbol_pair"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetOrderRequest: _TypeAlias = GetOrderRequest  # noqa: Y015
+
+@_typing.final
+class GetOrderResponse(_message.Message):
+    """The order asked for."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ORDER_FIELD_NUMBER: _builtins.int
+    RESULT_FIELD_NUMBER: _builtins.int
+    SOURCE_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def order(self) -> _order_pb2.Order:
+        """The order, as the provider reported it."""
+
+    @_builtins.property
+    def result(self) -> _result_pb2.ResultEnvelope:
+        """The upstream's status envelope."""
+
+    @_builtins.property
+    def source(self) -> _source_pb2.DataSource:
+        """Where the order came from and as of when."""
+
+    def __init__(
+        self,
+        *,
+        order: _order_pb2.Order | None = ...,
+        result: _result_pb2.ResultEnvelope | None = ...,
+        source: _source_pb2.DataSource | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["order", b"order", "result", b"result", "source", b"source"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["order", b"order", "result", b"result", "source", b"source"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetOrderResponse: _TypeAlias = GetOrderResponse  # noqa: Y015
+
+@_typing.final
+class ListOrdersRequest(_message.Message):
+    """The request of `ListOrders`. Paging follows AIP-158."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CONNECTION_FIELD_NUMBER: _builtins.int
+    PAGE_SIZE_FIELD_NUMBER: _builtins.int
+    PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    STATUSES_FIELD_NUMBER: _builtins.int
+    CREATED_AFTER_FIELD_NUMBER: _builtins.int
+    page_size: _builtins.int
+    """Optional. How many orders a page holds at most: 0 means the default (100),
+    and values above the provider's maximum (250) are lowered to it.
+    """
+    page_token: _builtins.str
+    """Optional. The `next_page_token` of the previous page, with the same
+    filters; a token used with other filters, or altered, is INVALID_ARGUMENT.
+    """
+    @_builtins.property
+    def connection(self) -> _connection_pb2.Connection:
+        """Required. The connection whose orders to list."""
+
+    @_builtins.property
+    def statuses(self) -> _containers.RepeatedScalarFieldContainer[_order_pb2.OrderStatus.ValueType]:
+        """Optional. Only orders in these statuses."""
+
+    @_builtins.property
+    def created_after(self) -> _timestamp_pb2.Timestamp:
+        """Optional. Only orders created after this time (to the second)."""
+
+    def __init__(
+        self,
+        *,
+        connection: _connection_pb2.Connection | None = ...,
+        page_size: _builtins.int = ...,
+        page_token: _builtins.str = ...,
+        statuses: _abc.Iterable[_order_pb2.OrderStatus.ValueType] | None = ...,
+        created_after: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["connection", b"connection", "created_after", b"created_after"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["connection", b"connection", "created_after", b"created_after", "page_size", b"page_size", "page_token", b"page_token", "statuses", b"statuses"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListOrdersRequest: _TypeAlias = ListOrdersRequest  # noqa: Y015
+
+@_typing.final
+class ListOrdersResponse(_message.Message):
+    """One page of orders."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ORDERS_FIELD_NUMBER: _builtins.int
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    SOURCE_FIELD_NUMBER: _builtins.int
+    next_page_token: _builtins.str
+    """The token of the next page; empty on the last page."""
+    @_builtins.property
+    def orders(self) -> _containers.RepeatedCompositeFieldContainer[_order_pb2.Order]:
+        """The orders of this page."""
+
+    @_builtins.property
+    def source(self) -> _source_pb2.DataSource:
+        """Where the orders came from and as of when."""
+
+    def __init__(
+        self,
+        *,
+        orders: _abc.Iterable[_order_pb2.Order] | None = ...,
+        next_page_token: _builtins.str = ...,
+        source: _source_pb2.DataSource | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["source", b"source"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["next_page_token", b"next_page_token", "orders", b"orders", "source", b"source"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListOrdersResponse: _TypeAlias = ListOrdersResponse  # noqa: Y015
+
+@_typing.final
+class RefreshConnectionRequest(_message.Message):
+    """The request of `RefreshConnection`."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CONNECTION_FIELD_NUMBER: _builtins.int
+    WAIT_FIELD_NUMBER: _builtins.int
+    wait: _builtins.bool
+    """Optional. Wait, within the deadline, until the provider reports fresh data
+    (or the refresh fails); otherwise answer once the refresh was asked for.
+    """
+    @_builtins.property
+    def connection(self) -> _connection_pb2.Connection:
+        """Required. The connection to refresh."""
+
+    def __init__(
+        self,
+        *,
+        connection: _connection_pb2.Connection | None = ...,
+        wait: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["connection", b"connection"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["connection", b"connection", "wait", b"wait"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RefreshConnectionRequest: _TypeAlias = RefreshConnectionRequest  # noqa: Y015
+
+@_typing.final
+class RefreshConnectionResponse(_message.Message):
+    """The outcome of `RefreshConnection`. A refresh the provider reports as failed
+    is an error instead (RESOURCE_EXHAUSTED for its rate limit, UNAUTHENTICATED
+    when the user must reconnect, UNAVAILABLE or FAILED_PRECONDITION otherwise).
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    REFRESHED_AT_FIELD_NUMBER: _builtins.int
+    STATE_FIELD_NUMBER: _builtins.int
+    PREVIOUS_REFRESHED_AT_FIELD_NUMBER: _builtins.int
+    SOURCE_FIELD_NUMBER: _builtins.int
+    state: Global___RefreshState.ValueType
+    """Where the refresh stands."""
+    @_builtins.property
+    def refreshed_at(self) -> _timestamp_pb2.Timestamp:
+        """Optional. When the provider last refreshed the data, as it reports it now."""
+
+    @_builtins.property
+    def previous_refreshed_at(self) -> _timestamp_pb2.Timestamp:
+        """Optional. When the provider had last refreshed the data before this
+        refresh was asked for (only with `wait`).
+        """
+
+    @_builtins.property
+    def source(self) -> _source_pb2.DataSource:
+        """Which provider answered."""
+
+    def __init__(
+        self,
+        *,
+        refreshed_at: _timestamp_pb2.Timestamp | None = ...,
+        state: Global___RefreshState.ValueType = ...,
+        previous_refreshed_at: _timestamp_pb2.Timestamp | None = ...,
+        source: _source_pb2.DataSource | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["previous_refreshed_at", b"previous_refreshed_at", "refreshed_at", b"refreshed_at", "source", b"source"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["previous_refreshed_at", b"previous_refreshed_at", "refreshed_at", b"refreshed_at", "source", b"source", "state", b"state"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RefreshConnectionResponse: _TypeAlias = RefreshConnectionResponse  # noqa: Y015
+
+@_typing.final
+class GetBalancesRequest(_message.Message):
+    """The request of `GetBalances`."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CONNECTION_FIELD_NUMBER: _builtins.int
+    ACCOUNT_IDS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def connection(self) -> _connection_pb2.Connection:
+        """Required. The connection whose balances to return."""
+
+    @_builtins.property
+    def account_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Optional. Only these accounts (providers with accounts)."""
+
+    def __init__(
+        self,
+        *,
+        connection: _connection_pb2.Connection | None = ...,
+        account_ids: _abc.Iterable[_builtins.str] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["connection", b"connection"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["account_ids", b"account_ids", "connection", b"connection"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetBalancesRequest: _TypeAlias = GetBalancesRequest  # noqa: Y015
+
+@_typing.final
+class GetBalancesResponse(_message.Message):
+    """The balances of a connection."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    BALANCES_FIELD_NUMBER: _builtins.int
+    SOURCE_FIELD_NUMBER: _builtins.int
+    RESULT_FIELD_NUMBER: _builtins.int
+    TOTAL_CASH_USD_VALUE_FIELD_NUMBER: _builtins.int
+    TOTAL_BUYING_POWER_USD_VALUE_FIELD_NUMBER: _builtins.int
+    total_cash_usd_value: _builtins.str
+    """Optional. The total cash, in USD, when the provider computes it (Mesh)."""
+    total_buying_power_usd_value: _builtins.str
+    """Optional. The total buying power, in USD, when the provider computes it
+    (Mesh).
+    """
+    @_builtins.property
+    def balances(self) -> _containers.RepeatedCompositeFieldContainer[_balance_pb2.Balance]:
+        """One balance per account, or per currency for a Mesh connection."""
+
+    @_builtins.property
+    def source(self) -> _source_pb2.DataSource:
+        """Where the balances came from and as of when."""
+
+    @_builtins.property
+    def result(self) -> _result_pb2.ResultEnvelope:
+        """The upstream's status envelope."""
+
+    def __init__(
+        self,
+        *,
+        balances: _abc.Iterable[_balance_pb2.Balance] | None = ...,
+        source: _source_pb2.DataSource | None = ...,
+        result: _result_pb2.ResultEnvelope | None = ...,
+        total_cash_usd_value: _builtins.str | None = ...,
+        total_buying_power_usd_value: _builtins.str | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_total_buying_power_usd_value", b"_total_buying_power_usd_value", "_total_cash_usd_value", b"_total_cash_usd_value", "result", b"result", "source", b"source", "total_buying_power_usd_value", b"total_buying_power_usd_value", "total_cash_usd_value", b"total_cash_usd_value"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_total_buying_power_usd_value", b"_total_buying_power_usd_value", "_total_cash_usd_value", b"_total_cash_usd_value", "balances", b"balances", "result", b"result", "source", b"source", "total_buying_power_usd_value", b"total_buying_power_usd_value", "total_cash_usd_value", b"total_cash_usd_value"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType__total_buying_power_usd_value: _TypeAlias = _typing.Literal["total_buying_power_usd_value"]  # noqa: Y015
+    _WhichOneofArgType__total_buying_power_usd_value: _TypeAlias = _typing.Literal["_total_buying_power_usd_value", b"_total_buying_power_usd_value"]  # noqa: Y015
+    _WhichOneofReturnType__total_cash_usd_value: _TypeAlias = _typing.Literal["total_cash_usd_value"]  # noqa: Y015
+    _WhichOneofArgType__total_cash_usd_value: _TypeAlias = _typing.Literal["_total_cash_usd_value", b"_total_cash_usd_value"]  # noqa: Y015
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__total_buying_power_usd_value) -> _WhichOneofReturnType__total_buying_power_usd_value | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__total_cash_usd_value) -> _WhichOneofReturnType__total_cash_usd_value | None: ...
+
+Global___GetBalancesResponse: _TypeAlias = GetBalancesResponse  # noqa: Y015
+
+@_typing.final
+class ListInvestmentTransactionsRequest(_message.Message):
+    """The request of `ListInvestmentTransactions`. Paging follows AIP-158."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CONNECTION_FIELD_NUMBER: _builtins.int
+    START_DATE_FIELD_NUMBER: _builtins.int
+    END_DATE_FIELD_NUMBER: _builtins.int
+    ACCOUNT_IDS_FIELD_NUMBER: _builtins.int
+    PAGE_SIZE_FIELD_NUMBER: _builtins.int
+    PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    start_date: _builtins.str
+    """Required. The first day, `YYYY-MM-DD` (ISO 8601)."""
+    end_date: _builtins.str
+    """Required. The last day, `YYYY-MM-DD`, not before `start_date`."""
+    page_size: _builtins.int
+    """Optional. How many transactions a page holds at most: 0 means the default
+    (100), and values above the provider's maximum (1000) are lowered to it.
+    """
+    page_token: _builtins.str
+    """Optional. The `next_page_token` of the previous page, with the same
+    filters; a token used with other filters, or altered, is INVALID_ARGUMENT.
+    """
+    @_builtins.property
+    def connection(self) -> _connection_pb2.Connection:
+        """Required. The connection whose transactions to list."""
+
+    @_builtins.property
+    def account_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Optional. Only these accounts."""
+
+    def __init__(
+        self,
+        *,
+        connection: _connection_pb2.Connection | None = ...,
+        start_date: _builtins.str = ...,
+        end_date: _builtins.str = ...,
+        account_ids: _abc.Iterable[_builtins.str] | None = ...,
+        page_size: _builtins.int = ...,
+        page_token: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["connection", b"connection"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["account_ids", b"account_ids", "connection", b"connection", "end_date", b"end_date", "page_size", b"page_size", "page_token", b"page_token", "start_date", b"start_date"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListInvestmentTransactionsRequest: _TypeAlias = ListInvestmentTransactionsRequest  # noqa: Y015
+
+@_typing.final
+class ListInvestmentTransactionsResponse(_message.Message):
+    """One page of investment transactions."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TRANSACTIONS_FIELD_NUMBER: _builtins.int
+    SECURITIES_FIELD_NUMBER: _builtins.int
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    SOURCE_FIELD_NUMBER: _builtins.int
+    TOTAL_SIZE_FIELD_NUMBER: _builtins.int
+    next_page_token: _builtins.str
+    """The token of the next page; empty on the last page."""
+    total_size: _builtins.int
+    """Optional. How many transactions match in all, when the provider says."""
+    @_builtins.property
+    def transactions(self) -> _containers.RepeatedCompositeFieldContainer[_transaction_pb2.InvestmentTransaction]:
+        """The transactions of this page."""
+
+    @_builtins.property
+    def securities(self) -> _containers.RepeatedCompositeFieldContainer[_holdings_pb2.Security]:
+        """The securities the transactions of this page refer to."""
+
+    @_builtins.property
+    def source(self) -> _source_pb2.DataSource:
+        """Where the transactions came from and as of when."""
+
+    def __init__(
+        self,
+        *,
+        transactions: _abc.Iterable[_transaction_pb2.InvestmentTransaction] | None = ...,
+        securities: _abc.Iterable[_holdings_pb2.Security] | None = ...,
+        next_page_token: _builtins.str = ...,
+        source: _source_pb2.DataSource | None = ...,
+        total_size: _builtins.int | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_total_size", b"_total_size", "source", b"source", "total_size", b"total_size"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_total_size", b"_total_size", "next_page_token", b"next_page_token", "securities", b"securities", "source", b"source", "total_size", b"total_size", "transactions", b"transactions"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType__total_size: _TypeAlias = _typing.Literal["total_size"]  # noqa: Y015
+    _WhichOneofArgType__total_size: _TypeAlias = _typing.Literal["_total_size", b"_total_size"]  # noqa: Y015
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__total_size) -> _WhichOneofReturnType__total_size | None: ...
+
+Global___ListInvestmentTransactionsResponse: _TypeAlias = ListInvestmentTransactionsResponse  # noqa: Y015

@@ -69,6 +69,31 @@ class AggregatorServiceStub:
                 request_serializer=aggregator_dot_v1_dot_aggregator__service__pb2.StreamPortfolioRequest.SerializeToString,
                 response_deserializer=aggregator_dot_v1_dot_aggregator__service__pb2.StreamPortfolioResponse.FromString,
                 _registered_method=True)
+        self.GetOrder = channel.unary_unary(
+                '/aggregator.v1.AggregatorService/GetOrder',
+                request_serializer=aggregator_dot_v1_dot_aggregator__service__pb2.GetOrderRequest.SerializeToString,
+                response_deserializer=aggregator_dot_v1_dot_aggregator__service__pb2.GetOrderResponse.FromString,
+                _registered_method=True)
+        self.ListOrders = channel.unary_unary(
+                '/aggregator.v1.AggregatorService/ListOrders',
+                request_serializer=aggregator_dot_v1_dot_aggregator__service__pb2.ListOrdersRequest.SerializeToString,
+                response_deserializer=aggregator_dot_v1_dot_aggregator__service__pb2.ListOrdersResponse.FromString,
+                _registered_method=True)
+        self.RefreshConnection = channel.unary_unary(
+                '/aggregator.v1.AggregatorService/RefreshConnection',
+                request_serializer=aggregator_dot_v1_dot_aggregator__service__pb2.RefreshConnectionRequest.SerializeToString,
+                response_deserializer=aggregator_dot_v1_dot_aggregator__service__pb2.RefreshConnectionResponse.FromString,
+                _registered_method=True)
+        self.GetBalances = channel.unary_unary(
+                '/aggregator.v1.AggregatorService/GetBalances',
+                request_serializer=aggregator_dot_v1_dot_aggregator__service__pb2.GetBalancesRequest.SerializeToString,
+                response_deserializer=aggregator_dot_v1_dot_aggregator__service__pb2.GetBalancesResponse.FromString,
+                _registered_method=True)
+        self.ListInvestmentTransactions = channel.unary_unary(
+                '/aggregator.v1.AggregatorService/ListInvestmentTransactions',
+                request_serializer=aggregator_dot_v1_dot_aggregator__service__pb2.ListInvestmentTransactionsRequest.SerializeToString,
+                response_deserializer=aggregator_dot_v1_dot_aggregator__service__pb2.ListInvestmentTransactionsResponse.FromString,
+                _registered_method=True)
 
 
 class AggregatorServiceServicer:
@@ -129,6 +154,49 @@ class AggregatorServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetOrder(self, request, context):
+        """Returns one order and where it stands (Mesh
+        `POST /api/v1/transactions/details`): the way to settle a cancel that
+        ended UNKNOWN.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListOrders(self, request, context):
+        """Lists the orders of a connection, newest first as the provider gives them,
+        one page at a time (Mesh `POST /api/v1/transactions/list`).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RefreshConnection(self, request, context):
+        """Asks the provider to fetch fresh data from the institution, and with
+        `wait` waits until it has (MoneyKit `POST /links/{id}/products`). Mesh
+        reads are live: it has nothing to refresh.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetBalances(self, request, context):
+        """Returns the cash and buying power (Mesh `POST /api/v1/balance/get`, real
+        time) or the account balances (MoneyKit `GET /links/{id}/accounts`).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListInvestmentTransactions(self, request, context):
+        """Lists the investment transactions of a connection between two dates, one
+        page at a time, with the securities they refer to (MoneyKit
+        `GET /links/{id}/investments/transactions`).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AggregatorServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -161,6 +229,31 @@ def add_AggregatorServiceServicer_to_server(servicer, server):
                     servicer.StreamPortfolio,
                     request_deserializer=aggregator_dot_v1_dot_aggregator__service__pb2.StreamPortfolioRequest.FromString,
                     response_serializer=aggregator_dot_v1_dot_aggregator__service__pb2.StreamPortfolioResponse.SerializeToString,
+            ),
+            'GetOrder': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetOrder,
+                    request_deserializer=aggregator_dot_v1_dot_aggregator__service__pb2.GetOrderRequest.FromString,
+                    response_serializer=aggregator_dot_v1_dot_aggregator__service__pb2.GetOrderResponse.SerializeToString,
+            ),
+            'ListOrders': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListOrders,
+                    request_deserializer=aggregator_dot_v1_dot_aggregator__service__pb2.ListOrdersRequest.FromString,
+                    response_serializer=aggregator_dot_v1_dot_aggregator__service__pb2.ListOrdersResponse.SerializeToString,
+            ),
+            'RefreshConnection': grpc.unary_unary_rpc_method_handler(
+                    servicer.RefreshConnection,
+                    request_deserializer=aggregator_dot_v1_dot_aggregator__service__pb2.RefreshConnectionRequest.FromString,
+                    response_serializer=aggregator_dot_v1_dot_aggregator__service__pb2.RefreshConnectionResponse.SerializeToString,
+            ),
+            'GetBalances': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetBalances,
+                    request_deserializer=aggregator_dot_v1_dot_aggregator__service__pb2.GetBalancesRequest.FromString,
+                    response_serializer=aggregator_dot_v1_dot_aggregator__service__pb2.GetBalancesResponse.SerializeToString,
+            ),
+            'ListInvestmentTransactions': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListInvestmentTransactions,
+                    request_deserializer=aggregator_dot_v1_dot_aggregator__service__pb2.ListInvestmentTransactionsRequest.FromString,
+                    response_serializer=aggregator_dot_v1_dot_aggregator__service__pb2.ListInvestmentTransactionsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -330,6 +423,141 @@ class AggregatorService:
             '/aggregator.v1.AggregatorService/StreamPortfolio',
             aggregator_dot_v1_dot_aggregator__service__pb2.StreamPortfolioRequest.SerializeToString,
             aggregator_dot_v1_dot_aggregator__service__pb2.StreamPortfolioResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetOrder(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aggregator.v1.AggregatorService/GetOrder',
+            aggregator_dot_v1_dot_aggregator__service__pb2.GetOrderRequest.SerializeToString,
+            aggregator_dot_v1_dot_aggregator__service__pb2.GetOrderResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListOrders(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aggregator.v1.AggregatorService/ListOrders',
+            aggregator_dot_v1_dot_aggregator__service__pb2.ListOrdersRequest.SerializeToString,
+            aggregator_dot_v1_dot_aggregator__service__pb2.ListOrdersResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RefreshConnection(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aggregator.v1.AggregatorService/RefreshConnection',
+            aggregator_dot_v1_dot_aggregator__service__pb2.RefreshConnectionRequest.SerializeToString,
+            aggregator_dot_v1_dot_aggregator__service__pb2.RefreshConnectionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetBalances(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aggregator.v1.AggregatorService/GetBalances',
+            aggregator_dot_v1_dot_aggregator__service__pb2.GetBalancesRequest.SerializeToString,
+            aggregator_dot_v1_dot_aggregator__service__pb2.GetBalancesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListInvestmentTransactions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aggregator.v1.AggregatorService/ListInvestmentTransactions',
+            aggregator_dot_v1_dot_aggregator__service__pb2.ListInvestmentTransactionsRequest.SerializeToString,
+            aggregator_dot_v1_dot_aggregator__service__pb2.ListInvestmentTransactionsResponse.FromString,
             options,
             channel_credentials,
             insecure,

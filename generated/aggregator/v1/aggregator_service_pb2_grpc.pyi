@@ -64,6 +64,29 @@ class AggregatorServiceStub:
     """Like `GetPortfolio`, but streams each connection's entry the moment it is
     ready (fastest first), then the merged summary last.
     """
+    GetOrder: _grpc.UnaryUnaryMultiCallable[_aggregator_service_pb2.GetOrderRequest, _aggregator_service_pb2.GetOrderResponse]
+    """Returns one order and where it stands (Mesh
+    `POST /api/v1/transactions/details`): the way to settle a cancel that
+    ended UNKNOWN.
+    """
+    ListOrders: _grpc.UnaryUnaryMultiCallable[_aggregator_service_pb2.ListOrdersRequest, _aggregator_service_pb2.ListOrdersResponse]
+    """Lists the orders of a connection, newest first as the provider gives them,
+    one page at a time (Mesh `POST /api/v1/transactions/list`).
+    """
+    RefreshConnection: _grpc.UnaryUnaryMultiCallable[_aggregator_service_pb2.RefreshConnectionRequest, _aggregator_service_pb2.RefreshConnectionResponse]
+    """Asks the provider to fetch fresh data from the institution, and with
+    `wait` waits until it has (MoneyKit `POST /links/{id}/products`). Mesh
+    reads are live: it has nothing to refresh.
+    """
+    GetBalances: _grpc.UnaryUnaryMultiCallable[_aggregator_service_pb2.GetBalancesRequest, _aggregator_service_pb2.GetBalancesResponse]
+    """Returns the cash and buying power (Mesh `POST /api/v1/balance/get`, real
+    time) or the account balances (MoneyKit `GET /links/{id}/accounts`).
+    """
+    ListInvestmentTransactions: _grpc.UnaryUnaryMultiCallable[_aggregator_service_pb2.ListInvestmentTransactionsRequest, _aggregator_service_pb2.ListInvestmentTransactionsResponse]
+    """Lists the investment transactions of a connection between two dates, one
+    page at a time, with the securities they refer to (MoneyKit
+    `GET /links/{id}/investments/transactions`).
+    """
 
 @_typing.type_check_only
 class AggregatorServiceAsyncStub(AggregatorServiceStub):
@@ -100,6 +123,29 @@ class AggregatorServiceAsyncStub(AggregatorServiceStub):
     StreamPortfolio: _aio.UnaryStreamMultiCallable[_aggregator_service_pb2.StreamPortfolioRequest, _aggregator_service_pb2.StreamPortfolioResponse]  # type: ignore[assignment]
     """Like `GetPortfolio`, but streams each connection's entry the moment it is
     ready (fastest first), then the merged summary last.
+    """
+    GetOrder: _aio.UnaryUnaryMultiCallable[_aggregator_service_pb2.GetOrderRequest, _aggregator_service_pb2.GetOrderResponse]  # type: ignore[assignment]
+    """Returns one order and where it stands (Mesh
+    `POST /api/v1/transactions/details`): the way to settle a cancel that
+    ended UNKNOWN.
+    """
+    ListOrders: _aio.UnaryUnaryMultiCallable[_aggregator_service_pb2.ListOrdersRequest, _aggregator_service_pb2.ListOrdersResponse]  # type: ignore[assignment]
+    """Lists the orders of a connection, newest first as the provider gives them,
+    one page at a time (Mesh `POST /api/v1/transactions/list`).
+    """
+    RefreshConnection: _aio.UnaryUnaryMultiCallable[_aggregator_service_pb2.RefreshConnectionRequest, _aggregator_service_pb2.RefreshConnectionResponse]  # type: ignore[assignment]
+    """Asks the provider to fetch fresh data from the institution, and with
+    `wait` waits until it has (MoneyKit `POST /links/{id}/products`). Mesh
+    reads are live: it has nothing to refresh.
+    """
+    GetBalances: _aio.UnaryUnaryMultiCallable[_aggregator_service_pb2.GetBalancesRequest, _aggregator_service_pb2.GetBalancesResponse]  # type: ignore[assignment]
+    """Returns the cash and buying power (Mesh `POST /api/v1/balance/get`, real
+    time) or the account balances (MoneyKit `GET /links/{id}/accounts`).
+    """
+    ListInvestmentTransactions: _aio.UnaryUnaryMultiCallable[_aggregator_service_pb2.ListInvestmentTransactionsRequest, _aggregator_service_pb2.ListInvestmentTransactionsResponse]  # type: ignore[assignment]
+    """Lists the investment transactions of a connection between two dates, one
+    page at a time, with the securities they refer to (MoneyKit
+    `GET /links/{id}/investments/transactions`).
     """
 
 class AggregatorServiceServicer(metaclass=_abc_1.ABCMeta):
@@ -170,6 +216,59 @@ class AggregatorServiceServicer(metaclass=_abc_1.ABCMeta):
     ) -> _typing.Union[_abc.Iterator[_aggregator_service_pb2.StreamPortfolioResponse], _abc.AsyncIterator[_aggregator_service_pb2.StreamPortfolioResponse]]:
         """Like `GetPortfolio`, but streams each connection's entry the moment it is
         ready (fastest first), then the merged summary last.
+        """
+
+    @_abc_1.abstractmethod
+    def GetOrder(
+        self,
+        request: _aggregator_service_pb2.GetOrderRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_aggregator_service_pb2.GetOrderResponse, _abc.Awaitable[_aggregator_service_pb2.GetOrderResponse]]:
+        """Returns one order and where it stands (Mesh
+        `POST /api/v1/transactions/details`): the way to settle a cancel that
+        ended UNKNOWN.
+        """
+
+    @_abc_1.abstractmethod
+    def ListOrders(
+        self,
+        request: _aggregator_service_pb2.ListOrdersRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_aggregator_service_pb2.ListOrdersResponse, _abc.Awaitable[_aggregator_service_pb2.ListOrdersResponse]]:
+        """Lists the orders of a connection, newest first as the provider gives them,
+        one page at a time (Mesh `POST /api/v1/transactions/list`).
+        """
+
+    @_abc_1.abstractmethod
+    def RefreshConnection(
+        self,
+        request: _aggregator_service_pb2.RefreshConnectionRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_aggregator_service_pb2.RefreshConnectionResponse, _abc.Awaitable[_aggregator_service_pb2.RefreshConnectionResponse]]:
+        """Asks the provider to fetch fresh data from the institution, and with
+        `wait` waits until it has (MoneyKit `POST /links/{id}/products`). Mesh
+        reads are live: it has nothing to refresh.
+        """
+
+    @_abc_1.abstractmethod
+    def GetBalances(
+        self,
+        request: _aggregator_service_pb2.GetBalancesRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_aggregator_service_pb2.GetBalancesResponse, _abc.Awaitable[_aggregator_service_pb2.GetBalancesResponse]]:
+        """Returns the cash and buying power (Mesh `POST /api/v1/balance/get`, real
+        time) or the account balances (MoneyKit `GET /links/{id}/accounts`).
+        """
+
+    @_abc_1.abstractmethod
+    def ListInvestmentTransactions(
+        self,
+        request: _aggregator_service_pb2.ListInvestmentTransactionsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_aggregator_service_pb2.ListInvestmentTransactionsResponse, _abc.Awaitable[_aggregator_service_pb2.ListInvestmentTransactionsResponse]]:
+        """Lists the investment transactions of a connection between two dates, one
+        page at a time, with the securities they refer to (MoneyKit
+        `GET /links/{id}/investments/transactions`).
         """
 
 def add_AggregatorServiceServicer_to_server(servicer: AggregatorServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

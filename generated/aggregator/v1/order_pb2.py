@@ -22,15 +22,26 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19\x61ggregator/v1/order.proto\x12\raggregator.v1*P\n\tOrderSide\x12\x1a\n\x16ORDER_SIDE_UNSPECIFIED\x10\x00\x12\x12\n\x0eORDER_SIDE_BUY\x10\x01\x12\x13\n\x0fORDER_SIDE_SELL\x10\x02\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19\x61ggregator/v1/order.proto\x12\raggregator.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xb9\x04\n\x05Order\x12\x10\n\x08order_id\x18\x01 \x01(\t\x12*\n\x06status\x18\x02 \x01(\x0e\x32\x1a.aggregator.v1.OrderStatus\x12&\n\x04side\x18\x03 \x01(\x0e\x32\x18.aggregator.v1.OrderSide\x12\x0e\n\x06symbol\x18\x04 \x01(\t\x12\x13\n\x06\x61mount\x18\x05 \x01(\tH\x00\x88\x01\x01\x12\x12\n\x05price\x18\x06 \x01(\tH\x01\x88\x01\x01\x12\x10\n\x03\x66\x65\x65\x18\x07 \x01(\tH\x02\x88\x01\x01\x12\x12\n\x05value\x18\x08 \x01(\tH\x03\x88\x01\x01\x12.\n\ncreated_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nupdated_at\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\norder_type\x18\x0b \x01(\x0e\x32\x18.aggregator.v1.OrderType\x12\x31\n\rtime_in_force\x18\x0c \x01(\x0e\x32\x1a.aggregator.v1.TimeInForce\x12,\n\nasset_type\x18\r \x01(\x0e\x32\x18.aggregator.v1.AssetType\x12\x0c\n\x04name\x18\x0e \x01(\t\x12\x16\n\x0epayment_symbol\x18\x0f \x01(\t\x12\x16\n\x0estatus_details\x18\x10 \x01(\t\x12\x17\n\x0fprovider_status\x18\x11 \x01(\tB\t\n\x07_amountB\x08\n\x06_priceB\x06\n\x04_feeB\x08\n\x06_value*P\n\tOrderSide\x12\x1a\n\x16ORDER_SIDE_UNSPECIFIED\x10\x00\x12\x12\n\x0eORDER_SIDE_BUY\x10\x01\x12\x13\n\x0fORDER_SIDE_SELL\x10\x02*\x89\x02\n\x0bOrderStatus\x12\x1c\n\x18ORDER_STATUS_UNSPECIFIED\x10\x00\x12\x18\n\x14ORDER_STATUS_UNKNOWN\x10\x01\x12\x1c\n\x18ORDER_STATUS_IN_PROGRESS\x10\x02\x12\x1a\n\x16ORDER_STATUS_CANCELLED\x10\x03\x12\x19\n\x15ORDER_STATUS_REJECTED\x10\x04\x12\x17\n\x13ORDER_STATUS_FAILED\x10\x05\x12\x17\n\x13ORDER_STATUS_FILLED\x10\x06\x12!\n\x1dORDER_STATUS_PARTIALLY_FILLED\x10\x07\x12\x18\n\x14ORDER_STATUS_EXPIRED\x10\x08*\x8b\x02\n\tOrderType\x12\x1a\n\x16ORDER_TYPE_UNSPECIFIED\x10\x00\x12\x15\n\x11ORDER_TYPE_MARKET\x10\x01\x12\x14\n\x10ORDER_TYPE_LIMIT\x10\x02\x12\x18\n\x14ORDER_TYPE_STOP_LOSS\x10\x03\x12\x19\n\x15ORDER_TYPE_STOP_LIMIT\x10\x04\x12\x1a\n\x16ORDER_TYPE_TAKE_PROFIT\x10\x05\x12\x18\n\x14ORDER_TYPE_NET_DEBIT\x10\x06\x12\x19\n\x15ORDER_TYPE_NET_CREDIT\x10\x07\x12\x17\n\x13ORDER_TYPE_EXERCISE\x10\x08\x12\x16\n\x12ORDER_TYPE_UNKNOWN\x10\t*\xf1\x01\n\x0bTimeInForce\x12\x1d\n\x19TIME_IN_FORCE_UNSPECIFIED\x10\x00\x12$\n TIME_IN_FORCE_GOOD_TILL_CANCELED\x10\x01\x12%\n!TIME_IN_FORCE_IMMEDIATE_OR_CANCEL\x10\x02\x12\x1e\n\x1aTIME_IN_FORCE_FILL_OR_KILL\x10\x03\x12\x1e\n\x1aTIME_IN_FORCE_GOOD_FOR_DAY\x10\x04\x12\x1b\n\x17TIME_IN_FORCE_POST_ONLY\x10\x05\x12\x19\n\x15TIME_IN_FORCE_UNKNOWN\x10\x06*\x88\x01\n\tAssetType\x12\x1a\n\x16\x41SSET_TYPE_UNSPECIFIED\x10\x00\x12\x15\n\x11\x41SSET_TYPE_EQUITY\x10\x01\x12\x1d\n\x19\x41SSET_TYPE_CRYPTOCURRENCY\x10\x02\x12\x15\n\x11\x41SSET_TYPE_OPTION\x10\x03\x12\x12\n\x0e\x41SSET_TYPE_NFT\x10\x04\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'aggregator.v1.order_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_ORDERSIDE']._serialized_start=44
-  _globals['_ORDERSIDE']._serialized_end=124
+  _globals['_ORDERSIDE']._serialized_start=649
+  _globals['_ORDERSIDE']._serialized_end=729
+  _globals['_ORDERSTATUS']._serialized_start=732
+  _globals['_ORDERSTATUS']._serialized_end=997
+  _globals['_ORDERTYPE']._serialized_start=1000
+  _globals['_ORDERTYPE']._serialized_end=1267
+  _globals['_TIMEINFORCE']._serialized_start=1270
+  _globals['_TIMEINFORCE']._serialized_end=1511
+  _globals['_ASSETTYPE']._serialized_start=1514
+  _globals['_ASSETTYPE']._serialized_end=1650
+  _globals['_ORDER']._serialized_start=78
+  _globals['_ORDER']._serialized_end=647
 # @@protoc_insertion_point(module_scope)

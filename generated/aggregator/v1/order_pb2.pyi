@@ -4,6 +4,8 @@ isort:skip_file
 """
 
 from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 import builtins as _builtins
 import sys
@@ -39,3 +41,288 @@ ORDER_SIDE_BUY: OrderSide.ValueType  # 1
 ORDER_SIDE_SELL: OrderSide.ValueType  # 2
 """A sell order."""
 Global___OrderSide: _TypeAlias = OrderSide  # noqa: Y015
+
+class _OrderStatus:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _OrderStatusEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_OrderStatus.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    ORDER_STATUS_UNSPECIFIED: _OrderStatus.ValueType  # 0
+    """The provider reported a status the gateway does not know (the gateway logs
+    it), or none at all.
+    """
+    ORDER_STATUS_UNKNOWN: _OrderStatus.ValueType  # 1
+    """The provider itself does not know where the order stands."""
+    ORDER_STATUS_IN_PROGRESS: _OrderStatus.ValueType  # 2
+    """The order is open or being executed: not final yet."""
+    ORDER_STATUS_CANCELLED: _OrderStatus.ValueType  # 3
+    """The order was cancelled. Final."""
+    ORDER_STATUS_REJECTED: _OrderStatus.ValueType  # 4
+    """The institution rejected the order. Final."""
+    ORDER_STATUS_FAILED: _OrderStatus.ValueType  # 5
+    """The order failed. Final."""
+    ORDER_STATUS_FILLED: _OrderStatus.ValueType  # 6
+    """The order was executed in full (Mesh `success`). Final."""
+    ORDER_STATUS_PARTIALLY_FILLED: _OrderStatus.ValueType  # 7
+    """Part of the order was executed; the rest may still be."""
+    ORDER_STATUS_EXPIRED: _OrderStatus.ValueType  # 8
+    """The order expired before it was executed. Final."""
+
+class OrderStatus(_OrderStatus, metaclass=_OrderStatusEnumTypeWrapper):
+    """Where an order stands, in the gateway's words for every provider."""
+
+ORDER_STATUS_UNSPECIFIED: OrderStatus.ValueType  # 0
+"""The provider reported a status the gateway does not know (the gateway logs
+it), or none at all.
+"""
+ORDER_STATUS_UNKNOWN: OrderStatus.ValueType  # 1
+"""The provider itself does not know where the order stands."""
+ORDER_STATUS_IN_PROGRESS: OrderStatus.ValueType  # 2
+"""The order is open or being executed: not final yet."""
+ORDER_STATUS_CANCELLED: OrderStatus.ValueType  # 3
+"""The order was cancelled. Final."""
+ORDER_STATUS_REJECTED: OrderStatus.ValueType  # 4
+"""The institution rejected the order. Final."""
+ORDER_STATUS_FAILED: OrderStatus.ValueType  # 5
+"""The order failed. Final."""
+ORDER_STATUS_FILLED: OrderStatus.ValueType  # 6
+"""The order was executed in full (Mesh `success`). Final."""
+ORDER_STATUS_PARTIALLY_FILLED: OrderStatus.ValueType  # 7
+"""Part of the order was executed; the rest may still be."""
+ORDER_STATUS_EXPIRED: OrderStatus.ValueType  # 8
+"""The order expired before it was executed. Final."""
+Global___OrderStatus: _TypeAlias = OrderStatus  # noqa: Y015
+
+class _OrderType:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _OrderTypeEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_OrderType.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    ORDER_TYPE_UNSPECIFIED: _OrderType.ValueType  # 0
+    """Not reported, or a type the gateway does not know."""
+    ORDER_TYPE_MARKET: _OrderType.ValueType  # 1
+    """At the market price."""
+    ORDER_TYPE_LIMIT: _OrderType.ValueType  # 2
+    """At a limit price or better."""
+    ORDER_TYPE_STOP_LOSS: _OrderType.ValueType  # 3
+    """A market order triggered at a stop price."""
+    ORDER_TYPE_STOP_LIMIT: _OrderType.ValueType  # 4
+    """A limit order triggered at a stop price."""
+    ORDER_TYPE_TAKE_PROFIT: _OrderType.ValueType  # 5
+    """An order that takes a profit at a target price."""
+    ORDER_TYPE_NET_DEBIT: _OrderType.ValueType  # 6
+    """A multi-leg option order for a net debit."""
+    ORDER_TYPE_NET_CREDIT: _OrderType.ValueType  # 7
+    """A multi-leg option order for a net credit."""
+    ORDER_TYPE_EXERCISE: _OrderType.ValueType  # 8
+    """The exercise of an option."""
+    ORDER_TYPE_UNKNOWN: _OrderType.ValueType  # 9
+    """The provider reported that the type is unknown."""
+
+class OrderType(_OrderType, metaclass=_OrderTypeEnumTypeWrapper):
+    """How an order is priced."""
+
+ORDER_TYPE_UNSPECIFIED: OrderType.ValueType  # 0
+"""Not reported, or a type the gateway does not know."""
+ORDER_TYPE_MARKET: OrderType.ValueType  # 1
+"""At the market price."""
+ORDER_TYPE_LIMIT: OrderType.ValueType  # 2
+"""At a limit price or better."""
+ORDER_TYPE_STOP_LOSS: OrderType.ValueType  # 3
+"""A market order triggered at a stop price."""
+ORDER_TYPE_STOP_LIMIT: OrderType.ValueType  # 4
+"""A limit order triggered at a stop price."""
+ORDER_TYPE_TAKE_PROFIT: OrderType.ValueType  # 5
+"""An order that takes a profit at a target price."""
+ORDER_TYPE_NET_DEBIT: OrderType.ValueType  # 6
+"""A multi-leg option order for a net debit."""
+ORDER_TYPE_NET_CREDIT: OrderType.ValueType  # 7
+"""A multi-leg option order for a net credit."""
+ORDER_TYPE_EXERCISE: OrderType.ValueType  # 8
+"""The exercise of an option."""
+ORDER_TYPE_UNKNOWN: OrderType.ValueType  # 9
+"""The provider reported that the type is unknown."""
+Global___OrderType: _TypeAlias = OrderType  # noqa: Y015
+
+class _TimeInForce:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _TimeInForceEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_TimeInForce.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    TIME_IN_FORCE_UNSPECIFIED: _TimeInForce.ValueType  # 0
+    """Not reported, or a value the gateway does not know."""
+    TIME_IN_FORCE_GOOD_TILL_CANCELED: _TimeInForce.ValueType  # 1
+    """Until it is filled or cancelled."""
+    TIME_IN_FORCE_IMMEDIATE_OR_CANCEL: _TimeInForce.ValueType  # 2
+    """Filled at once as far as possible; the rest is cancelled."""
+    TIME_IN_FORCE_FILL_OR_KILL: _TimeInForce.ValueType  # 3
+    """Filled at once in full, or not at all."""
+    TIME_IN_FORCE_GOOD_FOR_DAY: _TimeInForce.ValueType  # 4
+    """Until the end of the trading day."""
+    TIME_IN_FORCE_POST_ONLY: _TimeInForce.ValueType  # 5
+    """Only ever added to the book, never taking liquidity."""
+    TIME_IN_FORCE_UNKNOWN: _TimeInForce.ValueType  # 6
+    """The provider reported that it is unknown."""
+
+class TimeInForce(_TimeInForce, metaclass=_TimeInForceEnumTypeWrapper):
+    """How long an order stays open."""
+
+TIME_IN_FORCE_UNSPECIFIED: TimeInForce.ValueType  # 0
+"""Not reported, or a value the gateway does not know."""
+TIME_IN_FORCE_GOOD_TILL_CANCELED: TimeInForce.ValueType  # 1
+"""Until it is filled or cancelled."""
+TIME_IN_FORCE_IMMEDIATE_OR_CANCEL: TimeInForce.ValueType  # 2
+"""Filled at once as far as possible; the rest is cancelled."""
+TIME_IN_FORCE_FILL_OR_KILL: TimeInForce.ValueType  # 3
+"""Filled at once in full, or not at all."""
+TIME_IN_FORCE_GOOD_FOR_DAY: TimeInForce.ValueType  # 4
+"""Until the end of the trading day."""
+TIME_IN_FORCE_POST_ONLY: TimeInForce.ValueType  # 5
+"""Only ever added to the book, never taking liquidity."""
+TIME_IN_FORCE_UNKNOWN: TimeInForce.ValueType  # 6
+"""The provider reported that it is unknown."""
+Global___TimeInForce: _TypeAlias = TimeInForce  # noqa: Y015
+
+class _AssetType:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _AssetTypeEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_AssetType.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    ASSET_TYPE_UNSPECIFIED: _AssetType.ValueType  # 0
+    """Not reported, or a value the gateway does not know."""
+    ASSET_TYPE_EQUITY: _AssetType.ValueType  # 1
+    """A stock or fund."""
+    ASSET_TYPE_CRYPTOCURRENCY: _AssetType.ValueType  # 2
+    """A cryptocurrency."""
+    ASSET_TYPE_OPTION: _AssetType.ValueType  # 3
+    """An option."""
+    ASSET_TYPE_NFT: _AssetType.ValueType  # 4
+    """A non-fungible token."""
+
+class AssetType(_AssetType, metaclass=_AssetTypeEnumTypeWrapper):
+    """What an order buys or sells."""
+
+ASSET_TYPE_UNSPECIFIED: AssetType.ValueType  # 0
+"""Not reported, or a value the gateway does not know."""
+ASSET_TYPE_EQUITY: AssetType.ValueType  # 1
+"""A stock or fund."""
+ASSET_TYPE_CRYPTOCURRENCY: AssetType.ValueType  # 2
+"""A cryptocurrency."""
+ASSET_TYPE_OPTION: AssetType.ValueType  # 3
+"""An option."""
+ASSET_TYPE_NFT: AssetType.ValueType  # 4
+"""A non-fungible token."""
+Global___AssetType: _TypeAlias = AssetType  # noqa: Y015
+
+@_typing.final
+class Order(_message.Message):
+    """An order at the user's institution, as the provider reported it. Amounts are
+    exact decimal strings; an absent amount was not reported and is not zero.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ORDER_ID_FIELD_NUMBER: _builtins.int
+    STATUS_FIELD_NUMBER: _builtins.int
+    SIDE_FIELD_NUMBER: _builtins.int
+    SYMBOL_FIELD_NUMBER: _builtins.int
+    AMOUNT_FIELD_NUMBER: _builtins.int
+    PRICE_FIELD_NUMBER: _builtins.int
+    FEE_FIELD_NUMBER: _builtins.int
+    VALUE_FIELD_NUMBER: _builtins.int
+    CREATED_AT_FIELD_NUMBER: _builtins.int
+    UPDATED_AT_FIELD_NUMBER: _builtins.int
+    ORDER_TYPE_FIELD_NUMBER: _builtins.int
+    TIME_IN_FORCE_FIELD_NUMBER: _builtins.int
+    ASSET_TYPE_FIELD_NUMBER: _builtins.int
+    NAME_FIELD_NUMBER: _builtins.int
+    PAYMENT_SYMBOL_FIELD_NUMBER: _builtins.int
+    STATUS_DETAILS_FIELD_NUMBER: _builtins.int
+    PROVIDER_STATUS_FIELD_NUMBER: _builtins.int
+    order_id: _builtins.str
+    """The order's id at the institution."""
+    status: Global___OrderStatus.ValueType
+    """Where the order stands."""
+    side: Global___OrderSide.ValueType
+    """Whether it buys or sells; unspecified when not reported."""
+    symbol: _builtins.str
+    """The symbol traded, for example `AAPL`."""
+    amount: _builtins.str
+    """Optional. The quantity ordered."""
+    price: _builtins.str
+    """Optional. The price of one unit."""
+    fee: _builtins.str
+    """Optional. The fee charged."""
+    value: _builtins.str
+    """Optional. The value of the order."""
+    order_type: Global___OrderType.ValueType
+    """How the order is priced."""
+    time_in_force: Global___TimeInForce.ValueType
+    """How long the order stays open."""
+    asset_type: Global___AssetType.ValueType
+    """What the order buys or sells."""
+    name: _builtins.str
+    """The name of what is traded, when the provider gives one."""
+    payment_symbol: _builtins.str
+    """The symbol paid with, for example `USD`."""
+    status_details: _builtins.str
+    """The provider's explanation of the status, when it gives one."""
+    provider_status: _builtins.str
+    """The status exactly as the provider wrote it, so an unknown value is not
+    lost.
+    """
+    @_builtins.property
+    def created_at(self) -> _timestamp_pb2.Timestamp:
+        """Optional. When the order was created."""
+
+    @_builtins.property
+    def updated_at(self) -> _timestamp_pb2.Timestamp:
+        """Optional. When the order last changed."""
+
+    def __init__(
+        self,
+        *,
+        order_id: _builtins.str = ...,
+        status: Global___OrderStatus.ValueType = ...,
+        side: Global___OrderSide.ValueType = ...,
+        symbol: _builtins.str = ...,
+        amount: _builtins.str | None = ...,
+        price: _builtins.str | None = ...,
+        fee: _builtins.str | None = ...,
+        value: _builtins.str | None = ...,
+        created_at: _timestamp_pb2.Timestamp | None = ...,
+        updated_at: _timestamp_pb2.Timestamp | None = ...,
+        order_type: Global___OrderType.ValueType = ...,
+        time_in_force: Global___TimeInForce.ValueType = ...,
+        asset_type: Global___AssetType.ValueType = ...,
+        name: _builtins.str = ...,
+        payment_symbol: _builtins.str = ...,
+        status_details: _builtins.str = ...,
+        provider_status: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_amount", b"_amount", "_fee", b"_fee", "_price", b"_price", "_value", b"_value", "amount", b"amount", "created_at", b"created_at", "fee", b"fee", "price", b"price", "updated_at", b"updated_at", "value", b"value"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_amount", b"_amount", "_fee", b"_fee", "_price", b"_price", "_value", b"_value", "amount", b"amount", "asset_type", b"asset_type", "created_at", b"created_at", "fee", b"fee", "name", b"name", "order_id", b"order_id", "order_type", b"order_type", "payment_symbol", b"payment_symbol", "price", b"price", "provider_status", b"provider_status", "side", b"side", "status", b"status", "status_details", b"status_details", "symbol", b"symbol", "time_in_force", b"time_in_force", "updated_at", b"updated_at", "value", b"value"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType__amount: _TypeAlias = _typing.Literal["amount"]  # noqa: Y015
+    _WhichOneofArgType__amount: _TypeAlias = _typing.Literal["_amount", b"_amount"]  # noqa: Y015
+    _WhichOneofReturnType__fee: _TypeAlias = _typing.Literal["fee"]  # noqa: Y015
+    _WhichOneofArgType__fee: _TypeAlias = _typing.Literal["_fee", b"_fee"]  # noqa: Y015
+    _WhichOneofReturnType__price: _TypeAlias = _typing.Literal["price"]  # noqa: Y015
+    _WhichOneofArgType__price: _TypeAlias = _typing.Literal["_price", b"_price"]  # noqa: Y015
+    _WhichOneofReturnType__value: _TypeAlias = _typing.Literal["value"]  # noqa: Y015
+    _WhichOneofArgType__value: _TypeAlias = _typing.Literal["_value", b"_value"]  # noqa: Y015
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__amount) -> _WhichOneofReturnType__amount | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__fee) -> _WhichOneofReturnType__fee | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__price) -> _WhichOneofReturnType__price | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__value) -> _WhichOneofReturnType__value | None: ...
+
+Global___Order: _TypeAlias = Order  # noqa: Y015

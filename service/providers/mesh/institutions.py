@@ -2,7 +2,8 @@
 
 The wire names are Mesh's `type` enum, spelled exactly (`eTrade`, `okxOAuth`, ...). Support is
 each endpoint's documented "Supported integrations" list (the docs' "Binance" is `binanceUs`):
-holdings value and order cancel from their seed documents, holdings from the OpenAPI document.
+holdings value and order cancel from their seed documents; holdings, order details and list
+(which share one list) and balances from the OpenAPI document.
 Following a newly supported institution is adding the RPC to its row.
 """
 
@@ -16,10 +17,14 @@ from service.providers.declaration import InstitutionRecord, with_portfolio
 VALUE = Rpc.GET_HOLDINGS_VALUE
 HOLDINGS = Rpc.GET_HOLDINGS
 CANCEL = Rpc.CANCEL_ORDER
+BALANCES = Rpc.GET_BALANCES
+
+ORDERS = {Rpc.GET_ORDER, Rpc.LIST_ORDERS}
+"""`transactions/details` and `transactions/list`, which share one list of institutions."""
 
 # (enum value name without the INSTITUTION_ prefix, wire name, display name, supported RPCs)
 _TABLE: tuple[tuple[str, str, str, set[Rpc]], ...] = (
-    ("ROBINHOOD", "robinhood", "Robinhood", {VALUE, HOLDINGS, CANCEL}),
+    ("ROBINHOOD", "robinhood", "Robinhood", {VALUE, HOLDINGS, CANCEL, *ORDERS, BALANCES}),
     ("E_TRADE", "eTrade", "E*TRADE", {VALUE, CANCEL}),
     ("ALPACA", "alpaca", "Alpaca", {VALUE, CANCEL}),
     ("TD_AMERITRADE", "tdAmeritrade", "TD Ameritrade", set()),
@@ -27,64 +32,79 @@ _TABLE: tuple[tuple[str, str, str, set[Rpc]], ...] = (
     ("STASH", "stash", "Stash", {VALUE, CANCEL}),
     ("INTERACTIVE_BROKERS", "interactiveBrokers", "Interactive Brokers", {VALUE, CANCEL}),
     ("PUBLIC", "public", "Public", {VALUE, CANCEL}),
-    ("COINBASE", "coinbase", "Coinbase", {VALUE, HOLDINGS, CANCEL}),
-    ("KRAKEN", "kraken", "Kraken", {VALUE, HOLDINGS, CANCEL}),
+    ("COINBASE", "coinbase", "Coinbase", {VALUE, HOLDINGS, CANCEL, *ORDERS, BALANCES}),
+    ("KRAKEN", "kraken", "Kraken", {VALUE, HOLDINGS, CANCEL, *ORDERS, BALANCES}),
     ("COINBASE_PRO", "coinbasePro", "Coinbase Pro", {VALUE, CANCEL}),
-    ("CRYPTO_COM", "cryptoCom", "Crypto.com", {VALUE, HOLDINGS, CANCEL}),
+    ("CRYPTO_COM", "cryptoCom", "Crypto.com", {VALUE, HOLDINGS, CANCEL, *ORDERS, BALANCES}),
     ("OPEN_SEA", "openSea", "OpenSea", {VALUE, HOLDINGS}),
-    ("BINANCE_US", "binanceUs", "Binance US", {VALUE, HOLDINGS, CANCEL}),
-    ("GEMINI", "gemini", "Gemini", {VALUE, HOLDINGS, CANCEL}),
+    ("BINANCE_US", "binanceUs", "Binance US", {VALUE, HOLDINGS, CANCEL, *ORDERS, BALANCES}),
+    ("GEMINI", "gemini", "Gemini", {VALUE, HOLDINGS, CANCEL, *ORDERS, BALANCES}),
     ("CRYPTOCURRENCY_ADDRESS", "cryptocurrencyAddress", "Cryptocurrency address", set()),
     ("CRYPTOCURRENCY_WALLET", "cryptocurrencyWallet", "Cryptocurrency wallet", set()),
-    ("OK_COIN", "okCoin", "OKCoin", {VALUE, HOLDINGS, CANCEL}),
+    ("OK_COIN", "okCoin", "OKCoin", {VALUE, HOLDINGS, CANCEL, *ORDERS, BALANCES}),
     ("BITTREX", "bittrex", "Bittrex", set()),
-    ("KU_COIN", "kuCoin", "KuCoin", {VALUE, HOLDINGS, CANCEL}),
+    ("KU_COIN", "kuCoin", "KuCoin", {VALUE, HOLDINGS, CANCEL, *ORDERS, BALANCES}),
     ("ETORO", "etoro", "eToro", {VALUE, CANCEL}),
-    ("CEX_IO", "cexIo", "CEX.IO", {VALUE, HOLDINGS, CANCEL}),
+    ("CEX_IO", "cexIo", "CEX.IO", {VALUE, HOLDINGS, CANCEL, *ORDERS, BALANCES}),
     (
         "BINANCE_INTERNATIONAL",
         "binanceInternational",
         "Binance International",
-        {VALUE, HOLDINGS, CANCEL},
+        {VALUE, HOLDINGS, CANCEL, *ORDERS, BALANCES},
     ),
-    ("BITSTAMP", "bitstamp", "Bitstamp", {VALUE, HOLDINGS, CANCEL}),
-    ("GATE_IO", "gateIo", "Gate.io", {VALUE, HOLDINGS, CANCEL}),
+    ("BITSTAMP", "bitstamp", "Bitstamp", {VALUE, HOLDINGS, CANCEL, *ORDERS, BALANCES}),
+    ("GATE_IO", "gateIo", "Gate.io", {VALUE, HOLDINGS, CANCEL, *ORDERS, BALANCES}),
     ("ACORNS", "acorns", "Acorns", {VALUE}),
-    ("OKX", "okx", "OKX", {VALUE, HOLDINGS, CANCEL}),
-    ("BIT_FLYER", "bitFlyer", "bitFlyer", {VALUE, HOLDINGS, CANCEL}),
-    ("COINLIST", "coinlist", "CoinList", {VALUE, HOLDINGS, CANCEL}),
-    ("HUOBI", "huobi", "Huobi", {VALUE, HOLDINGS, CANCEL}),
-    ("BITFINEX", "bitfinex", "Bitfinex", {VALUE, HOLDINGS, CANCEL}),
+    ("OKX", "okx", "OKX", {VALUE, HOLDINGS, CANCEL, *ORDERS, BALANCES}),
+    ("BIT_FLYER", "bitFlyer", "bitFlyer", {VALUE, HOLDINGS, CANCEL, *ORDERS, BALANCES}),
+    ("COINLIST", "coinlist", "CoinList", {VALUE, HOLDINGS, CANCEL, *ORDERS, BALANCES}),
+    ("HUOBI", "huobi", "Huobi", {VALUE, HOLDINGS, CANCEL, *ORDERS, BALANCES}),
+    ("BITFINEX", "bitfinex", "Bitfinex", {VALUE, HOLDINGS, CANCEL, *ORDERS, BALANCES}),
     ("DE_FI_WALLET", "deFiWallet", "DeFi wallet", {VALUE, HOLDINGS}),
-    ("KRAKEN_DIRECT", "krakenDirect", "Kraken Direct", {VALUE, HOLDINGS, CANCEL}),
+    (
+        "KRAKEN_DIRECT",
+        "krakenDirect",
+        "Kraken Direct",
+        {VALUE, HOLDINGS, CANCEL, *ORDERS, BALANCES},
+    ),
     ("VANGUARD", "vanguard", "Vanguard", {VALUE, CANCEL}),
     (
         "BINANCE_INTERNATIONAL_DIRECT",
         "binanceInternationalDirect",
         "Binance International Direct",
-        {VALUE, HOLDINGS, CANCEL},
+        {VALUE, HOLDINGS, CANCEL, *ORDERS, BALANCES},
     ),
-    ("BITFINEX_DIRECT", "bitfinexDirect", "Bitfinex Direct", {VALUE, HOLDINGS}),
-    ("BYBIT", "bybit", "Bybit", {VALUE, HOLDINGS, CANCEL}),
-    ("PAXOS", "paxos", "Paxos", {VALUE, HOLDINGS}),
-    ("COINBASE_PRIME", "coinbasePrime", "Coinbase Prime", {VALUE, HOLDINGS, CANCEL}),
-    ("BTC_TURK_DIRECT", "btcTurkDirect", "BtcTurk Direct", {VALUE, HOLDINGS}),
-    ("KU_COIN_DIRECT", "kuCoinDirect", "KuCoin Direct", {VALUE, HOLDINGS}),
-    ("OKX_OAUTH", "okxOAuth", "OKX OAuth", {VALUE, HOLDINGS}),
-    ("PARIBU_DIRECT", "paribuDirect", "Paribu Direct", {VALUE, HOLDINGS}),
-    ("ROBINHOOD_CONNECT", "robinhoodConnect", "Robinhood Connect", {VALUE, HOLDINGS, CANCEL}),
-    ("BLOCKCHAIN_COM", "blockchainCom", "Blockchain.com", {VALUE, HOLDINGS}),
-    ("BITSO_DIRECT", "bitsoDirect", "Bitso Direct", {VALUE, HOLDINGS}),
+    ("BITFINEX_DIRECT", "bitfinexDirect", "Bitfinex Direct", {VALUE, HOLDINGS, BALANCES}),
+    ("BYBIT", "bybit", "Bybit", {VALUE, HOLDINGS, CANCEL, *ORDERS, BALANCES}),
+    ("PAXOS", "paxos", "Paxos", {VALUE, HOLDINGS, BALANCES}),
+    (
+        "COINBASE_PRIME",
+        "coinbasePrime",
+        "Coinbase Prime",
+        {VALUE, HOLDINGS, CANCEL, *ORDERS, BALANCES},
+    ),
+    ("BTC_TURK_DIRECT", "btcTurkDirect", "BtcTurk Direct", {VALUE, HOLDINGS, BALANCES}),
+    ("KU_COIN_DIRECT", "kuCoinDirect", "KuCoin Direct", {VALUE, HOLDINGS, BALANCES}),
+    ("OKX_OAUTH", "okxOAuth", "OKX OAuth", {VALUE, HOLDINGS, BALANCES}),
+    ("PARIBU_DIRECT", "paribuDirect", "Paribu Direct", {VALUE, HOLDINGS, BALANCES}),
+    (
+        "ROBINHOOD_CONNECT",
+        "robinhoodConnect",
+        "Robinhood Connect",
+        {VALUE, HOLDINGS, CANCEL, *ORDERS, BALANCES},
+    ),
+    ("BLOCKCHAIN_COM", "blockchainCom", "Blockchain.com", {VALUE, HOLDINGS, BALANCES}),
+    ("BITSO_DIRECT", "bitsoDirect", "Bitso Direct", {VALUE, HOLDINGS, BALANCES}),
     ("BINANCE_CONNECT", "binanceConnect", "Binance Connect", set()),
     ("BINANCE_OAUTH", "binanceOAuth", "Binance OAuth", {VALUE, HOLDINGS}),
     ("REVOLUT_CONNECT", "revolutConnect", "Revolut Connect", set()),
     ("BINANCE_PAY", "binancePay", "Binance Pay", set()),
-    ("BYBIT_DIRECT", "bybitDirect", "Bybit Direct", {VALUE, HOLDINGS}),
-    ("PARIBU_OAUTH", "paribuOAuth", "Paribu OAuth", {HOLDINGS}),
+    ("BYBIT_DIRECT", "bybitDirect", "Bybit Direct", {VALUE, HOLDINGS, BALANCES}),
+    ("PARIBU_OAUTH", "paribuOAuth", "Paribu OAuth", {HOLDINGS, BALANCES}),
     ("PAY_PAL_CONNECT", "payPalConnect", "PayPal Connect", set()),
-    ("BINANCE_TR_DIRECT", "binanceTrDirect", "Binance TR Direct", {HOLDINGS}),
+    ("BINANCE_TR_DIRECT", "binanceTrDirect", "Binance TR Direct", {HOLDINGS, BALANCES}),
     ("COINBASE_RAMP", "coinbaseRamp", "Coinbase Ramp", set()),
-    ("BYBIT_DIRECT_MOBILE", "bybitDirectMobile", "Bybit Direct Mobile", {HOLDINGS}),
+    ("BYBIT_DIRECT_MOBILE", "bybitDirectMobile", "Bybit Direct Mobile", {HOLDINGS, BALANCES}),
     ("SANDBOX", "sandbox", "Mesh sandbox", set()),
     ("CRYPTO_COM_PAY", "cryptoComPay", "Crypto.com Pay", set()),
     ("BYBIT_EU_DIRECT", "bybitEuDirect", "Bybit EU Direct", set()),
