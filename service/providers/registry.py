@@ -21,10 +21,13 @@ from aggregator.v1.aggregator_service_pb2 import (
 from aggregator.v1.connection_pb2 import Connection
 from service.config import Settings
 from service.core.errors import CapabilityMissing, FieldViolation, InvalidRequest
+from service.core.limits import GATEWAY_LIMITS, FieldLimit
 from service.core.rpcs import CAPABILITY_NAMES, Rpc
 from service.providers import mesh, moneykit
 from service.providers.client import HttpProviderClient
 from service.providers.declaration import ProviderDeclaration
+from service.providers.mesh import limits as mesh_limits
+from service.providers.moneykit import limits as moneykit_limits
 from service.providers.operation import Operation, RpcRequest, RpcResponse, Step, run
 from service.providers.settings import ProviderSettings
 from service.providers.upstream import UpstreamHttp
@@ -161,3 +164,8 @@ def build_registry(
             for provider in PROVIDERS
         }
     )
+
+
+def field_limits() -> dict[str, FieldLimit]:
+    """The limits of every request field: the gateway's own and each provider's."""
+    return {**GATEWAY_LIMITS, **mesh_limits.FIELD_LIMITS, **moneykit_limits.FIELD_LIMITS}
