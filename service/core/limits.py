@@ -10,6 +10,7 @@ before any handler runs, so an oversized value never reaches an upstream.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from urllib.parse import quote
@@ -101,15 +102,17 @@ def _walk(message: Message, prefix: str, limits: FieldLimits) -> Iterator[FieldV
 def _map(
     entry_type: Descriptor, entries: Mapping[object, object], path: str, limits: FieldLimits
 ) -> Iterator[FieldViolation]:
-    # Entries are named by position, not by key: a key is caller data and may be the problem.
-    key_field = entry_type.fields_by_name["key"]
-    value_field = entry_type.fields_by_name["value"]
-    for index, key in enumerate(entries):
-        entry = f"{path}[{index}]"
-        key_limit = limits.get(key_field.full_name, DEFAULT_LIMIT)
-        value_limit = limits.get(value_field.full_name, DEFAULT_LIMIT)
-        yield from _value(key, f"{entry}.key", key_limit, limits)
-        yield from _value(entries[key], f"{entry}.value", value_limit, limits)
+    key_limit = limits.get(entry_type.fields_by_name["key"].full_name, DEFAULT_LIMIT)
+    value_limit = limits.get(entry_type.fields_by_name["value"].full_name, DEFAULT_LIMIT)
+    for key, value in entries.items():
+        key_violations = [
+            FieldViolation(path, f"a key {violation.description}")
+            for violation in _value(key, path, key_limit, limits)
+        ]
+        yield from key_violations
+        if not key_violations:
+            # Quoted as JSON, so that a key's control or bidirectional characters stay visible.
+            yield from _value(value, f"{path}[{json.dumps(key)}]", value_limit, limits)
 
 
 def _value(
