@@ -76,7 +76,7 @@ class RpcBoundary(grpc.aio.ServerInterceptor):
         self._describe = describe
         """The provider(s) and institution a request names, for its log line."""
         self._limits = limits
-        self._malformed_reports = OncePerInterval(MALFORMED_REPORT_INTERVAL_SECONDS, time.monotonic)
+        self._malformed_reports = OncePerInterval(MALFORMED_REPORT_INTERVAL_SECONDS)
 
     async def intercept_service(
         self,
@@ -150,14 +150,14 @@ class RpcBoundary(grpc.aio.ServerInterceptor):
         remaining = context.time_remaining()
         budget = (self._default_deadline if remaining is None else remaining) - self._margin
         metrics.RPCS_IN_FLIGHT.labels(method).inc()
-        # `secrets` scrubs the request's secret fields from the logs once it is decoded, up to
-        # and including the RPC's last log line.
-        with ExitStack() as secrets, deadline_in(budget), serving(rpc):
+        # `redaction` scrubs the request's secret fields from the logs once it is decoded, up
+        # to and including the RPC's last log line.
+        with ExitStack() as redaction, deadline_in(budget), serving(rpc):
             try:
                 rpc.caller = self._authorizer.authorize(method, metadata, context.auth_context())
                 request = self._decoded(method, raw, decode, rpc.caller)
                 if isinstance(request, Message):
-                    secrets.enter_context(request_secrets(request))
+                    redaction.enter_context(request_secrets(request))
                     self._check_limits(method, request)
                 # A backstop: the work inside ends at the deadline with a precise error.
                 async with within_deadline(_deadline_exceeded, slack=max(self._margin / 2, 0.005)):
@@ -232,7 +232,9 @@ class RpcBoundary(grpc.aio.ServerInterceptor):
 class OncePerInterval:
     """Lets through one report per key (a caller) per interval, and counts those held back."""
 
-    def __init__(self, interval_seconds: float, clock: Callable[[], float]) -> None:
+    def __init__(
+        self, interval_seconds: float, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self._rate = 1 / interval_seconds
         self._clock = clock
         self._buckets: dict[str, TokenBucket] = {}

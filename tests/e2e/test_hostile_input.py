@@ -18,6 +18,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from aggregator.v1.aggregator_service_pb2 import GetPortfolioRequest, StreamPortfolioRequest
 from aggregator.v1.aggregator_service_pb2_grpc import AggregatorServiceStub
+from aggregator.v1.connection_pb2 import Connection, MeshConnection
 from aggregator.v1.institution_pb2 import Institution
 from service.observability import metrics
 from service.process.server import running_gateway
@@ -325,3 +326,26 @@ async def test_values_at_their_limits_reach_the_upstream_intact(
     (holdings,) = [r for r in sandbox.moneykit.requests if r.path.endswith("/holdings")]
     assert unquote(holdings.path.split("/")[2]) == link_id
     assert response.link.link_id == link_id
+
+
+BAD_MESH = Connection(mesh=MeshConnection(institution=2**31 - 1, auth_token=" "))  # type: ignore[arg-type]
+MANY_VIOLATIONS = {
+    "50-invalid-connections": ("GetPortfolio", GetPortfolioRequest(connections=[BAD_MESH] * 50)),
+    "100-blank-account-ids": ("GetHoldings", requests.holdings("mk_1", *[" "] * 100)),
+}
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="service.rpc.status lists every violation in the message and in BadRequest, so a "
+    "request within its limits can overflow the client's 8 KiB trailer limit and end in "
+    "RESOURCE_EXHAUSTED 'Stream removed'; the cap belongs in the status mapping",
+)
+@pytest.mark.parametrize(("rpc", "request_"), MANY_VIOLATIONS.values(), ids=MANY_VIOLATIONS.keys())
+async def test_a_request_with_many_invalid_fields_is_invalid_argument(
+    gateway: Gateway, sandbox: SandboxUpstreams, rpc: str, request_: Message
+) -> None:
+    status = await refusal(gateway, rpc, request_)
+
+    assert status.code == grpc.StatusCode.INVALID_ARGUMENT
+    assert sandbox.mesh.requests == sandbox.moneykit.requests == []
