@@ -24,7 +24,7 @@ from service.observability import metrics
 from service.process.server import running_gateway
 from service.rpc.boundary import MALFORMED_REPORT_INTERVAL_SECONDS
 from service.sandbox import SandboxUpstreams
-from tests.conftest import Gateway, gateway_settings
+from tests.conftest import Gateway, gateway_settings, sandbox_providers
 from tests.e2e import requests
 from tests.e2e.richstatus import RichStatus, unpack
 
@@ -167,7 +167,7 @@ async def authenticated(sandbox: SandboxUpstreams, tmp_path: Path) -> AsyncItera
     )
     settings = gateway_settings(sandbox, aggregator_callers_file=callers)
     async with (
-        running_gateway(settings) as running,
+        running_gateway(settings, providers=sandbox_providers(sandbox)) as running,
         grpc.aio.insecure_channel(f"127.0.0.1:{running.port}") as channel,
     ):
         yield Gateway(AggregatorServiceStub(channel), channel, running.port, sandbox)

@@ -4,6 +4,8 @@ and raw request bytes (random, truncated, with unknown fields, with huge length 
 
 from __future__ import annotations
 
+import importlib
+
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from google.protobuf.message import Message
 from google.protobuf.message_factory import GetMessageClass
@@ -11,15 +13,20 @@ from hypothesis import strategies as st
 
 from service.core.limits import DEFAULT_LIMIT, url_encoded_length
 from service.providers.registry import field_limits
-from service.sandbox import triggers
+from service.sandbox import SandboxUpstreams
 
 LIMITS = field_limits()
 MIB = 1024 * 1024
 
 TRIGGERS = frozenset(
-    value for name, value in vars(triggers).items() if name.isupper() and isinstance(value, str)
+    value
+    for simulator in SandboxUpstreams().simulators
+    for name, value in vars(
+        importlib.import_module(f"service.sandbox.{simulator}.triggers")
+    ).items()
+    if name.isupper() and isinstance(value, str)
 )
-"""Values that make the sandbox fail or hold on purpose; hostile input is anything else."""
+"""Values that make a simulator fail or hold on purpose; hostile input is anything else."""
 
 HOSTILE = [
     "",
