@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 BUF := .tools/node_modules/.bin/buf
 PROTO_FILES := $(wildcard protos/aggregator/v1/*.proto)
 
-.PHONY: install tools node-client h2load run test lint format generate docs breaking bench clean
+.PHONY: install tools node-client h2load run test fuzz lint format generate docs breaking bench clean
 
 install: $(STAMP)
 
@@ -52,6 +52,12 @@ test: install tools node-client h2load
 	$(BIN)/ruff format --check service tests scripts bench
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
+
+# The fuzz suite runs in `make test` too, with few examples; this runs it long.
+FUZZ_EXAMPLES ?= 1000
+
+fuzz: install
+	AGGREGATOR_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q tests/fuzz
 
 lint: install tools
 	$(BIN)/ruff check service tests scripts bench

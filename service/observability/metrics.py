@@ -18,6 +18,13 @@ RPCS = Counter(
     "aggregator_rpcs_total", "RPCs served, by method and status code.", ["method", "code"],
     registry=REGISTRY,
 )  # fmt: skip
+REFUSED_REQUESTS = Counter(
+    "aggregator_refused_requests_total",
+    "Requests refused before any handler ran, by method and why: `malformed` (the body does "
+    "not decode as the request message) or `over_limit` (a field over its size limit).",
+    ["method", "reason"],
+    registry=REGISTRY,
+)
 RPC_SECONDS = Histogram(
     "aggregator_rpc_duration_seconds", "RPC latency, by method.", ["method"], registry=REGISTRY
 )

@@ -35,6 +35,7 @@ from service.providers.aiohttp_transport import AiohttpTransport
 from service.providers.registry import (
     PROVIDERS,
     build_registry,
+    field_limits,
     provider_settings_from_env,
     sandbox_provider_settings,
     secret_fields,
@@ -139,6 +140,7 @@ async def running_gateway(
                     settings.aggregator_deadline_margin_seconds,
                     _authorizer(settings),
                     registry.describe,
+                    field_limits(),
                 ),
             ],
             options=server_options(settings),

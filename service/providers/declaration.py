@@ -38,6 +38,7 @@ from aggregator.v1.connection_pb2 import Connection
 from aggregator.v1.institution_pb2 import CancelRequirements, Institution
 from aggregator.v1.source_pb2 import Provider
 from service.core.errors import CapabilityMissing
+from service.core.limits import FieldLimit
 from service.core.rpcs import CAPABILITY_NAMES, PORTFOLIO_RPCS, Rpc
 from service.core.validation import Violations
 from service.providers.client import HttpProviderClient
@@ -143,6 +144,8 @@ class ProviderDeclaration(ABC):
     secret_fields: ClassVar[frozenset[str]]
     """The fields of the provider's connection message that are secrets."""
     institutions: ClassVar[tuple[InstitutionRecord, ...]] = ()
+    field_limits: ClassVar[Mapping[str, FieldLimit]] = {}
+    """Limits on the fields of the provider's connection message, by full field name."""
     sandbox_cases: ClassVar[SandboxCases]
 
     @abstractmethod

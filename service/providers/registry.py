@@ -33,6 +33,7 @@ from aggregator.v1.aggregator_service_pb2 import (
 from aggregator.v1.connection_pb2 import Connection
 from service.config import Settings
 from service.core.errors import CapabilityMissing, FieldViolation, InvalidRequest
+from service.core.limits import GATEWAY_LIMITS, FieldLimit
 from service.core.rpcs import CAPABILITY_NAMES, Rpc
 from service.providers import mesh, moneykit
 from service.providers.client import HttpProviderClient
@@ -213,3 +214,11 @@ def build_registry(
             for provider in PROVIDERS
         }
     )
+
+
+def field_limits() -> dict[str, FieldLimit]:
+    """The limits of every request field: the gateway's own and each provider's."""
+    limits = dict(GATEWAY_LIMITS)
+    for provider in PROVIDERS:
+        limits.update(provider.field_limits)
+    return limits

@@ -1,4 +1,5 @@
-"""The RPC boundary: gateway errors become statuses, and each RPC is logged once."""
+"""The RPC boundary: requests are decoded and bounded, gateway errors become statuses, and
+each RPC is logged once."""
 
 from __future__ import annotations
 
@@ -6,14 +7,24 @@ import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import ExitStack, asynccontextmanager
 from typing import Any, TypeVar, cast
 
 import grpc
-from google.protobuf.message import Message
+from google.protobuf import any_pb2, descriptor_pool
+from google.protobuf.message import DecodeError, Message
+from google.rpc import code_pb2, error_details_pb2, status_pb2
+from grpc_status import rpc_status
 
 from service.auth.authorizer import Authorizer
-from service.core.errors import DeadlineExceeded, GatewayError, UpstreamOutcomeUnknown
+from service.auth.rate_limit import TokenBucket
+from service.core.errors import (
+    DeadlineExceeded,
+    GatewayError,
+    InvalidRequest,
+    UpstreamOutcomeUnknown,
+)
+from service.core.limits import FieldLimits, violations
 from service.core.rpc_context import (
     RequestContext,
     deadline_in,
@@ -23,19 +34,29 @@ from service.core.rpc_context import (
 )
 from service.observability import metrics
 from service.observability.redaction import request_secrets
-from service.rpc.status import code_of, internal_error_status, to_grpc_status
+from service.rpc.status import GATEWAY_DOMAIN, code_of, internal_error_status, to_grpc_status
 
 logger = logging.getLogger("service.rpc")
+
+MALFORMED_REASON = "MALFORMED_REQUEST"
+MALFORMED_REPORT_INTERVAL_SECONDS = 60.0
+"""Each caller's undecodable requests are logged at most once per interval, with a count."""
 
 
 Request = TypeVar("Request")
 Response = TypeVar("Response")
 Handler = Callable[[Any, grpc.aio.ServicerContext[Any, Any]], Awaitable[Any]]
 StreamHandler = Callable[[Any, grpc.aio.ServicerContext[Any, Any]], AsyncIterator[Any]]
+Deserializer = Callable[[bytes], Any]
 
 
 class RpcBoundary(grpc.aio.ServerInterceptor):
     """Runs each RPC within its deadline, maps its errors, and logs it once.
+
+    The caller is authorized first; then the request is decoded here rather than by grpc (whose
+    answer to undecodable bytes is UNKNOWN naming a Python exception, with a logged traceback
+    per call) and checked against `limits`, before any handler logic, so neither an undecodable
+    nor an oversized request reaches an upstream.
 
     The deadline is the caller's remaining time (or `default_deadline` when the caller set
     none) less `margin`, so the gateway answers before the caller gives up.
@@ -47,12 +68,15 @@ class RpcBoundary(grpc.aio.ServerInterceptor):
         margin: float,
         authorizer: Authorizer,
         describe: Callable[[Message], tuple[str, str]],
+        limits: FieldLimits,
     ) -> None:
         self._default_deadline = default_deadline
         self._margin = margin
         self._authorizer = authorizer
         self._describe = describe
         """The provider(s) and institution a request names, for its log line."""
+        self._limits = limits
+        self._malformed_reports = OncePerInterval(MALFORMED_REPORT_INTERVAL_SECONDS)
 
     async def intercept_service(
         self,
@@ -65,25 +89,27 @@ class RpcBoundary(grpc.aio.ServerInterceptor):
         if handler is None:
             return handler
         method = handler_call_details.method
+        decode = cast(Deserializer | None, handler.request_deserializer)
         # grpc.aio runs coroutine and async-generator handlers though the types name sync ones.
+        # Without a deserializer grpc hands over the request's bytes, for the boundary to decode.
         if handler.unary_unary is not None:
             return grpc.unary_unary_rpc_method_handler(
-                self._guarded(method, cast(Handler, handler.unary_unary)),
-                request_deserializer=handler.request_deserializer,
+                self._guarded(method, decode, cast(Handler, handler.unary_unary)),
+                request_deserializer=None,
                 response_serializer=handler.response_serializer,
             )
         if handler.unary_stream is not None:
             return grpc.unary_stream_rpc_method_handler(
-                self._guarded_stream(method, cast(StreamHandler, handler.unary_stream)),
-                request_deserializer=handler.request_deserializer,
+                self._guarded_stream(method, decode, cast(StreamHandler, handler.unary_stream)),
+                request_deserializer=None,
                 response_serializer=handler.response_serializer,
             )
         return handler
 
-    def _guarded(self, method: str, behaviour: Handler) -> Handler:
-        async def guarded(request: Message, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
+    def _guarded(self, method: str, decode: Deserializer | None, behaviour: Handler) -> Handler:
+        async def guarded(raw: bytes, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
             try:
-                async with self._boundary(method, request, context):
+                async with self._boundary(method, raw, decode, context) as request:
                     return await behaviour(request, context)
             except _Failed as failed:
                 status = failed.status
@@ -91,12 +117,14 @@ class RpcBoundary(grpc.aio.ServerInterceptor):
 
         return guarded
 
-    def _guarded_stream(self, method: str, behaviour: StreamHandler) -> StreamHandler:
+    def _guarded_stream(
+        self, method: str, decode: Deserializer | None, behaviour: StreamHandler
+    ) -> StreamHandler:
         async def guarded(
-            request: Message, context: grpc.aio.ServicerContext[Any, Any]
+            raw: bytes, context: grpc.aio.ServicerContext[Any, Any]
         ) -> AsyncIterator[Any]:
             try:
-                async with self._boundary(method, request, context):
+                async with self._boundary(method, raw, decode, context) as request:
                     async for response in behaviour(request, context):
                         yield response
                 return
@@ -108,21 +136,35 @@ class RpcBoundary(grpc.aio.ServerInterceptor):
 
     @asynccontextmanager
     async def _boundary(
-        self, method: str, request: Message, context: grpc.aio.ServicerContext[Any, Any]
-    ) -> AsyncIterator[None]:
+        self,
+        method: str,
+        raw: bytes,
+        decode: Deserializer | None,
+        context: grpc.aio.ServicerContext[Any, Any],
+    ) -> AsyncIterator[Any]:
         started = time.perf_counter()
         code = grpc.StatusCode.OK
+        request: object = None
         metadata = tuple(context.invocation_metadata() or ())
         rpc = RequestContext(request_id_from(metadata), method)
         remaining = context.time_remaining()
         budget = (self._default_deadline if remaining is None else remaining) - self._margin
         metrics.RPCS_IN_FLIGHT.labels(method).inc()
-        with request_secrets(request), deadline_in(budget), serving(rpc):
+        # `redaction` scrubs the request's secret fields from the logs once it is decoded, up
+        # to and including the RPC's last log line.
+        with ExitStack() as redaction, deadline_in(budget), serving(rpc):
             try:
                 rpc.caller = self._authorizer.authorize(method, metadata, context.auth_context())
+                request = self._decoded(method, raw, decode, rpc.caller)
+                if isinstance(request, Message):
+                    redaction.enter_context(request_secrets(request))
+                    self._check_limits(method, request)
                 # A backstop: the work inside ends at the deadline with a precise error.
                 async with within_deadline(_deadline_exceeded, slack=max(self._margin / 2, 0.005)):
-                    yield
+                    yield request
+            except _Malformed:
+                code = grpc.StatusCode.INVALID_ARGUMENT
+                raise _Failed(_malformed_status(method)) from None
             except asyncio.CancelledError:
                 code = grpc.StatusCode.CANCELLED
                 raise
@@ -137,7 +179,9 @@ class RpcBoundary(grpc.aio.ServerInterceptor):
                 raise _Failed(internal_error_status()) from None
             finally:
                 elapsed = time.perf_counter() - started
-                provider, institution = self._describe(request)
+                provider, institution = (
+                    self._describe(request) if isinstance(request, Message) else ("-", "-")
+                )
                 metrics.RPCS_IN_FLIGHT.labels(method).dec()
                 metrics.RPCS.labels(method, code.name).inc()
                 metrics.RPC_SECONDS.labels(method).observe(elapsed)
@@ -155,6 +199,84 @@ class RpcBoundary(grpc.aio.ServerInterceptor):
                     *fields.values(),
                     extra=fields,
                 )
+
+    def _decoded(self, method: str, raw: bytes, decode: Deserializer | None, caller: str) -> Any:
+        if decode is None:
+            return raw
+        try:
+            return decode(raw)
+        except DecodeError:
+            metrics.REFUSED_REQUESTS.labels(method, "malformed").inc()
+            held_back = self._malformed_reports.take(caller)
+            if held_back is not None:
+                # No exception and no bytes: they say nothing the counts do not, and a flood of
+                # garbage must not become a flood of log lines.
+                logger.warning(
+                    "malformed request: %s from caller %s is not a valid %s (%d bytes); "
+                    "%d more from this caller since its last report",
+                    method,
+                    caller,
+                    _request_type(method),
+                    len(raw),
+                    held_back,
+                )
+            raise _Malformed from None
+
+    def _check_limits(self, method: str, request: Message) -> None:
+        found = violations(request, self._limits)
+        if found:
+            metrics.REFUSED_REQUESTS.labels(method, "over_limit").inc()
+            raise InvalidRequest(found)
+
+
+class OncePerInterval:
+    """Lets through one report per key (a caller) per interval, and counts those held back."""
+
+    def __init__(
+        self, interval_seconds: float, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._rate = 1 / interval_seconds
+        self._clock = clock
+        self._buckets: dict[str, TokenBucket] = {}
+        self._held_back: dict[str, int] = {}
+
+    def take(self, key: str) -> int | None:
+        """None when this report is held back; else how many were since the key's last one."""
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            bucket = self._buckets[key] = TokenBucket(self._rate, 1, self._clock)
+        if bucket.try_take() is not None:
+            self._held_back[key] = self._held_back.get(key, 0) + 1
+            return None
+        return self._held_back.pop(key, 0)
+
+
+class _Malformed(Exception):
+    """The request's bytes are not an encoding of the method's request message."""
+
+
+def _malformed_status(method: str) -> grpc.Status:
+    status = status_pb2.Status(
+        code=code_pb2.INVALID_ARGUMENT,
+        message=f"The request is not a valid encoding of {_request_type(method)}; "
+        "nothing was done.",
+    )
+    packed = any_pb2.Any()
+    packed.Pack(error_details_pb2.ErrorInfo(reason=MALFORMED_REASON, domain=GATEWAY_DOMAIN))
+    status.details.append(packed)
+    converted: grpc.Status = rpc_status.to_status(status)
+    return converted
+
+
+def _request_type(method: str) -> str:
+    """The full name of the method's request message (`/pkg.Service/Method`), from the
+    descriptors the server's services registered."""
+    service, _, name = method.strip("/").partition("/")
+    try:
+        found = descriptor_pool.Default().FindServiceByName(service).methods_by_name[name]
+    except KeyError:
+        return "the method's request message"
+    return str(found.input_type.full_name)
 
 
 class _Failed(Exception):

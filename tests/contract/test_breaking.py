@@ -71,7 +71,10 @@ def run(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-CANCEL_ORDER_ID = "  // Required. The id of the pending order to cancel.\n  string order_id = 2;"
+CANCEL_ORDER_ID = (
+    "  // Required. The id of the pending order to cancel, at most 256 characters.\n"
+    "  string order_id = 2;"
+)
 """A line found once in the service file: the order id of `CancelOrderRequest`."""
 
 

@@ -270,7 +270,7 @@ Global___GetHoldingsValueResponse: _TypeAlias = GetHoldingsValueResponse  # noqa
 
 @_typing.final
 class CancelOrderRequest(_message.Message):
-    """The request of `CancelOrder`."""
+    """The request of `CancelOrder`. Its `mfa_code` holds at most 64 characters."""
 
     DESCRIPTOR: _descriptor.Descriptor
 
@@ -282,7 +282,7 @@ class CancelOrderRequest(_message.Message):
     MFA_CODE_FIELD_NUMBER: _builtins.int
     CONFIRM_FIELD_NUMBER: _builtins.int
     order_id: _builtins.str
-    """Required. The id of the pending order to cancel."""
+    """Required. The id of the pending order to cancel, at most 256 characters."""
     is_cryptocurrency: _builtins.bool
     """Whether the order is for a cryptocurrency rather than a stock, since some
     stock and crypto symbols collide.
@@ -290,8 +290,8 @@ class CancelOrderRequest(_message.Message):
     side: _order_pb2.OrderSide.ValueType
     """Optional. The order's side. Required for Coinbase."""
     symbol_pair: _builtins.str
-    """Optional. The order's symbol pair, for example `BTC/USDT`. Required for
-    the Binance family, OKX and bitFlyer.
+    """Optional. The order's symbol pair, for example `BTC/USDT`, at most 64
+    characters. Required for the Binance family, OKX and bitFlyer.
     """
     mfa_code: _builtins.str
     """Optional. The user's MFA code, when the institution asks for one (Kraken
@@ -377,7 +377,10 @@ class GetHoldingsRequest(_message.Message):
 
     @_builtins.property
     def account_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
-        """Optional. Only return holdings and accounts with these account ids."""
+        """Optional. Only return holdings and accounts with these account ids: at
+        most 100 entries, each at most 128 characters and at most 256 bytes once
+        percent-encoded, since they go in the upstream URL's query.
+        """
 
     @_builtins.property
     def max_age(self) -> _duration_pb2.Duration:
@@ -518,7 +521,7 @@ class GetPortfolioRequest(_message.Message):
     @_builtins.property
     def connections(self) -> _containers.RepeatedCompositeFieldContainer[_connection_pb2.Connection]:
         """Required. The connections, of any providers; at most the gateway's
-        configured limit (50 by default).
+        configured limit (50 by default), which is at most 1000 entries.
         """
 
     @_builtins.property
@@ -581,7 +584,9 @@ class StreamPortfolioRequest(_message.Message):
     MAX_AGE_FIELD_NUMBER: _builtins.int
     @_builtins.property
     def connections(self) -> _containers.RepeatedCompositeFieldContainer[_connection_pb2.Connection]:
-        """Required. The connections, as in `GetPortfolioRequest`."""
+        """Required. The connections, as in `GetPortfolioRequest`: at most the
+        gateway's configured limit (50 by default), which is at most 1000 entries.
+        """
 
     @_builtins.property
     def max_age(self) -> _duration_pb2.Duration:

@@ -32,6 +32,13 @@ class AggregatorServiceStub:
     the provider), `LocalizedMessage` when the upstream gave an end-user message,
     `RetryInfo` for rate limits, `BadRequest` for invalid fields, and the
     upstream's `ResultEnvelope`.
+
+    Every request is bounded before anything is sent upstream: a string field
+    holds at most 4096 characters and a repeated field at most 1000 entries,
+    unless its comment gives a smaller limit. A value over its limit is
+    `INVALID_ARGUMENT` with a `BadRequest` violation naming the field and the
+    limit. A request whose bytes do not decode as its message is
+    `INVALID_ARGUMENT` with the `ErrorInfo` reason `MALFORMED_REQUEST`.
     """
 
     @_typing.overload
@@ -95,6 +102,13 @@ class AggregatorServiceAsyncStub(AggregatorServiceStub):
     the provider), `LocalizedMessage` when the upstream gave an end-user message,
     `RetryInfo` for rate limits, `BadRequest` for invalid fields, and the
     upstream's `ResultEnvelope`.
+
+    Every request is bounded before anything is sent upstream: a string field
+    holds at most 4096 characters and a repeated field at most 1000 entries,
+    unless its comment gives a smaller limit. A value over its limit is
+    `INVALID_ARGUMENT` with a `BadRequest` violation naming the field and the
+    limit. A request whose bytes do not decode as its message is
+    `INVALID_ARGUMENT` with the `ErrorInfo` reason `MALFORMED_REQUEST`.
     """
 
     def __init__(self, channel: _aio.Channel) -> None: ...
@@ -154,6 +168,13 @@ class AggregatorServiceServicer(metaclass=_abc_1.ABCMeta):
     the provider), `LocalizedMessage` when the upstream gave an end-user message,
     `RetryInfo` for rate limits, `BadRequest` for invalid fields, and the
     upstream's `ResultEnvelope`.
+
+    Every request is bounded before anything is sent upstream: a string field
+    holds at most 4096 characters and a repeated field at most 1000 entries,
+    unless its comment gives a smaller limit. A value over its limit is
+    `INVALID_ARGUMENT` with a `BadRequest` violation naming the field and the
+    limit. A request whose bytes do not decode as its message is
+    `INVALID_ARGUMENT` with the `ErrorInfo` reason `MALFORMED_REQUEST`.
     """
 
     @_abc_1.abstractmethod

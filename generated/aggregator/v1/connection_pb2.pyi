@@ -62,8 +62,8 @@ class MeshConnection(_message.Message):
     institution: _institution_pb2.Institution.ValueType
     """Required. The institution the auth token belongs to."""
     auth_token: _builtins.str
-    """Required. The auth token Mesh issued for the user's connection. It is a
-    secret: the gateway never logs it or returns it.
+    """Required. The auth token Mesh issued for the user's connection, at most
+    8192 characters. It is a secret: the gateway never logs it or returns it.
     """
     def __init__(
         self,
@@ -87,7 +87,10 @@ class MoneyKitLink(_message.Message):
 
     LINK_ID_FIELD_NUMBER: _builtins.int
     link_id: _builtins.str
-    """Required. The MoneyKit link id, for example `mk_eqkWN34UEoa2NxyALG8pcV`."""
+    """Required. The MoneyKit link id, for example `mk_eqkWN34UEoa2NxyALG8pcV`:
+    at most 128 characters and at most 256 bytes once percent-encoded, since
+    it goes in the upstream URL's path.
+    """
     def __init__(
         self,
         *,

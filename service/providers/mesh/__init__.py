@@ -14,7 +14,7 @@ from service.providers.declaration import (
     ProviderDeclaration,
     SandboxCases,
 )
-from service.providers.mesh import cancel_order, holdings, holdings_value
+from service.providers.mesh import cancel_order, holdings, holdings_value, limits
 from service.providers.mesh.client import MeshClient
 from service.providers.mesh.connection import validate_connection
 from service.providers.mesh.institutions import MESH_INSTITUTIONS, by_enum
@@ -41,6 +41,7 @@ class Mesh(ProviderDeclaration):
         get_holdings=holdings.OPERATION,
         cancel_order=cancel_order.OPERATION,
     )
+    field_limits = limits.FIELD_LIMITS
     secret_fields = frozenset({"auth_token"})
     institutions = MESH_INSTITUTIONS
     sandbox_cases = SandboxCases(

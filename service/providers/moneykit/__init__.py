@@ -8,7 +8,7 @@ from aggregator.v1.source_pb2 import PROVIDER_MONEYKIT
 from service.core.validation import Violations
 from service.providers.client import HttpProviderClient
 from service.providers.declaration import Operations, ProviderDeclaration, SandboxCases
-from service.providers.moneykit import holdings, holdings_value
+from service.providers.moneykit import holdings, holdings_value, limits
 from service.providers.moneykit.client import MoneyKitClient
 from service.providers.moneykit.connection import validate_connection
 from service.providers.moneykit.settings import MoneyKitSettings
@@ -30,6 +30,7 @@ class MoneyKit(ProviderDeclaration):
     operations = Operations(
         get_holdings_value=holdings_value.OPERATION, get_holdings=holdings.OPERATION
     )
+    field_limits = limits.FIELD_LIMITS
     secret_fields = frozenset()
     sandbox_cases = SandboxCases(
         ok=_sandbox(triggers.MONEYKIT_BROKERAGE),

@@ -1,0 +1,136 @@
+"""Size limits on caller input: every string, bytes and repeated field of a request is bounded.
+
+Limits are data, keyed by the proto field's full name (`aggregator.v1.MoneyKitLink.link_id`).
+`violations` walks any request by its descriptor (nested, repeated and map fields, whichever
+oneof branch is set) and names each value over its limit by its path
+(`connections[3].mesh.auth_token`); a field without a declared limit gets the defaults of
+`FieldLimit`, so no caller value is unbounded. The RPC boundary applies them to every request
+before any handler runs, so an oversized value never reaches an upstream.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from google.protobuf.descriptor import Descriptor
+from google.protobuf.message import Message
+
+from service.core.errors import FieldViolation
+
+MAX_VIOLATIONS = 10
+"""Violations reported per request: the details travel in a trailer, which clients cap."""
+
+
+@dataclass(frozen=True)
+class FieldLimit:
+    """The most a caller may send in one field.
+
+    `max_chars` bounds a string in characters (a bytes field in bytes), each entry of a repeated
+    one included; `max_url_bytes`, for values that go into an upstream URL, bounds the value
+    percent-encoded as UTF-8 (every byte outside `A-Z a-z 0-9 - . _ ~` as `%XX`), which is what
+    the URL carries; `max_entries` bounds a repeated or map field's entries.
+    """
+
+    max_chars: int = 4096
+    max_url_bytes: int | None = None
+    max_entries: int = 1000
+
+
+FieldLimits = Mapping[str, FieldLimit]
+
+DEFAULT_LIMIT = FieldLimit()
+
+GATEWAY_LIMITS: dict[str, FieldLimit] = {
+    # Mesh's order ids are UUIDs (36 characters) in every example; institutions' own ids vary.
+    "aggregator.v1.CancelOrderRequest.order_id": FieldLimit(max_chars=256),
+    # Two symbols and a separator (`BTC/USDT`); Mesh caps a crypto symbol at 10 characters.
+    "aggregator.v1.CancelOrderRequest.symbol_pair": FieldLimit(max_chars=64),
+    # A one-time code: Mesh's examples have 6 digits.
+    "aggregator.v1.CancelOrderRequest.mfa_code": FieldLimit(max_chars=64),
+    # Repeated in the query of MoneyKit's holdings URL; ids like `acc_...`, as short as link ids.
+    "aggregator.v1.GetHoldingsRequest.account_ids": FieldLimit(
+        max_chars=128, max_url_bytes=256, max_entries=100
+    ),
+    # A ceiling on the configured limit (AGGREGATOR_PORTFOLIO_MAX_CONNECTIONS, 50 by default).
+    "aggregator.v1.GetPortfolioRequest.connections": FieldLimit(max_entries=1000),
+    "aggregator.v1.StreamPortfolioRequest.connections": FieldLimit(max_entries=1000),
+}
+"""The limits of provider-neutral fields; each provider package declares its own fields'."""
+
+
+def violations(request: Message, limits: FieldLimits) -> list[FieldViolation]:
+    """The request's values over their limits, at most `MAX_VIOLATIONS` of them."""
+    found: list[FieldViolation] = []
+    for violation in _walk(request, "", limits):
+        found.append(violation)
+        if len(found) == MAX_VIOLATIONS:
+            break
+    return found
+
+
+def url_encoded_length(value: str) -> int:
+    """The length of `value` percent-encoded as UTF-8, with nothing left unescaped but the
+    unreserved characters: the most room it can take in a URL path or query."""
+    return len(quote(value, safe=""))
+
+
+def _walk(message: Message, prefix: str, limits: FieldLimits) -> Iterator[FieldViolation]:
+    # ListFields names only the fields that are set: unset oneof branches and empty values
+    # cannot be over a limit.
+    for field, value in message.ListFields():
+        path = f"{prefix}{field.name}"
+        limit = limits.get(field.full_name, DEFAULT_LIMIT)
+        if not field.is_repeated:
+            yield from _value(value, path, limit, limits)
+            continue
+        if len(value) > limit.max_entries:
+            yield FieldViolation(
+                path, f"must have at most {limit.max_entries} entries; it has {len(value)}"
+            )
+            continue
+        entry_type = field.message_type
+        if entry_type is not None and entry_type.GetOptions().map_entry:
+            yield from _map(entry_type, value, path, limits)
+            continue
+        for index, item in enumerate(value):
+            yield from _value(item, f"{path}[{index}]", limit, limits)
+
+
+def _map(
+    entry_type: Descriptor, entries: Mapping[object, object], path: str, limits: FieldLimits
+) -> Iterator[FieldViolation]:
+    key_limit = limits.get(entry_type.fields_by_name["key"].full_name, DEFAULT_LIMIT)
+    value_limit = limits.get(entry_type.fields_by_name["value"].full_name, DEFAULT_LIMIT)
+    for key, value in entries.items():
+        key_violations = [
+            FieldViolation(path, f"a key {violation.description}")
+            for violation in _value(key, path, key_limit, limits)
+        ]
+        yield from key_violations
+        if not key_violations:
+            # Quoted as JSON, so that a key's control or bidirectional characters stay visible.
+            yield from _value(value, f"{path}[{json.dumps(key)}]", value_limit, limits)
+
+
+def _value(
+    value: object, path: str, limit: FieldLimit, limits: FieldLimits
+) -> Iterator[FieldViolation]:
+    if isinstance(value, Message):
+        yield from _walk(value, f"{path}.", limits)
+    elif isinstance(value, str | bytes):
+        unit = "characters" if isinstance(value, str) else "bytes"
+        if len(value) > limit.max_chars:
+            yield FieldViolation(
+                path, f"must be at most {limit.max_chars} {unit} long; it has {len(value)}"
+            )
+        elif limit.max_url_bytes is not None and isinstance(value, str):
+            encoded = url_encoded_length(value)
+            if encoded > limit.max_url_bytes:
+                yield FieldViolation(
+                    path,
+                    f"must be at most {limit.max_url_bytes} bytes once percent-encoded for the "
+                    f"upstream URL; it has {encoded}",
+                )
