@@ -66,6 +66,10 @@ CODES: dict[type[GatewayError], grpc.StatusCode] = {
 
 INTERNAL_MESSAGE = "The gateway failed unexpectedly; the details are in its log."
 
+MAX_LISTED_VIOLATIONS = 10
+"""A status travels in the call's trailers, which clients cap (8 KiB by default in gRPC's
+C core): an invalid request names its first violations, and says how many there are."""
+
 
 def code_of(error: GatewayError) -> grpc.StatusCode:
     """The code of the error's class, or of its nearest ancestor in `CODES`."""
@@ -78,7 +82,7 @@ def to_grpc_status(error: GatewayError) -> grpc.Status:
 
 def to_rpc_status(error: GatewayError) -> status_pb2.Status:
     """The `google.rpc.Status` of an error, with its rich details."""
-    status = status_pb2.Status(code=_rpc_code(code_of(error)), message=error.message)
+    status = status_pb2.Status(code=_rpc_code(code_of(error)), message=_message(error))
     for detail in _details(error):
         packed = any_pb2.Any()
         packed.Pack(detail)
@@ -110,9 +114,19 @@ def _rpc_code(code: grpc.StatusCode) -> int:
     return value
 
 
+def _message(error: GatewayError) -> str:
+    if not isinstance(error, InvalidRequest) or len(error.violations) <= MAX_LISTED_VIOLATIONS:
+        return error.message
+    listed = error.violations[:MAX_LISTED_VIOLATIONS]
+    return "; ".join(f"{v.field}: {v.description}" for v in listed) + (
+        f"; and {len(error.violations) - len(listed)} more invalid fields"
+    )
+
+
 def _details(error: GatewayError) -> list[Message]:
     if isinstance(error, InvalidRequest):
         metadata = {"capability": error.capability} if isinstance(error, CapabilityMissing) else {}
+        metadata["violations"] = str(len(error.violations))
         return [
             _error_info(error, GATEWAY_DOMAIN, metadata),
             error_details_pb2.BadRequest(
@@ -120,7 +134,7 @@ def _details(error: GatewayError) -> list[Message]:
                     error_details_pb2.BadRequest.FieldViolation(
                         field=violation.field, description=violation.description
                     )
-                    for violation in error.violations
+                    for violation in error.violations[:MAX_LISTED_VIOLATIONS]
                 ]
             ),
         ]

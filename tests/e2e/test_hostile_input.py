@@ -23,6 +23,7 @@ from aggregator.v1.institution_pb2 import Institution
 from service.observability import metrics
 from service.process.server import running_gateway
 from service.rpc.boundary import MALFORMED_REPORT_INTERVAL_SECONDS
+from service.rpc.status import MAX_LISTED_VIOLATIONS
 from service.sandbox import SandboxUpstreams
 from tests.conftest import Gateway, gateway_settings, sandbox_providers
 from tests.e2e import requests
@@ -335,12 +336,6 @@ MANY_VIOLATIONS = {
 }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="service.rpc.status lists every violation in the message and in BadRequest, so a "
-    "request within its limits can overflow the client's 8 KiB trailer limit and end in "
-    "RESOURCE_EXHAUSTED 'Stream removed'; the cap belongs in the status mapping",
-)
 @pytest.mark.parametrize(("rpc", "request_"), MANY_VIOLATIONS.values(), ids=MANY_VIOLATIONS.keys())
 async def test_a_request_with_many_invalid_fields_is_invalid_argument(
     gateway: Gateway, sandbox: SandboxUpstreams, rpc: str, request_: Message
@@ -349,3 +344,8 @@ async def test_a_request_with_many_invalid_fields_is_invalid_argument(
 
     assert status.code == grpc.StatusCode.INVALID_ARGUMENT
     assert sandbox.mesh.requests == sandbox.moneykit.requests == []
+    assert status.bad_request is not None
+    assert len(status.bad_request.field_violations) == MAX_LISTED_VIOLATIONS
+    assert status.error_info is not None
+    assert int(status.error_info.metadata["violations"]) > MAX_LISTED_VIOLATIONS
+    assert "more invalid fields" in status.message
