@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 BUF := .tools/node_modules/.bin/buf
 PROTO_FILES := $(wildcard protos/aggregator/v1/*.proto)
 
-.PHONY: install tools node-client h2load run test lint format generate docs breaking bench clean
+.PHONY: install tools node-client h2load promtool run test lint format generate docs breaking bench clean
 
 install: $(STAMP)
 
@@ -47,7 +47,7 @@ generate: install
 docs: install
 	$(BIN)/python -m scripts.api_reference docs/api.md
 
-test: install tools node-client h2load
+test: install tools node-client h2load promtool
 	$(BIN)/ruff check service tests scripts bench
 	$(BIN)/ruff format --check service tests scripts bench
 	$(BIN)/mypy
@@ -69,6 +69,15 @@ h2load:
 		command -v apt-get >/dev/null && \
 		(apt-get update -qq && apt-get install -y -qq nghttp2-client >/dev/null) || \
 		echo "h2load is missing and could not be installed: install nghttp2-client"; }
+
+# promtool checks and unit-tests deploy/prometheus/alerts.yaml; Debian ships it in prometheus
+# (2.42 on bookworm: the rules stay within what that version reads). Only promtool is used:
+# no Prometheus server is started.
+promtool:
+	@command -v promtool >/dev/null || { \
+		command -v apt-get >/dev/null && \
+		(apt-get update -qq && apt-get install -y -qq --no-install-recommends prometheus >/dev/null) || \
+		echo "promtool is missing and could not be installed: install Debian's prometheus package"; }
 
 bench: install h2load
 	$(BIN)/python -m bench.run
