@@ -41,27 +41,28 @@ run: install
 	AGGREGATOR_SANDBOX=$${AGGREGATOR_SANDBOX:-1} $(BIN)/python -m service
 
 generate: install
-	rm -rf generated/aggregator
+	rm -rf generated/aggregator clients/python/generated/aggregator
 	$(BIN)/python -m scripts.generate_protos generated
+	$(BIN)/python -m scripts.generate_protos clients/python/generated
 
 docs: install
 	$(BIN)/python -m scripts.api_reference docs/api.md
 
 test: install tools node-client h2load promtool
-	$(BIN)/ruff check service tests scripts bench
-	$(BIN)/ruff format --check service tests scripts bench
+	$(BIN)/ruff check service tests scripts bench clients/python
+	$(BIN)/ruff format --check service tests scripts bench clients/python
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
 
 lint: install tools
-	$(BIN)/ruff check service tests scripts bench
+	$(BIN)/ruff check service tests scripts bench clients/python
 	$(BUF) lint
 	$(BUF) format --diff --exit-code
 	scripts/check_breaking.sh --buf $(BUF)
 
 format: install
-	$(BIN)/ruff format service tests scripts bench
-	$(BIN)/ruff check --fix service tests scripts bench
+	$(BIN)/ruff format service tests scripts bench clients/python
+	$(BIN)/ruff check --fix service tests scripts bench clients/python
 
 # h2load drives the benchmarks (and their smoke test); Debian packages it as nghttp2-client.
 h2load:
