@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 BUF := .tools/node_modules/.bin/buf
 PROTO_FILES := $(wildcard protos/aggregator/v1/*.proto)
 
-.PHONY: install tools node-client h2load promtool run test lint format generate docs breaking bench clean
+.PHONY: install tools typescript-client h2load promtool run test lint format generate docs breaking bench clean
 
 install: $(STAMP)
 
@@ -25,13 +25,13 @@ $(BUF): .tools/package.json
 	cd .tools && npm install --no-package-lock --no-audit --no-fund --loglevel=error
 	touch $@
 
-NODE_CLIENT := clients/node/node_modules/.package-lock.json
+TYPESCRIPT_CLIENT := clients/typescript/node_modules/.package-lock.json
 
-node-client: $(NODE_CLIENT)
+typescript-client: $(TYPESCRIPT_CLIENT)
 
 # package-lock.json pins every dependency; all are plain JavaScript, so one lock fits every platform.
-$(NODE_CLIENT): clients/node/package.json clients/node/package-lock.json
-	cd clients/node && npm ci --no-audit --no-fund --loglevel=error
+$(TYPESCRIPT_CLIENT): clients/typescript/package.json clients/typescript/package-lock.json
+	cd clients/typescript && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
 breaking: tools
@@ -40,15 +40,16 @@ breaking: tools
 run: install
 	AGGREGATOR_SANDBOX=$${AGGREGATOR_SANDBOX:-1} $(BIN)/python -m service
 
-generate: install
+generate: install tools typescript-client
 	rm -rf generated/aggregator clients/python/generated/aggregator
 	$(BIN)/python -m scripts.generate_protos generated
 	$(BIN)/python -m scripts.generate_protos clients/python/generated
+	$(BIN)/python -m scripts.generate_typescript
 
 docs: install
 	$(BIN)/python -m scripts.api_reference docs/api.md
 
-test: install tools node-client h2load promtool
+test: install tools typescript-client h2load promtool
 	$(BIN)/ruff check service tests scripts bench clients/python
 	$(BIN)/ruff format --check service tests scripts bench clients/python
 	$(BIN)/mypy
@@ -84,4 +85,4 @@ bench: install h2load
 	$(BIN)/python -m bench.run
 
 clean:
-	rm -rf $(VENV) .tools/node_modules clients/node/node_modules .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) .tools/node_modules clients/typescript/node_modules clients/typescript/dist .mypy_cache .pytest_cache .ruff_cache

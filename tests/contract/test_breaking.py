@@ -1,9 +1,9 @@
 """`scripts/check_breaking.sh` runs `buf breaking` against the contract as last committed, and
-`buf.gen.yaml` declares the client code generation (not run here: it needs the Buf Schema
-Registry)."""
+`buf.gen.yaml` names local plugins only."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -250,14 +250,7 @@ def test_a_missing_buf_is_reported(contract_repo: ContractRepo) -> None:
     assert "buf not found" in result.stderr
 
 
-# buf.gen.yaml: declared for client teams, checked without the network.
-
-GEN_LANGUAGES = {
-    "python": {"buf.build/protocolbuffers/python", "buf.build/grpc/python"},
-    "go": {"buf.build/protocolbuffers/go", "buf.build/grpc/go"},
-    "java": {"buf.build/protocolbuffers/java", "buf.build/grpc/java"},
-    "es": {"buf.build/bufbuild/es"},
-}
+# buf.gen.yaml: local plugins only (test_typescript_client.py runs it).
 
 
 @pytest.fixture(scope="module")
@@ -268,43 +261,15 @@ def gen_config() -> dict[str, Any]:
     return config
 
 
-def test_buf_gen_yaml_declares_pinned_remote_plugins_per_language(
+def test_buf_gen_yaml_runs_local_plugins_that_package_json_pins(
     gen_config: dict[str, Any],
 ) -> None:
+    client = REPO_ROOT / "clients" / "typescript"
+    pinned = json.loads((client / "package.json").read_text())["devDependencies"]
+
     assert gen_config["version"] == "v2"
-    plugins = gen_config["plugins"]
-    remotes: dict[str, str] = {}
-    for plugin in plugins:
-        name, _, version = plugin["remote"].partition(":")
-        assert re.fullmatch(r"v\d+(\.\d+)+", version), f"{name} is not pinned: {version!r}"
-        remotes[name] = plugin["out"]
-    for language, names in GEN_LANGUAGES.items():
-        for name in names:
-            assert remotes.get(name) == f"gen/{language}", (name, remotes)
-    assert gen_config["inputs"] == [{"directory": "protos"}]
-
-
-def test_buf_accepts_buf_gen_yaml(buf: Path, tmp_path: Path) -> None:
-    # buf reads and validates the template before anything else; a --path matching no file
-    # then stops it locally, before it would call the registry's remote plugins.
-    result = subprocess.run(
-        [
-            str(buf),
-            "generate",
-            "--template",
-            str(REPO_ROOT / "buf.gen.yaml"),
-            "--output",
-            str(tmp_path / "out"),
-            "--path",
-            "protos/aggregator/v1/no_such_file.proto",
-        ],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-    assert result.returncode != 0
-    assert "no .proto files were targeted" in result.stderr, result.stderr
-    assert not (tmp_path / "out").exists()
+    for plugin in gen_config["plugins"]:
+        assert "remote" not in plugin, "remote plugins need the Buf Schema Registry"
+        binary = Path(plugin["local"])
+        assert binary.parent == Path("clients/typescript/node_modules/.bin"), binary
+        assert re.fullmatch(r"\d+\.\d+\.\d+", pinned[f"@bufbuild/{binary.name}"])
