@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 BUF := .tools/node_modules/.bin/buf
 PROTO_FILES := $(wildcard protos/aggregator/v1/*.proto)
 
-.PHONY: install tools typescript-client h2load promtool run test lint format generate docs breaking bench clean
+.PHONY: install tools typescript-client h2load promtool run test lint format generate docs breaking release-contract bench clean
 
 install: $(STAMP)
 
@@ -36,6 +36,11 @@ $(TYPESCRIPT_CLIENT): clients/typescript/package.json clients/typescript/package
 
 breaking: tools
 	scripts/check_breaking.sh --buf $(BUF)
+
+# Replaces the released contract (contract/aggregator-*.binpb) with protos/ as they are now.
+release-contract: tools
+	@test -n "$(VERSION)" || { echo "usage: make release-contract VERSION=X.Y.Z"; exit 2; }
+	scripts/check_breaking.sh --buf $(BUF) --release $(VERSION)
 
 run: install
 	AGGREGATOR_SANDBOX=$${AGGREGATOR_SANDBOX:-1} $(BIN)/python -m service

@@ -24,8 +24,12 @@ from service.core.rpc_context import (
 from service.observability import metrics
 from service.observability.redaction import request_secrets
 from service.rpc.status import code_of, internal_error_status, to_grpc_status
+from service.version import VERSION
 
 logger = logging.getLogger("service.rpc")
+
+VERSION_METADATA = (("aggregator-version", VERSION),)
+"""Sent with every response, so a caller (or a proxy's log) sees which release answered."""
 
 
 Request = TypeVar("Request")
@@ -119,6 +123,7 @@ class RpcBoundary(grpc.aio.ServerInterceptor):
         metrics.RPCS_IN_FLIGHT.labels(method).inc()
         with request_secrets(request), deadline_in(budget), serving(rpc):
             try:
+                await context.send_initial_metadata(VERSION_METADATA)
                 rpc.caller = self._authorizer.authorize(method, metadata, context.auth_context())
                 # A backstop: the work inside ends at the deadline with a precise error.
                 async with within_deadline(_deadline_exceeded, slack=max(self._margin / 2, 0.005)):

@@ -16,6 +16,8 @@ from aggregator.v1.aggregator_service_pb2 import (
     GetHoldingsValueResponse,
     GetPortfolioRequest,
     GetPortfolioResponse,
+    GetServerInfoRequest,
+    GetServerInfoResponse,
     ListInstitutionsRequest,
     ListInstitutionsResponse,
     StreamPortfolioRequest,
@@ -25,6 +27,7 @@ from service.core.rpcs import Rpc
 from service.portfolio.orchestration import Portfolio
 from service.portfolio.summary import in_request_order, summarize
 from service.providers.registry import ProviderRegistry
+from service.version import VERSION
 
 Context = grpc.aio.ServicerContext[object, object]
 
@@ -79,3 +82,8 @@ class AggregatorServicer(aggregator_service_pb2_grpc.AggregatorServiceServicer):
             entries.append(entry)
             yield StreamPortfolioResponse(entry=entry)
         yield StreamPortfolioResponse(summary=summarize(entries))
+
+    async def GetServerInfo(
+        self, request: GetServerInfoRequest, context: Context
+    ) -> GetServerInfoResponse:
+        return GetServerInfoResponse(version=VERSION)

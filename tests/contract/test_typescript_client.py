@@ -17,6 +17,7 @@ import pytest
 
 from aggregator.v1 import aggregator_service_pb2
 from scripts.generate_typescript import generate
+from service.version import VERSION
 from tests.conftest import Gateway
 from tests.contract.test_generated_code import files_under
 from tests.e2e.processes import free_port
@@ -159,6 +160,10 @@ def assert_portfolio_entries(entries: list[dict[str, Any]]) -> None:
     assert moneykit["result"] == "data"
     assert moneykit["currency"] == "USD"
     assert re.fullmatch(r"\d+\.\d+", moneykit["totalValue"])
+
+
+async def test_get_server_info_and_the_version_header(smoke: dict[str, Any]) -> None:
+    assert smoke["GetServerInfo"] == {"version": VERSION, "versionHeader": VERSION}
 
 
 async def test_get_portfolio_and_its_stream(smoke: dict[str, Any]) -> None:

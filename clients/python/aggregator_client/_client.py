@@ -114,6 +114,10 @@ class AggregatorClient:
             self._stub.ListInstitutions, api.ListInstitutionsRequest(), deadline
         )
 
+    async def get_server_info(self, *, deadline: float | None = None) -> api.GetServerInfoResponse:
+        """The gateway's version: the API release it serves."""
+        return await self._unary(self._stub.GetServerInfo, api.GetServerInfoRequest(), deadline)
+
     async def get_portfolio(
         self, connections: Sequence[Connection], *, deadline: float | None = None
     ) -> api.GetPortfolioResponse:

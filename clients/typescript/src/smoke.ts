@@ -154,6 +154,12 @@ async function run(client: AggregatorClient): Promise<Record<string, JsonValue>>
   });
   results.StreamPortfolio = { messages };
 
+  const headers: string[] = [];
+  const info = await call("GetServerInfo", () =>
+    client.getServerInfo({}, { onHeader: (header) => headers.push(header.get("aggregator-version") ?? "") }),
+  );
+  results.GetServerInfo = { version: info.version, versionHeader: headers[0] ?? null };
+
   const limited = await expectFailure("GetHoldings", Code.ResourceExhausted, () =>
     client.getHoldings({ connection: RATE_LIMITED }),
   );

@@ -64,6 +64,11 @@ class AggregatorServiceStub:
     """Like `GetPortfolio`, but streams each connection's entry the moment it is
     ready (fastest first), then the merged summary last.
     """
+    GetServerInfo: _grpc.UnaryUnaryMultiCallable[_aggregator_service_pb2.GetServerInfoRequest, _aggregator_service_pb2.GetServerInfoResponse]
+    """Returns the gateway's version: the release of this API it serves, which
+    every response also carries in its `aggregator-version` header. It calls
+    no upstream.
+    """
 
 @_typing.type_check_only
 class AggregatorServiceAsyncStub(AggregatorServiceStub):
@@ -100,6 +105,11 @@ class AggregatorServiceAsyncStub(AggregatorServiceStub):
     StreamPortfolio: _aio.UnaryStreamMultiCallable[_aggregator_service_pb2.StreamPortfolioRequest, _aggregator_service_pb2.StreamPortfolioResponse]  # type: ignore[assignment]
     """Like `GetPortfolio`, but streams each connection's entry the moment it is
     ready (fastest first), then the merged summary last.
+    """
+    GetServerInfo: _aio.UnaryUnaryMultiCallable[_aggregator_service_pb2.GetServerInfoRequest, _aggregator_service_pb2.GetServerInfoResponse]  # type: ignore[assignment]
+    """Returns the gateway's version: the release of this API it serves, which
+    every response also carries in its `aggregator-version` header. It calls
+    no upstream.
     """
 
 class AggregatorServiceServicer(metaclass=_abc_1.ABCMeta):
@@ -170,6 +180,17 @@ class AggregatorServiceServicer(metaclass=_abc_1.ABCMeta):
     ) -> _typing.Union[_abc.Iterator[_aggregator_service_pb2.StreamPortfolioResponse], _abc.AsyncIterator[_aggregator_service_pb2.StreamPortfolioResponse]]:
         """Like `GetPortfolio`, but streams each connection's entry the moment it is
         ready (fastest first), then the merged summary last.
+        """
+
+    @_abc_1.abstractmethod
+    def GetServerInfo(
+        self,
+        request: _aggregator_service_pb2.GetServerInfoRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_aggregator_service_pb2.GetServerInfoResponse, _abc.Awaitable[_aggregator_service_pb2.GetServerInfoResponse]]:
+        """Returns the gateway's version: the release of this API it serves, which
+        every response also carries in its `aggregator-version` header. It calls
+        no upstream.
         """
 
 def add_AggregatorServiceServicer_to_server(servicer: AggregatorServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
