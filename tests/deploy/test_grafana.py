@@ -112,11 +112,9 @@ def exported_series(tmp_path_factory: pytest.TempPathFactory) -> set[str]:
         stub = AggregatorServiceStub(channel)
         full = bearer(FULL_KEY)
         stub.GetHoldings(requests.holdings(), timeout=10, metadata=full)
-        stub.GetPortfolio(
-            GetPortfolioRequest(connections=[requests.moneykit("mk_sandbox_brokerage")]),
-            timeout=10,
-            metadata=full,
-        )
+        # The same link twice: the second entry's holdings read joins the first one's.
+        same_link = [requests.moneykit("mk_sandbox_brokerage")] * 2
+        stub.GetPortfolio(GetPortfolioRequest(connections=same_link), timeout=10, metadata=full)
         with pytest.raises(grpc.RpcError):
             stub.GetHoldingsValue(
                 requests.holdings_value("sandbox-server-failure"), timeout=10, metadata=full

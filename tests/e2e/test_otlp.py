@@ -22,7 +22,7 @@ from aggregator.v1.aggregator_service_pb2_grpc import AggregatorServiceStub
 from service.process.server import running_gateway
 from service.sandbox import SandboxUpstreams
 from service.version import VERSION
-from tests.conftest import Gateway, gateway_settings
+from tests.conftest import Gateway, gateway_settings, sandbox_providers
 from tests.e2e import requests
 from tests.e2e.test_logging import CANARY_MFA, CANARY_TOKEN, call_every_path
 
@@ -114,7 +114,7 @@ def attributes(values: list[KeyValue]) -> dict[str, str]:
 async def run_traced_calls(sandbox: SandboxUpstreams) -> None:
     """Every RPC path through a gateway with OTLP tracing; stopping it flushes the spans."""
     settings = gateway_settings(sandbox, aggregator_tracing="otlp")
-    async with running_gateway(settings) as running:
+    async with running_gateway(settings, providers=sandbox_providers(sandbox)) as running:
         channel = grpc.aio.insecure_channel(f"127.0.0.1:{running.port}")
         gateway = Gateway(AggregatorServiceStub(channel), channel, running.port, sandbox)
         await gateway.stub.GetHoldingsValue(requests.holdings_value("otlp-user"), timeout=10)
@@ -183,8 +183,8 @@ async def test_no_exported_span_carries_a_secret(
         CANARY_TOKEN,
         CANARY_MFA,
         COLLECTOR_TOKEN,
-        sandbox.mesh_client_secret,
-        sandbox.moneykit_client_secret,
+        sandbox.mesh.client_secret,
+        sandbox.moneykit.client_secret,
         *bearer_tokens,
     }
     for secret in secrets:
