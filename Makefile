@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 BUF := .tools/node_modules/.bin/buf
 PROTO_FILES := $(wildcard protos/aggregator/v1/*.proto)
 
-.PHONY: install tools node-client h2load run test fuzz lint format generate docs breaking bench clean
+.PHONY: install tools typescript-client h2load promtool run test fuzz lint format generate docs breaking release-contract bench clean
 
 install: $(STAMP)
 
@@ -25,31 +25,38 @@ $(BUF): .tools/package.json
 	cd .tools && npm install --no-package-lock --no-audit --no-fund --loglevel=error
 	touch $@
 
-NODE_CLIENT := clients/node/node_modules/.package-lock.json
+TYPESCRIPT_CLIENT := clients/typescript/node_modules/.package-lock.json
 
-node-client: $(NODE_CLIENT)
+typescript-client: $(TYPESCRIPT_CLIENT)
 
 # package-lock.json pins every dependency; all are plain JavaScript, so one lock fits every platform.
-$(NODE_CLIENT): clients/node/package.json clients/node/package-lock.json
-	cd clients/node && npm ci --no-audit --no-fund --loglevel=error
+$(TYPESCRIPT_CLIENT): clients/typescript/package.json clients/typescript/package-lock.json
+	cd clients/typescript && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
 breaking: tools
 	scripts/check_breaking.sh --buf $(BUF)
 
+# Replaces the released contract (contract/aggregator-*.binpb) with protos/ as they are now.
+release-contract: tools
+	@test -n "$(VERSION)" || { echo "usage: make release-contract VERSION=X.Y.Z"; exit 2; }
+	scripts/check_breaking.sh --buf $(BUF) --release $(VERSION)
+
 run: install
 	AGGREGATOR_SANDBOX=$${AGGREGATOR_SANDBOX:-1} $(BIN)/python -m service
 
-generate: install
-	rm -rf generated/aggregator
+generate: install tools typescript-client
+	rm -rf generated/aggregator clients/python/generated/aggregator
 	$(BIN)/python -m scripts.generate_protos generated
+	$(BIN)/python -m scripts.generate_protos clients/python/generated
+	$(BIN)/python -m scripts.generate_typescript
 
 docs: install
 	$(BIN)/python -m scripts.api_reference docs/api.md
 
-test: install tools node-client h2load
-	$(BIN)/ruff check service tests scripts bench
-	$(BIN)/ruff format --check service tests scripts bench
+test: install tools typescript-client h2load promtool
+	$(BIN)/ruff check service tests scripts bench clients/python
+	$(BIN)/ruff format --check service tests scripts bench clients/python
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
 
@@ -60,14 +67,14 @@ fuzz: install
 	AGGREGATOR_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q tests/fuzz
 
 lint: install tools
-	$(BIN)/ruff check service tests scripts bench
+	$(BIN)/ruff check service tests scripts bench clients/python
 	$(BUF) lint
 	$(BUF) format --diff --exit-code
 	scripts/check_breaking.sh --buf $(BUF)
 
 format: install
-	$(BIN)/ruff format service tests scripts bench
-	$(BIN)/ruff check --fix service tests scripts bench
+	$(BIN)/ruff format service tests scripts bench clients/python
+	$(BIN)/ruff check --fix service tests scripts bench clients/python
 
 # h2load drives the benchmarks (and their smoke test); Debian packages it as nghttp2-client.
 h2load:
@@ -76,8 +83,17 @@ h2load:
 		(apt-get update -qq && apt-get install -y -qq nghttp2-client >/dev/null) || \
 		echo "h2load is missing and could not be installed: install nghttp2-client"; }
 
+# promtool checks and unit-tests deploy/prometheus/alerts.yaml; Debian ships it in prometheus
+# (2.42 on bookworm: the rules stay within what that version reads). Only promtool is used:
+# no Prometheus server is started.
+promtool:
+	@command -v promtool >/dev/null || { \
+		command -v apt-get >/dev/null && \
+		(apt-get update -qq && apt-get install -y -qq --no-install-recommends prometheus >/dev/null) || \
+		echo "promtool is missing and could not be installed: install Debian's prometheus package"; }
+
 bench: install h2load
 	$(BIN)/python -m bench.run
 
 clean:
-	rm -rf $(VENV) .tools/node_modules clients/node/node_modules .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) .tools/node_modules clients/typescript/node_modules clients/typescript/dist .mypy_cache .pytest_cache .ruff_cache

@@ -1,27 +1,25 @@
 #!/usr/bin/env bash
 # Checks that the proto contract in protos/ has no breaking change (buf's FILE rules, from
-# buf.yaml) against a baseline taken from git history:
+# buf.yaml) against the last released contract: the buf image kept in contract/ as
+# aggregator-<version>.binpb (exactly one). It reads no git history, so a shallow clone, or
+# a copy with no .git at all, checks the same.
 #
-#   - the last commit that changed protos/, when the working tree's protos/ differs from it
-#     (uncommitted edits are checked against the contract as last committed);
-#   - otherwise that commit's parent, so that on a clean checkout the last contract change
-#     is checked to have been compatible.
+# Releasing a version replaces that image with the contract as it is now:
 #
-# With no earlier commit there is nothing to compare against: it says why and exits 0.
-# A shallow clone whose history stops before the baseline is an error (exit 2): fetch the
-# full history (`git fetch --unshallow`, or `fetch-depth: 0` in CI).
+#   scripts/check_breaking.sh --release 0.2.0      (make release-contract VERSION=0.2.0)
 #
-# Usage: scripts/check_breaking.sh [--buf PATH] [-- EXTRA BUF BREAKING FLAGS...]
-# Works from any directory: it runs in the git repository it lives in.
-# Exit status: 0 compatible (or nothing to compare), 100 breaking (buf's own code), 2 usage
-# or environment errors.
+# Usage: scripts/check_breaking.sh [--buf PATH] [--release VERSION] [-- EXTRA BUF BREAKING FLAGS...]
+# Works from any directory: it checks the repository it lives in.
+# Exit status: 0 compatible (or released), 100 breaking (buf's own code), 2 usage or
+# environment errors.
 set -euo pipefail
 
-script_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-root="$(git -C "$script_dir" rev-parse --show-toplevel)"
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
 buf="$root/.tools/node_modules/.bin/buf"
+releasing=false
+release=""
 extra=()
 while (($#)); do
     case "$1" in
@@ -34,8 +32,14 @@ while (($#)); do
             buf="${1#--buf=}"
             shift
             ;;
+        --release)
+            [[ $# -ge 2 ]] || { echo "check_breaking: --release needs a version" >&2; exit 2; }
+            releasing=true
+            release="$2"
+            shift 2
+            ;;
         -h | --help)
-            sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+            sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
             exit 0
             ;;
         --)
@@ -54,45 +58,38 @@ if [[ ! -x "$buf" ]] && ! buf="$(command -v "$buf")"; then
     exit 2
 fi
 
-protos=protos
-last="$(git rev-list -1 HEAD -- "$protos" 2>/dev/null || true)"
-if [[ -z "$last" ]]; then
-    echo "check_breaking: no commit has changed $protos/ yet: nothing to compare against"
+shopt -s nullglob
+images=(contract/aggregator-*.binpb)
+shopt -u nullglob
+
+if [[ "$releasing" == true ]]; then
+    if [[ ! "$release" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]]; then
+        echo "check_breaking: --release takes MAJOR.MINOR.PATCH, not $release" >&2
+        exit 2
+    fi
+    mkdir -p contract
+    # Without source info the image holds the contract, not its comments.
+    "$buf" build --exclude-source-info -o "contract/aggregator-$release.binpb"
+    for image in ${images[@]+"${images[@]}"}; do
+        [[ "$image" == "contract/aggregator-$release.binpb" ]] || rm -- "$image"
+    done
+    echo "check_breaking: contract/aggregator-$release.binpb is now the released contract"
     exit 0
 fi
 
-describe() { git log -1 --format='%h (%s)' "$1"; }
-
-if ! git diff --quiet "$last" -- "$protos" ||
-    [[ -n "$(git ls-files --others --exclude-standard -- "$protos")" ]]; then
-    baseline="$last"
-    echo "check_breaking: $protos/ has uncommitted changes; comparing against $(describe "$baseline"), the last commit that changed it"
-else
-    if ! baseline="$(git rev-parse --verify --quiet "$last^")"; then
-        if [[ "$(git rev-parse --is-shallow-repository)" == true ]] &&
-            grep -qx "$last" "$(git rev-parse --git-path shallow)" 2>/dev/null; then
-            echo "check_breaking: the clone is shallow and its history stops at $(describe "$last"): fetch the full history (git fetch --unshallow)" >&2
-            exit 2
-        fi
-        echo "check_breaking: $(describe "$last") introduced $protos/ and has no parent: nothing to compare against"
-        exit 0
-    fi
-    echo "check_breaking: $protos/ is as last committed in $(describe "$last"); comparing it against its parent $(describe "$baseline")"
+if ((${#images[@]} != 1)); then
+    echo "check_breaking: contract/ must hold exactly one released image (aggregator-<version>.binpb), found ${#images[@]}: run --release VERSION" >&2
+    exit 2
 fi
-
-# buf reads the baseline straight from the repository (any worktree shares its objects).
-# When the baseline has no root buf.yaml, its protos/ directory is the module.
-git_dir="$(git rev-parse --path-format=absolute --git-common-dir)"
-against="$git_dir#ref=$baseline"
-if ! git cat-file -e "$baseline:buf.yaml" 2>/dev/null; then
-    against="$against,subdir=$protos"
-fi
+image="${images[0]}"
+version="${image#contract/aggregator-}"
+version="${version%.binpb}"
 
 status=0
-"$buf" breaking --against "$against" ${extra[@]+"${extra[@]}"} || status=$?
+"$buf" breaking --against "$image" ${extra[@]+"${extra[@]}"} || status=$?
 if ((status == 0)); then
-    echo "check_breaking: no breaking change"
+    echo "check_breaking: no breaking change against release $version"
 else
-    echo "check_breaking: buf breaking failed (exit $status) against $(describe "$baseline")" >&2
+    echo "check_breaking: buf breaking failed (exit $status) against release $version ($image)" >&2
 fi
 exit "$status"

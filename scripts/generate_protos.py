@@ -1,7 +1,8 @@
-"""Run protoc over `protos/`: the Python code in `generated/`, and descriptor sets for tools.
+"""Run protoc over `protos/`: the Python code in `generated/` (the server's) and in
+`clients/python/generated/` (the client package's), and descriptor sets for tools.
 
-`make generate` writes into `generated/`; the staleness test writes into a temporary folder
-and compares, so both go through `generate`. `run_protoc` is shared with the API reference.
+`make generate` writes into both; the staleness test writes into a temporary folder and
+compares, so both go through `generate`. `run_protoc` is shared with the API reference.
 """
 
 from __future__ import annotations
@@ -50,6 +51,8 @@ def generate(target: Path) -> None:
     for folder in (p for p in target.rglob("*") if p.is_dir()):
         if not (folder / "__init__.py").exists():
             (folder / "__init__.py").touch()
+    # The stubs are the package's types (PEP 561), for the callers' type checkers.
+    (target / "aggregator" / "py.typed").touch()
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ class Settings(BaseSettings):
     aggregator_log_level: str = Field(default="INFO")
     aggregator_log_format: Literal["json", "text"] | None = Field(default=None)
     aggregator_metrics_listen: str | None = Field(default=None)
-    aggregator_tracing: Literal["off", "console"] = Field(default="off")
+    aggregator_tracing: Literal["off", "console", "otlp"] = Field(default="off")
     aggregator_reflection: bool = Field(default=True)
     aggregator_callers_file: Path | None = Field(default=None)
     aggregator_tls_cert_file: Path | None = Field(default=None)

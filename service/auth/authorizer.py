@@ -42,6 +42,7 @@ from service.auth.callers import (
 )
 from service.auth.rate_limit import TokenBucket
 from service.core.errors import CallerForbidden, CallerRateLimited, CallerUnauthenticated
+from service.observability import metrics
 
 ANONYMOUS = "anonymous"
 """The name logged for calls made without authentication."""
@@ -122,6 +123,7 @@ class Authorizer:
             self._buckets[caller.name] = bucket
         retry_after = bucket.try_take()
         if retry_after is not None:
+            metrics.CALLER_RATE_LIMITED.labels(caller.name).inc()
             raise CallerRateLimited(caller.name, retry_after)
 
 

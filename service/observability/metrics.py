@@ -60,6 +60,12 @@ BREAKER_STATE = Gauge(
     registry=REGISTRY,
     multiprocess_mode="livemax",
 )
+RETRY_BUDGET_EXHAUSTED = Counter(
+    "aggregator_retry_budget_exhausted_total",
+    "Retries not made because the provider's retry budget was spent, by provider.",
+    ["provider"],
+    registry=REGISTRY,
+)
 COALESCED = Counter(
     "aggregator_coalesced_requests_total",
     "Calls that joined an identical upstream read already in flight, by provider.",
@@ -70,6 +76,14 @@ TOKEN_REFRESHES = Counter(
     "aggregator_token_refreshes_total",
     "Access token fetches, by provider and outcome (ok, error).",
     ["provider", "outcome"],
+    registry=REGISTRY,
+)
+
+CALLER_RATE_LIMITED = Counter(
+    "aggregator_caller_rate_limited_total",
+    "Calls refused because their caller went over its rate limit, by caller (the callers "
+    "file's names).",
+    ["caller"],
     registry=REGISTRY,
 )
 

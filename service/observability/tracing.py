@@ -1,14 +1,29 @@
 """OpenTelemetry tracing, off unless enabled: spans for each RPC (the official grpc
 instrumentation) and each upstream request (the official httpx one), with the trace context
-propagated upstream in `traceparent`."""
+propagated upstream in `traceparent`.
+
+`otlp` exports with the official OTLP/HTTP exporter, which reads the standard variables
+(`OTEL_EXPORTER_OTLP_ENDPOINT`, `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`, `..._HEADERS`,
+`..._TIMEOUT`, `..._COMPRESSION`, `..._CERTIFICATE`); `OTEL_SERVICE_NAME` and
+`OTEL_RESOURCE_ATTRIBUTES` override the resource attributes set here."""
 
 from __future__ import annotations
 
+import os
+import socket
+
 import grpc
 import httpx
+from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.instrumentation.grpc import aio_server_interceptor
 from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
-from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.resources import (
+    SERVICE_INSTANCE_ID,
+    SERVICE_NAME,
+    SERVICE_VERSION,
+    OTELResourceDetector,
+    Resource,
+)
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import (
     BatchSpanProcessor,
@@ -17,16 +32,29 @@ from opentelemetry.sdk.trace.export import (
     SpanExporter,
 )
 
-SERVICE_NAME = "aggregator-gateway"
+from service.version import DISTRIBUTION, VERSION
+
+
+def resource() -> Resource:
+    """The service, its version and this process; the standard variables win over these."""
+    defaults = {
+        SERVICE_NAME: DISTRIBUTION,
+        SERVICE_VERSION: VERSION,
+        # A pod's host name is the pod's name; the process id tells workers apart.
+        SERVICE_INSTANCE_ID: f"{socket.gethostname()}-{os.getpid()}",
+    }
+    return Resource.create({**defaults, **OTELResourceDetector().detect().attributes})
 
 
 def tracer_provider(mode: str, exporter: SpanExporter | None = None) -> TracerProvider | None:
-    """A provider exporting to `exporter` (tests) or the console; None when tracing is off."""
+    """A provider exporting to `exporter` (tests), the console or OTLP; None when off."""
     if exporter is None and mode == "off":
         return None
-    provider = TracerProvider(resource=Resource.create({"service.name": SERVICE_NAME}))
+    provider = TracerProvider(resource=resource())
     if exporter is not None:
         provider.add_span_processor(SimpleSpanProcessor(exporter))
+    elif mode == "otlp":
+        provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
     else:
         provider.add_span_processor(BatchSpanProcessor(ConsoleSpanExporter()))
     return provider

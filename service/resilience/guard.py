@@ -153,5 +153,6 @@ class ProviderGuard:
             return None
         if not self._budget.try_spend():
             logger.warning("retry budget of provider=%s exhausted: not retrying", self.provider)
+            metrics.RETRY_BUDGET_EXHAUSTED.labels(self.provider).inc()
             return None
         return delay

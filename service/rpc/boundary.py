@@ -35,12 +35,16 @@ from service.core.rpc_context import (
 from service.observability import metrics
 from service.observability.redaction import request_secrets
 from service.rpc.status import GATEWAY_DOMAIN, code_of, internal_error_status, to_grpc_status
+from service.version import VERSION
 
 logger = logging.getLogger("service.rpc")
 
 MALFORMED_REASON = "MALFORMED_REQUEST"
 MALFORMED_REPORT_INTERVAL_SECONDS = 60.0
 """Each caller's undecodable requests are logged at most once per interval, with a count."""
+
+VERSION_METADATA = (("aggregator-version", VERSION),)
+"""Sent with every response, so a caller (or a proxy's log) sees which release answered."""
 
 
 Request = TypeVar("Request")
@@ -154,6 +158,7 @@ class RpcBoundary(grpc.aio.ServerInterceptor):
         # to and including the RPC's last log line.
         with ExitStack() as redaction, deadline_in(budget), serving(rpc):
             try:
+                await context.send_initial_metadata(VERSION_METADATA)
                 rpc.caller = self._authorizer.authorize(method, metadata, context.auth_context())
                 request = self._decoded(method, raw, decode, rpc.caller)
                 if isinstance(request, Message):

@@ -20,6 +20,8 @@ from aggregator.v1.aggregator_service_pb2 import (
     GetOrderResponse,
     GetPortfolioRequest,
     GetPortfolioResponse,
+    GetServerInfoRequest,
+    GetServerInfoResponse,
     ListInstitutionsRequest,
     ListInstitutionsResponse,
     ListInvestmentTransactionsRequest,
@@ -35,6 +37,7 @@ from service.core.rpcs import Rpc
 from service.portfolio.orchestration import Portfolio
 from service.portfolio.summary import in_request_order, summarize
 from service.providers.registry import ProviderRegistry
+from service.version import VERSION
 
 Context = grpc.aio.ServicerContext[object, object]
 
@@ -117,3 +120,8 @@ class AggregatorServicer(aggregator_service_pb2_grpc.AggregatorServiceServicer):
             request.connection, Rpc.LIST_INVESTMENT_TRANSACTIONS
         )
         return await adapter.list_investment_transactions(request)
+
+    async def GetServerInfo(
+        self, request: GetServerInfoRequest, context: Context
+    ) -> GetServerInfoResponse:
+        return GetServerInfoResponse(version=VERSION)

@@ -1,9 +1,10 @@
-"""`scripts/check_breaking.sh` runs `buf breaking` against the contract as last committed, and
-`buf.gen.yaml` declares the client code generation (not run here: it needs the Buf Schema
-Registry)."""
+"""`scripts/check_breaking.sh` runs `buf breaking` against the last released contract, the buf
+image in `contract/`, so it needs no git history; `--release` replaces that image. And
+`buf.gen.yaml` names local plugins only."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -13,6 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from service.version import VERSION
+from tests.support.tools import missing, require_tool
 
 try:
     import yaml
@@ -24,23 +28,9 @@ BUF = REPO_ROOT / ".tools" / "node_modules" / ".bin" / "buf"
 SCRIPT = REPO_ROOT / "scripts" / "check_breaking.sh"
 SERVICE_PROTO = Path("protos/aggregator/v1/aggregator_service.proto")
 INSTITUTION_PROTO = Path("protos/aggregator/v1/institution.proto")
-# Git in the temporary copies: no user or system configuration (signing, hooks, templates).
-GIT_ENV = {
-    **os.environ,
-    "GIT_CONFIG_GLOBAL": os.devnull,
-    "GIT_CONFIG_NOSYSTEM": "1",
-    "GIT_AUTHOR_NAME": "Contract Test",
-    "GIT_AUTHOR_EMAIL": "contract-test@example.com",
-    "GIT_COMMITTER_NAME": "Contract Test",
-    "GIT_COMMITTER_EMAIL": "contract-test@example.com",
-}
-
-
-def missing(reason: str) -> None:
-    """Fail under CI, where everything must be tested; skip, saying why, elsewhere."""
-    if os.environ.get("CI"):
-        pytest.fail(reason)
-    pytest.skip(reason)
+RELEASED = Path("contract") / f"aggregator-{VERSION}.binpb"
+# Git in the temporary clone: no user or system configuration (signing, hooks, templates).
+GIT_ENV = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
 
 
 @pytest.fixture(scope="module")
@@ -48,15 +38,6 @@ def buf() -> Path:
     if not BUF.exists():
         missing("buf is not installed: run `make tools`")
     return BUF
-
-
-@pytest.fixture(scope="module")
-def git() -> str:
-    git = shutil.which("git")
-    if git is None:
-        missing("git is not on PATH")
-    assert git is not None
-    return git
 
 
 def run(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -79,21 +60,11 @@ CANCEL_ORDER_ID = (
 
 
 @dataclass
-class ContractRepo:
-    """A temporary git repository holding a copy of the contract, committed once."""
+class ContractCopy:
+    """A copy of the contract, the released image and the script, with no git at all."""
 
     root: Path
-    git: str
     buf: Path
-
-    def git_ok(self, *args: str) -> str:
-        result = run(self.git, *args, cwd=self.root)
-        assert result.returncode == 0, result.stderr
-        return result.stdout
-
-    def commit(self, message: str) -> None:
-        self.git_ok("add", "--all")
-        self.git_ok("commit", "--quiet", "--no-verify", "-m", message)
 
     def edit(self, path: Path, old: str, new: str) -> None:
         file = self.root / path
@@ -101,21 +72,22 @@ class ContractRepo:
         assert text.count(old) == 1, f"{old!r} is not once in {path}: update the test"
         file.write_text(text.replace(old, new))
 
-    def check(self, cwd: Path) -> subprocess.CompletedProcess[str]:
-        return run(self.root / "scripts" / "check_breaking.sh", "--buf", self.buf, cwd=cwd)
+    def check(self, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+        return run(self.root / "scripts" / "check_breaking.sh", "--buf", self.buf, *args, cwd=cwd)
+
+    def images(self) -> list[str]:
+        return sorted(path.name for path in (self.root / "contract").iterdir())
 
 
 @pytest.fixture
-def contract_repo(tmp_path: Path, git: str, buf: Path) -> ContractRepo:
-    root = tmp_path / "repo"
-    shutil.copytree(REPO_ROOT / "protos", root / "protos")
+def contract_copy(tmp_path: Path, buf: Path) -> ContractCopy:
+    root = tmp_path / "copy"
+    for folder in ("protos", "contract"):
+        shutil.copytree(REPO_ROOT / folder, root / folder)
     shutil.copy2(REPO_ROOT / "buf.yaml", root / "buf.yaml")
     (root / "scripts").mkdir()
     shutil.copy2(SCRIPT, root / "scripts" / "check_breaking.sh")
-    repo = ContractRepo(root, git, buf)
-    repo.git_ok("init", "--quiet")
-    repo.commit("The contract")
-    return repo
+    return ContractCopy(root, buf)
 
 
 @dataclass(frozen=True)
@@ -130,7 +102,8 @@ class Change:
 
 
 BREAKING = [
-    Change("field-type", SERVICE_PROTO, CANCEL_ORDER_ID, CANCEL_ORDER_ID.replace("string", "int64"),
+    Change("field-type", SERVICE_PROTO,
+           CANCEL_ORDER_ID, CANCEL_ORDER_ID.replace("string", "int64"),
            'Field "2" with name "order_id" on message "CancelOrderRequest" changed type'),
     Change("field-deleted", SERVICE_PROTO,
            "  string mfa_code = 6;\n  // Optional. After", "  // Optional. After",
@@ -156,117 +129,108 @@ COMPATIBLE = Change(
 )
 
 
-def test_the_contract_has_no_breaking_change(buf: Path, git: str, tmp_path: Path) -> None:
-    shallow = subprocess.run(
-        [git, "rev-parse", "--is-shallow-repository"],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-    if shallow == "true":
-        pytest.skip("this clone is shallow: the baseline commit is not here to compare against")
-    # From another directory: the script finds the repository it lives in.
+def test_the_contract_has_no_breaking_change_against_its_last_release(
+    buf: Path, tmp_path: Path
+) -> None:
+    # From another directory: the script checks the repository it lives in.
     result = run(SCRIPT, "--buf", buf, cwd=tmp_path)
 
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "no breaking change" in result.stdout or "nothing to compare" in result.stdout
+    assert f"no breaking change against release {VERSION}" in result.stdout
 
 
-def test_a_contract_with_no_earlier_commit_has_nothing_to_compare(
-    contract_repo: ContractRepo,
-) -> None:
-    result = contract_repo.check(cwd=contract_repo.root)
+def test_the_released_image_is_of_the_current_version() -> None:
+    assert sorted(path.name for path in (REPO_ROOT / "contract").glob("*.binpb")) == [RELEASED.name]
+
+
+def test_a_shallow_clone_runs_the_same_check(buf: Path, tmp_path: Path) -> None:
+    git = require_tool("git", "install git")
+    clone = tmp_path / "clone"
+    cloned = run(git, "clone", "--quiet", "--depth", "1", REPO_ROOT.as_uri(), clone, cwd=tmp_path)
+    assert cloned.returncode == 0, cloned.stderr
+    shallow = run(git, "rev-parse", "--is-shallow-repository", cwd=clone)
+    assert shallow.stdout.strip() == "true"
+
+    result = run(clone / "scripts" / "check_breaking.sh", "--buf", buf, cwd=clone)
 
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "has no parent: nothing to compare against" in result.stdout
+    assert "no breaking change against release" in result.stdout
 
 
 @pytest.mark.parametrize("change", BREAKING, ids=lambda change: change.name)
-def test_an_uncommitted_breaking_change_fails(
-    contract_repo: ContractRepo, change: Change, tmp_path: Path
+def test_a_breaking_change_fails(
+    contract_copy: ContractCopy, change: Change, tmp_path: Path
 ) -> None:
-    contract_repo.edit(change.path, change.old, change.new)
+    contract_copy.edit(change.path, change.old, change.new)
 
-    result = contract_repo.check(cwd=tmp_path)
+    result = contract_copy.check(cwd=tmp_path)
 
     assert result.returncode != 0, result.stdout
-    assert "has uncommitted changes" in result.stdout
     assert change.complaint in result.stdout, result.stdout + result.stderr
-    assert "buf breaking failed" in result.stderr
-
-
-def test_an_uncommitted_compatible_change_passes(contract_repo: ContractRepo) -> None:
-    contract_repo.edit(COMPATIBLE.path, COMPATIBLE.old, COMPATIBLE.new)
-
-    result = contract_repo.check(cwd=contract_repo.root / "protos")
-
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "has uncommitted changes" in result.stdout
-    assert "no breaking change" in result.stdout
-
-
-def test_a_new_untracked_proto_file_is_an_uncommitted_change(contract_repo: ContractRepo) -> None:
-    contract_repo.edit(SERVICE_PROTO, CANCEL_ORDER_ID, CANCEL_ORDER_ID.replace("string", "int64"))
-    contract_repo.commit("Change a type")
-    (contract_repo.root / "protos" / "aggregator" / "v1" / "extra.proto").write_text(
-        'syntax = "proto3";\n\npackage aggregator.v1;\n\n// Extra.\nmessage Extra {}\n'
+    assert f"buf breaking failed (exit {result.returncode}) against release {VERSION}" in (
+        result.stderr
     )
 
-    result = contract_repo.check(cwd=contract_repo.root)
 
-    # Compared with the last commit, which the new file leaves compatible, rather than with
-    # its parent, which the committed type change breaks.
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "has uncommitted changes" in result.stdout
-    assert "(Change a type)" in result.stdout
+def test_a_compatible_change_passes(contract_copy: ContractCopy) -> None:
+    contract_copy.edit(COMPATIBLE.path, COMPATIBLE.old, COMPATIBLE.new)
 
-
-def test_on_a_clean_tree_the_last_contract_change_is_checked(contract_repo: ContractRepo) -> None:
-    contract_repo.edit(SERVICE_PROTO, CANCEL_ORDER_ID, CANCEL_ORDER_ID.replace("string", "int64"))
-    contract_repo.commit("Change a type")
-    (contract_repo.root / "README").write_text("Not the contract.\n")
-    contract_repo.commit("A later commit that leaves protos/ alone")
-
-    result = contract_repo.check(cwd=contract_repo.root)
-
-    assert result.returncode != 0, result.stdout
-    assert "comparing it against its parent" in result.stdout
-    assert "(Change a type)" in result.stdout
-    assert "changed type" in result.stdout
-
-
-def test_on_a_clean_tree_a_compatible_last_change_passes(contract_repo: ContractRepo) -> None:
-    contract_repo.edit(COMPATIBLE.path, COMPATIBLE.old, COMPATIBLE.new)
-    contract_repo.commit("Add a field")
-
-    result = contract_repo.check(cwd=contract_repo.root)
+    result = contract_copy.check(cwd=contract_copy.root / "protos")
 
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "comparing it against its parent" in result.stdout
     assert "no breaking change" in result.stdout
 
 
-def test_a_missing_buf_is_reported(contract_repo: ContractRepo) -> None:
+def test_a_release_replaces_the_image_and_later_checks_compare_with_it(
+    contract_copy: ContractCopy,
+) -> None:
+    contract_copy.edit(COMPATIBLE.path, COMPATIBLE.old, COMPATIBLE.new)
+
+    released = contract_copy.check("--release", "9.1.0", cwd=contract_copy.root)
+    contract_copy.edit(SERVICE_PROTO, "  string note = 7;\n", "")
+    after = contract_copy.check(cwd=contract_copy.root)
+
+    assert released.returncode == 0, released.stdout + released.stderr
+    assert contract_copy.images() == ["aggregator-9.1.0.binpb"]
+    assert after.returncode != 0
+    assert 'Previously present field "7" with name "note"' in after.stdout
+    assert "against release 9.1.0" in after.stderr
+
+
+@pytest.mark.parametrize("version", ["1.2", "v1.2.3", "1.2.3-rc1", ""])
+def test_a_release_needs_a_plain_semantic_version(
+    contract_copy: ContractCopy, version: str
+) -> None:
+    result = contract_copy.check("--release", version, cwd=contract_copy.root)
+
+    assert result.returncode == 2
+    assert contract_copy.images() == [RELEASED.name]
+
+
+def test_without_exactly_one_released_image_the_check_cannot_run(
+    contract_copy: ContractCopy,
+) -> None:
+    (contract_copy.root / RELEASED).unlink()
+
+    result = contract_copy.check(cwd=contract_copy.root)
+
+    assert result.returncode == 2
+    assert "exactly one released image" in result.stderr
+
+
+def test_a_missing_buf_is_reported(contract_copy: ContractCopy) -> None:
     result = run(
-        contract_repo.root / "scripts" / "check_breaking.sh",
+        contract_copy.root / "scripts" / "check_breaking.sh",
         "--buf",
-        contract_repo.root / "no-such-buf",
-        cwd=contract_repo.root,
+        contract_copy.root / "no-such-buf",
+        cwd=contract_copy.root,
     )
 
     assert result.returncode == 2
     assert "buf not found" in result.stderr
 
 
-# buf.gen.yaml: declared for client teams, checked without the network.
-
-GEN_LANGUAGES = {
-    "python": {"buf.build/protocolbuffers/python", "buf.build/grpc/python"},
-    "go": {"buf.build/protocolbuffers/go", "buf.build/grpc/go"},
-    "java": {"buf.build/protocolbuffers/java", "buf.build/grpc/java"},
-    "es": {"buf.build/bufbuild/es"},
-}
+# buf.gen.yaml: local plugins only (test_typescript_client.py runs it).
 
 
 @pytest.fixture(scope="module")
@@ -277,43 +241,15 @@ def gen_config() -> dict[str, Any]:
     return config
 
 
-def test_buf_gen_yaml_declares_pinned_remote_plugins_per_language(
+def test_buf_gen_yaml_runs_local_plugins_that_package_json_pins(
     gen_config: dict[str, Any],
 ) -> None:
+    client = REPO_ROOT / "clients" / "typescript"
+    pinned = json.loads((client / "package.json").read_text())["devDependencies"]
+
     assert gen_config["version"] == "v2"
-    plugins = gen_config["plugins"]
-    remotes: dict[str, str] = {}
-    for plugin in plugins:
-        name, _, version = plugin["remote"].partition(":")
-        assert re.fullmatch(r"v\d+(\.\d+)+", version), f"{name} is not pinned: {version!r}"
-        remotes[name] = plugin["out"]
-    for language, names in GEN_LANGUAGES.items():
-        for name in names:
-            assert remotes.get(name) == f"gen/{language}", (name, remotes)
-    assert gen_config["inputs"] == [{"directory": "protos"}]
-
-
-def test_buf_accepts_buf_gen_yaml(buf: Path, tmp_path: Path) -> None:
-    # buf reads and validates the template before anything else; a --path matching no file
-    # then stops it locally, before it would call the registry's remote plugins.
-    result = subprocess.run(
-        [
-            str(buf),
-            "generate",
-            "--template",
-            str(REPO_ROOT / "buf.gen.yaml"),
-            "--output",
-            str(tmp_path / "out"),
-            "--path",
-            "protos/aggregator/v1/no_such_file.proto",
-        ],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-    assert result.returncode != 0
-    assert "no .proto files were targeted" in result.stderr, result.stderr
-    assert not (tmp_path / "out").exists()
+    for plugin in gen_config["plugins"]:
+        assert "remote" not in plugin, "remote plugins need the Buf Schema Registry"
+        binary = Path(plugin["local"])
+        assert binary.parent == Path("clients/typescript/node_modules/.bin"), binary
+        assert re.fullmatch(r"\d+\.\d+\.\d+", pinned[f"@bufbuild/{binary.name}"])

@@ -19,6 +19,7 @@ from aggregator.v1.aggregator_service_pb2 import (
     StreamPortfolioRequest,
 )
 from aggregator.v1.aggregator_service_pb2_grpc import AggregatorServiceStub
+from service.observability.metrics import REGISTRY
 from service.process.server import running_gateway
 from service.sandbox import SandboxUpstreams
 from tests.conftest import gateway_settings, sandbox_providers
@@ -171,6 +172,9 @@ async def test_bad_credentials_are_unauthenticated(
 async def test_a_caller_over_its_rate_gets_resource_exhausted_with_retry_info(
     guarded_stub: AggregatorServiceStub,
 ) -> None:
+    refused_before = REGISTRY.get_sample_value(
+        "aggregator_caller_rate_limited_total", {"caller": "limited"}
+    )
     for _ in range(2):
         await guarded_stub.ListInstitutions(
             ListInstitutionsRequest(), timeout=10, metadata=bearer(LIMITED_KEY)
@@ -186,6 +190,10 @@ async def test_a_caller_over_its_rate_gets_resource_exhausted_with_retry_info(
     assert status.error_info.reason == "CALLER_RATE_LIMITED"
     assert status.retry_info is not None
     assert status.retry_info.retry_delay.seconds > 0
+    refused = REGISTRY.get_sample_value(
+        "aggregator_caller_rate_limited_total", {"caller": "limited"}
+    )
+    assert refused == (refused_before or 0) + 1
 
 
 async def test_health_and_reflection_need_no_credentials(

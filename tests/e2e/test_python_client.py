@@ -11,7 +11,7 @@ import pytest
 from aggregator.v1.institution_pb2 import Institution
 from aggregator.v1.order_pb2 import OrderSide
 from aggregator.v1.result_pb2 import ResultStatus
-from service.client import AggregatorClient, GatewayCallError, mesh, moneykit
+from aggregator_client import AggregatorClient, GatewayCallError, mesh, moneykit
 from service.process.server import running_gateway
 from service.sandbox import SandboxUpstreams
 from tests.conftest import Gateway, gateway_settings, sandbox_providers

@@ -6,6 +6,7 @@ import asyncio
 
 import grpc
 
+from service.observability.metrics import REGISTRY
 from tests.e2e import requests
 from tests.faults.conftest import GatewayFactory, timed
 from tests.faults.upstream import FaultyUpstream, Reply, json_reply
@@ -74,6 +75,7 @@ async def test_retries_against_an_always_failing_upstream_stay_within_the_budget
         "aggregator_retry_base_delay_seconds": 0.001,
         "aggregator_retry_max_delay_seconds": 0.002,
     }
+    exhausted_before = exhausted_retry_budgets()
     async with faulty_gateway(**settings) as gateway:
         limit = asyncio.Semaphore(50)
 
@@ -91,3 +93,13 @@ async def test_retries_against_an_always_failing_upstream_stay_within_the_budget
     print(f"retry amplification against an always-503 upstream: {amplification:.3f}x")
     assert set(codes) == {grpc.StatusCode.UNAVAILABLE}
     assert 1.0 < amplification <= 1.2
+    # A call the budget refused counts once; one it never refused made all its retries.
+    retries = upstream.attempts - calls
+    assert calls - retries <= exhausted_retry_budgets() - exhausted_before <= calls
+
+
+def exhausted_retry_budgets() -> float:
+    value = REGISTRY.get_sample_value(
+        "aggregator_retry_budget_exhausted_total", {"provider": "mesh"}
+    )
+    return value or 0.0

@@ -101,6 +101,11 @@ class AggregatorServiceStub:
                 request_serializer=aggregator_dot_v1_dot_aggregator__service__pb2.ListInvestmentTransactionsRequest.SerializeToString,
                 response_deserializer=aggregator_dot_v1_dot_aggregator__service__pb2.ListInvestmentTransactionsResponse.FromString,
                 _registered_method=True)
+        self.GetServerInfo = channel.unary_unary(
+                '/aggregator.v1.AggregatorService/GetServerInfo',
+                request_serializer=aggregator_dot_v1_dot_aggregator__service__pb2.GetServerInfoRequest.SerializeToString,
+                response_deserializer=aggregator_dot_v1_dot_aggregator__service__pb2.GetServerInfoResponse.FromString,
+                _registered_method=True)
 
 
 class AggregatorServiceServicer:
@@ -211,6 +216,15 @@ class AggregatorServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetServerInfo(self, request, context):
+        """Returns the gateway's version: the release of this API it serves, which
+        every response also carries in its `aggregator-version` header. It calls
+        no upstream.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AggregatorServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -268,6 +282,11 @@ def add_AggregatorServiceServicer_to_server(servicer, server):
                     servicer.ListInvestmentTransactions,
                     request_deserializer=aggregator_dot_v1_dot_aggregator__service__pb2.ListInvestmentTransactionsRequest.FromString,
                     response_serializer=aggregator_dot_v1_dot_aggregator__service__pb2.ListInvestmentTransactionsResponse.SerializeToString,
+            ),
+            'GetServerInfo': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetServerInfo,
+                    request_deserializer=aggregator_dot_v1_dot_aggregator__service__pb2.GetServerInfoRequest.FromString,
+                    response_serializer=aggregator_dot_v1_dot_aggregator__service__pb2.GetServerInfoResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -579,6 +598,33 @@ class AggregatorService:
             '/aggregator.v1.AggregatorService/ListInvestmentTransactions',
             aggregator_dot_v1_dot_aggregator__service__pb2.ListInvestmentTransactionsRequest.SerializeToString,
             aggregator_dot_v1_dot_aggregator__service__pb2.ListInvestmentTransactionsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetServerInfo(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aggregator.v1.AggregatorService/GetServerInfo',
+            aggregator_dot_v1_dot_aggregator__service__pb2.GetServerInfoRequest.SerializeToString,
+            aggregator_dot_v1_dot_aggregator__service__pb2.GetServerInfoResponse.FromString,
             options,
             channel_credentials,
             insecure,

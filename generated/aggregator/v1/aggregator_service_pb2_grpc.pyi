@@ -94,6 +94,11 @@ class AggregatorServiceStub:
     page at a time, with the securities they refer to (MoneyKit
     `GET /links/{id}/investments/transactions`).
     """
+    GetServerInfo: _grpc.UnaryUnaryMultiCallable[_aggregator_service_pb2.GetServerInfoRequest, _aggregator_service_pb2.GetServerInfoResponse]
+    """Returns the gateway's version: the release of this API it serves, which
+    every response also carries in its `aggregator-version` header. It calls
+    no upstream.
+    """
 
 @_typing.type_check_only
 class AggregatorServiceAsyncStub(AggregatorServiceStub):
@@ -160,6 +165,11 @@ class AggregatorServiceAsyncStub(AggregatorServiceStub):
     """Lists the investment transactions of a connection between two dates, one
     page at a time, with the securities they refer to (MoneyKit
     `GET /links/{id}/investments/transactions`).
+    """
+    GetServerInfo: _aio.UnaryUnaryMultiCallable[_aggregator_service_pb2.GetServerInfoRequest, _aggregator_service_pb2.GetServerInfoResponse]  # type: ignore[assignment]
+    """Returns the gateway's version: the release of this API it serves, which
+    every response also carries in its `aggregator-version` header. It calls
+    no upstream.
     """
 
 class AggregatorServiceServicer(metaclass=_abc_1.ABCMeta):
@@ -290,6 +300,17 @@ class AggregatorServiceServicer(metaclass=_abc_1.ABCMeta):
         """Lists the investment transactions of a connection between two dates, one
         page at a time, with the securities they refer to (MoneyKit
         `GET /links/{id}/investments/transactions`).
+        """
+
+    @_abc_1.abstractmethod
+    def GetServerInfo(
+        self,
+        request: _aggregator_service_pb2.GetServerInfoRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_aggregator_service_pb2.GetServerInfoResponse, _abc.Awaitable[_aggregator_service_pb2.GetServerInfoResponse]]:
+        """Returns the gateway's version: the release of this API it serves, which
+        every response also carries in its `aggregator-version` header. It calls
+        no upstream.
         """
 
 def add_AggregatorServiceServicer_to_server(servicer: AggregatorServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -1,32 +1,22 @@
-"""A typed Python client for the gateway: channel set-up, deadlines, TLS and API keys, and
-failed calls raised as `GatewayCallError` with the rich details unpacked.
-
-    async with AggregatorClient("127.0.0.1:50051") as client:
-        value = await client.get_holdings_value(mesh(Institution.INSTITUTION_ROBINHOOD, token))
-"""
+"""The client: one channel, a deadline on every call, TLS and API keys; failed calls raised as
+`GatewayCallError`."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass, field
 from types import TracebackType
 from typing import TypeVar
 
 import grpc
 from google.protobuf.message import Message
-from google.rpc import error_details_pb2, status_pb2
-from grpc_status import rpc_status
 
 from aggregator.v1 import aggregator_service_pb2 as api
 from aggregator.v1.aggregator_service_pb2_grpc import AggregatorServiceStub
 from aggregator.v1.connection_pb2 import Connection, MeshConnection, MoneyKitLink
 from aggregator.v1.institution_pb2 import Institution
 from aggregator.v1.order_pb2 import OrderSide
-from aggregator.v1.result_pb2 import ResultEnvelope
+from aggregator_client._errors import GatewayCallError
 
-__all__ = ["AggregatorClient", "GatewayCallError", "mesh", "moneykit"]
-
-Detail = TypeVar("Detail", bound=Message)
 Request = TypeVar("Request", bound=Message)
 Response = TypeVar("Response", bound=Message)
 
@@ -39,56 +29,6 @@ def mesh(institution: Institution.ValueType, auth_token: str) -> Connection:
 def moneykit(link_id: str) -> Connection:
     """A MoneyKit link."""
     return Connection(moneykit=MoneyKitLink(link_id=link_id))
-
-
-@dataclass
-class GatewayCallError(Exception):
-    """A failed call, with what the gateway said about it."""
-
-    code: grpc.StatusCode
-    message: str
-    reason: str = ""
-    """`ErrorInfo.reason`, e.g. `UPSTREAM_RATE_LIMITED`."""
-    domain: str = ""
-    """`ErrorInfo.domain`: the provider, or `aggregator-gateway`."""
-    metadata: dict[str, str] = field(default_factory=dict)
-    localized_message: str | None = None
-    """Text meant for the end user, when the upstream gave one."""
-    retry_delay_seconds: float | None = None
-    field_violations: list[tuple[str, str]] = field(default_factory=list)
-    envelope: ResultEnvelope | None = None
-    """The upstream's status envelope."""
-
-    def __str__(self) -> str:
-        return f"{self.code.name}: {self.message}"
-
-    @classmethod
-    def from_rpc_error(cls, error: grpc.aio.AioRpcError) -> GatewayCallError:
-        status: status_pb2.Status | None = rpc_status.from_call(error)  # type: ignore[arg-type]
-        failure = cls(code=error.code(), message=error.details() or "")
-        for detail in status.details if status is not None else ():
-            if info := _unpack(detail, error_details_pb2.ErrorInfo):
-                failure.reason, failure.domain = info.reason, info.domain
-                failure.metadata = dict(info.metadata)
-            elif localized := _unpack(detail, error_details_pb2.LocalizedMessage):
-                failure.localized_message = localized.message
-            elif retry := _unpack(detail, error_details_pb2.RetryInfo):
-                failure.retry_delay_seconds = retry.retry_delay.ToNanoseconds() / 1e9
-            elif bad_request := _unpack(detail, error_details_pb2.BadRequest):
-                failure.field_violations = [
-                    (violation.field, violation.description)
-                    for violation in bad_request.field_violations
-                ]
-            elif envelope := _unpack(detail, ResultEnvelope):
-                failure.envelope = envelope
-        return failure
-
-
-def _unpack(detail: object, message_type: type[Detail]) -> Detail | None:
-    message = message_type()
-    if detail.Is(message_type.DESCRIPTOR) and detail.Unpack(message):  # type: ignore[attr-defined]
-        return message
-    return None
 
 
 class AggregatorClient:
@@ -173,6 +113,10 @@ class AggregatorClient:
         return await self._unary(
             self._stub.ListInstitutions, api.ListInstitutionsRequest(), deadline
         )
+
+    async def get_server_info(self, *, deadline: float | None = None) -> api.GetServerInfoResponse:
+        """The gateway's version: the API release it serves."""
+        return await self._unary(self._stub.GetServerInfo, api.GetServerInfoRequest(), deadline)
 
     async def get_portfolio(
         self, connections: Sequence[Connection], *, deadline: float | None = None
