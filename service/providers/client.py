@@ -64,6 +64,7 @@ class HttpProviderClient(ABC, Generic[SettingsType]):
                 request.path,
                 urlencode(request.query),
                 request.json_body or b"",
+                urlencode(request.headers),
             )
         return await self._guard.run(call.operation, call.has_side_effects, attempt, key)
 
@@ -74,7 +75,7 @@ class HttpProviderClient(ABC, Generic[SettingsType]):
     def http_request(self, request: UpstreamRequest, headers: Mapping[str, str]) -> httpx.Request:
         """The HTTP request of `request`; input that no HTTP request can carry (a URL over the
         client's limit, an unencodable value) is the caller's, refused before sending."""
-        all_headers = dict(headers)
+        all_headers = {**dict(headers), **dict(request.headers)}
         if request.json_body is not None:
             all_headers["Content-Type"] = "application/json"
         try:

@@ -170,8 +170,12 @@ class ProviderDeclaration(ABC):
         return institution.wire_name if institution is not None else "-"
 
     @abstractmethod
+    def entry_label(self, connection: Connection) -> str:
+        """How a portfolio entry names the connection (`connection_label`); never a secret."""
+
     def name_entry(self, connection: Connection, entry: PortfolioEntry) -> None:
         """Say, in a portfolio entry, which connection it is (never with a secret)."""
+        entry.connection_label = self.entry_label(connection)
 
     def rpcs_at(self, connection: Connection) -> frozenset[Rpc]:
         """The RPCs the provider serves for this connection."""

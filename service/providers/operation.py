@@ -49,6 +49,8 @@ class UpstreamRequest:
     """Already percent-encoded: caller data in a path segment stays one segment."""
     query: tuple[tuple[str, str], ...] = ()
     json_body: bytes | None = None
+    headers: tuple[tuple[str, str], ...] = ()
+    """Headers of this request beyond the provider's own (a user's credential, say)."""
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """The providers the gateway serves, and how each RPC finds the one a connection names.
 
-Adding a provider is adding its package and its line in `PROVIDERS`.
+Adding a provider is adding its package, and its import and entry in `PROVIDERS`.
 """
 
 from __future__ import annotations
@@ -206,7 +206,8 @@ def build_registry(
             provider.name: ProviderAdapter(
                 provider,
                 provider.connect(
-                    providers[provider.name],
+                    # A provider without a section is one nobody configured.
+                    providers.get(provider.name) or provider.settings_type.model_construct(),
                     http,
                     ProviderGuard.from_settings(provider.name, settings),
                 ),

@@ -18,7 +18,7 @@ from aggregator.v1.aggregator_service_pb2 import (
 from aggregator.v1.connection_pb2 import Connection
 from service.core.rpcs import CAPABILITY_NAMES, Rpc
 from service.providers.declaration import ProviderDeclaration
-from service.providers.registry import PROVIDERS
+from service.providers.registry import PROVIDERS, sandbox_provider_settings
 from service.sandbox._http import SimulatedUpstream
 from tests.conftest import Gateway
 from tests.e2e.richstatus import RichStatus, unpack
@@ -172,11 +172,7 @@ async def test_no_secret_of_the_connection_or_the_gateway_reaches_a_log_record(
         for field, value in getattr(connection, provider.name).ListFields()
         if field.name in provider.secret_fields
     ]
-    secrets += [
-        value
-        for name, value in simulator(gateway, provider).credentials.items()
-        if "secret" in name
-    ]
+    secrets += sandbox_provider_settings(gateway.sandbox)[provider.name].secrets()
 
     logged = "\n".join(f"{r.getMessage()} {r.exc_text or ''}" for r in caplog.records)
     assert secrets
@@ -203,3 +199,24 @@ async def test_identical_reads_are_shared_within_a_user_and_never_across_users(
     assert alone >= 1
     assert await requests_for(cases.ok, cases.ok) == alone
     assert await requests_for(cases.ok, cases.other_user) == 2 * alone
+
+
+async def test_a_portfolio_entry_names_its_connection_without_a_secret(
+    gateway: Gateway, provider: ProviderDeclaration
+) -> None:
+    cases = provider.sandbox_cases
+    response = await gateway.stub.GetPortfolio(
+        GetPortfolioRequest(connections=[cases.ok, cases.not_found]), timeout=10
+    )
+
+    secrets = [
+        value
+        for connection in (cases.ok, cases.not_found)
+        for field, value in getattr(connection, provider.name).ListFields()
+        if field.name in provider.secret_fields
+    ]
+    for entry, connection in zip(response.entries, (cases.ok, cases.not_found), strict=True):
+        assert entry.provider == provider.enum
+        assert entry.connection_label == provider.entry_label(connection)
+        assert entry.connection_label
+        assert entry.connection_label not in secrets

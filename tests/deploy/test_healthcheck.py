@@ -20,11 +20,15 @@ from pathlib import Path
 
 import pytest
 
+from service.providers.registry import PROVIDERS
 from tests.deploy.support import REPO, VENV_BIN, Instruction, dockerfile_stages
 from tests.e2e.processes import free_port
 from tests.support.certs import make_pki
 
-OWN_ENVIRONMENT = ("AGGREGATOR_", "MESH_", "MONEYKIT_")
+OWN_ENVIRONMENT = (
+    "AGGREGATOR_",
+    *(provider.settings_type.model_config.get("env_prefix", "") for provider in PROVIDERS),
+)
 
 
 def image_environment() -> dict[str, str]:

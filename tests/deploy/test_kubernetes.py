@@ -16,6 +16,7 @@ import pytest
 from service.auth.callers import CallersFileError, load_callers
 from service.config import Settings
 from service.process.server import SERVICE_NAME
+from service.providers.registry import PROVIDERS
 from tests.deploy.support import (
     KUBERNETES,
     SETTINGS_FROM_OTHER_CHANGES,
@@ -33,12 +34,12 @@ from tests.deploy.support import (
 # Recent releases, oldest first; the newest is the newest the pinned validator bundles.
 KUBERNETES_VERSIONS = ["1.33", "1.34", "1.35", "1.36", "1.37"]
 
-CREDENTIALS = [
-    "MESH_CLIENT_ID",
-    "MESH_CLIENT_SECRET",
-    "MONEYKIT_CLIENT_ID",
-    "MONEYKIT_CLIENT_SECRET",
-]
+CREDENTIALS = sorted(
+    f"{provider.settings_type.model_config.get('env_prefix', '')}{name}".upper()
+    for provider in PROVIDERS
+    for name in provider.settings_type.credential_fields()
+)
+"""Every provider's credentials, which come from the Secret and never the ConfigMap."""
 
 
 def all_documents() -> list[tuple[str, dict[str, Any]]]:

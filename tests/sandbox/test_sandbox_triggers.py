@@ -1,37 +1,39 @@
 """Each provider's trigger tables name every trigger and data set, so the README copied from
 them is whole."""
 
+import importlib
+import pkgutil
 from types import ModuleType
 
 import pytest
 
 import service.sandbox
 from service.sandbox.mesh import triggers as mesh_triggers
-from service.sandbox.moneykit import triggers as moneykit_triggers
+
+TRIGGER_MODULES = [
+    importlib.import_module(f"service.sandbox.{package.name}.triggers")
+    for package in pkgutil.iter_modules(service.sandbox.__path__)
+    if package.ispkg and not package.name.startswith("_")
+]
 
 
-def _values(module: ModuleType, prefix: str) -> dict[str, str]:
-    return {
-        name: value
-        for name, value in vars(module).items()
-        if name.startswith(prefix) and isinstance(value, str)
-    }
+def trigger_values(module: ModuleType) -> list[str]:
+    """The module's trigger values: its upper-case text constants."""
+    return [
+        value for name, value in vars(module).items() if name.isupper() and isinstance(value, str)
+    ]
 
 
-MESH = _values(mesh_triggers, "MESH_")
-MONEYKIT = _values(moneykit_triggers, "MONEYKIT_")
-
-
-def test_there_are_16_mesh_and_15_moneykit_trigger_values() -> None:
-    assert len(MESH) == 16
-    assert len(MONEYKIT) == 15
-    assert len({*MESH.values(), *MONEYKIT.values()}) == len(MESH) + len(MONEYKIT)
+def test_every_simulator_has_triggers_and_no_value_selects_two_answers() -> None:
+    assert len(TRIGGER_MODULES) >= 2
+    values = [value for module in TRIGGER_MODULES for value in trigger_values(module)]
+    assert all(trigger_values(module) for module in TRIGGER_MODULES)
+    assert len(set(values)) == len(values)
 
 
 @pytest.mark.parametrize(
     ("module", "value"),
-    [(mesh_triggers, value) for value in sorted(MESH.values())]
-    + [(moneykit_triggers, value) for value in sorted(MONEYKIT.values())],
+    [(module, value) for module in TRIGGER_MODULES for value in trigger_values(module)],
 )
 def test_every_trigger_has_a_row(module: ModuleType, value: str) -> None:
     assert module.__doc__ is not None

@@ -69,7 +69,11 @@ class Mesh(ProviderDeclaration):
     def institution_of(self, connection: Connection) -> InstitutionRecord | None:
         return by_enum(connection.mesh.institution)
 
+    def entry_label(self, connection: Connection) -> str:
+        return self.connection_label(connection)
+
     def name_entry(self, connection: Connection, entry: PortfolioEntry) -> None:
+        super().name_entry(connection, entry)
         entry.institution = connection.mesh.institution
 
 

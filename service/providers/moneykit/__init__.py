@@ -54,7 +54,11 @@ class MoneyKit(ProviderDeclaration):
     ) -> None:
         validate_connection(connection.moneykit, violations, f"{field}.moneykit")
 
+    def entry_label(self, connection: Connection) -> str:
+        return connection.moneykit.link_id
+
     def name_entry(self, connection: Connection, entry: PortfolioEntry) -> None:
+        super().name_entry(connection, entry)
         entry.link_id = connection.moneykit.link_id
 
 

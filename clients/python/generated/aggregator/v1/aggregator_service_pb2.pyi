@@ -655,6 +655,7 @@ class PortfolioEntry(_message.Message):
     DATA_FIELD_NUMBER: _builtins.int
     ERROR_FIELD_NUMBER: _builtins.int
     ENVELOPE_FIELD_NUMBER: _builtins.int
+    CONNECTION_LABEL_FIELD_NUMBER: _builtins.int
     connection_index: _builtins.int
     """The position of the connection in the request, from 0."""
     provider: _source_pb2.Provider.ValueType
@@ -663,6 +664,11 @@ class PortfolioEntry(_message.Message):
     """The institution of a Mesh connection."""
     link_id: _builtins.str
     """The link id of a MoneyKit connection."""
+    connection_label: _builtins.str
+    """How the connection's provider names the connection, never with a secret:
+    the institution's wire name for Mesh, the link id for MoneyKit. Every
+    provider sets it, including those with no field of their own above.
+    """
     @_builtins.property
     def data(self) -> Global___PortfolioData:
         """The connection's holdings and value."""
@@ -685,10 +691,11 @@ class PortfolioEntry(_message.Message):
         data: Global___PortfolioData | None = ...,
         error: Global___EntryError | None = ...,
         envelope: _result_pb2.ResultEnvelope | None = ...,
+        connection_label: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["data", b"data", "envelope", b"envelope", "error", b"error", "result", b"result"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["connection_index", b"connection_index", "data", b"data", "envelope", b"envelope", "error", b"error", "institution", b"institution", "link_id", b"link_id", "provider", b"provider", "result", b"result"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["connection_index", b"connection_index", "connection_label", b"connection_label", "data", b"data", "envelope", b"envelope", "error", b"error", "institution", b"institution", "link_id", b"link_id", "provider", b"provider", "result", b"result"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType_result: _TypeAlias = _typing.Literal["data", "error"]  # noqa: Y015
     _WhichOneofArgType_result: _TypeAlias = _typing.Literal["result", b"result"]  # noqa: Y015
