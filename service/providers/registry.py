@@ -177,7 +177,11 @@ class ProviderRegistry:
         if provider is None:
             names = " or ".join(self._adapters)
             raise InvalidRequest([FieldViolation(field, f"is required: set one of {names}")])
-        adapter = self._adapters[provider]
+        adapter = self._adapters.get(provider)
+        if adapter is None:
+            raise CapabilityMissing(
+                CAPABILITY_NAMES[rpc], field, f"this gateway serves no {provider} connections"
+            )
         refusal = adapter.declaration.refusal(rpc, connection, field)
         if refusal is not None:
             raise refusal
@@ -187,10 +191,11 @@ class ProviderRegistry:
         """The provider(s) and the institution an RPC request names, for its log line."""
         connection = getattr(request, "connection", None)
         if isinstance(connection, Connection):
-            provider = connection.WhichOneof("provider")
-            if provider is None:
-                return "-", "-"
-            return provider, self._adapters[provider].declaration.connection_label(connection)
+            provider = connection.WhichOneof("provider") or "-"
+            adapter = self._adapters.get(provider)
+            if adapter is None:
+                return provider, "-"
+            return provider, adapter.declaration.connection_label(connection)
         connections = getattr(request, "connections", None)
         if connections is not None:
             names = {c.WhichOneof("provider") or "-" for c in connections}

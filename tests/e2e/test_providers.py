@@ -8,6 +8,9 @@ import grpc
 import pytest
 from pydantic import SecretStr
 
+from aggregator.v1.aggregator_service_pb2 import GetHoldingsRequest
+from aggregator.v1.connection_pb2 import Connection
+from service.providers.registry import PROVIDERS
 from service.sandbox import SandboxUpstreams
 from tests.conftest import Gateway, gateway_settings, sandbox_providers, start_gateway
 from tests.e2e import requests
@@ -86,3 +89,22 @@ async def test_wrong_gateway_credentials_for_mesh_holdings_value_are_internal(
             await gateway.stub.GetHoldingsValue(requests.holdings_value(), timeout=10)
 
         assert caught.value.code() == grpc.StatusCode.INTERNAL
+
+
+async def test_a_connection_of_a_provider_this_gateway_does_not_serve_is_refused(
+    gateway: Gateway,
+) -> None:
+    served = {provider.name for provider in PROVIDERS}
+    oneof = Connection.DESCRIPTOR.oneofs_by_name["provider"]
+    unserved = [field.name for field in oneof.fields if field.name not in served]
+    for name in unserved:
+        connection = Connection()
+        getattr(connection, name).SetInParent()
+        with pytest.raises(grpc.aio.AioRpcError) as caught:
+            await gateway.stub.GetHoldings(GetHoldingsRequest(connection=connection), timeout=10)
+
+        status = unpack(caught.value)
+        assert status.code == grpc.StatusCode.INVALID_ARGUMENT
+        assert status.error_info is not None
+        assert status.error_info.reason == "HOLDINGS_NOT_SUPPORTED"
+        assert name in status.message

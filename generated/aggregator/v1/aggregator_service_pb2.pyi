@@ -1146,6 +1146,13 @@ class GetBalancesRequest(_message.Message):
 
     CONNECTION_FIELD_NUMBER: _builtins.int
     ACCOUNT_IDS_FIELD_NUMBER: _builtins.int
+    REAL_TIME_FIELD_NUMBER: _builtins.int
+    real_time: _builtins.bool
+    """Optional. Read the balances from the institution in real time where the
+    provider charges for it and otherwise serves a cached copy (Plaid's
+    `/accounts/balance/get` rather than `/accounts/get`). Providers whose
+    balances are always real time (Mesh) or always cached ignore it.
+    """
     @_builtins.property
     def connection(self) -> _connection_pb2.Connection:
         """Required. The connection whose balances to return."""
@@ -1159,10 +1166,11 @@ class GetBalancesRequest(_message.Message):
         *,
         connection: _connection_pb2.Connection | None = ...,
         account_ids: _abc.Iterable[_builtins.str] | None = ...,
+        real_time: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["connection", b"connection"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["account_ids", b"account_ids", "connection", b"connection"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["account_ids", b"account_ids", "connection", b"connection", "real_time", b"real_time"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1179,11 +1187,16 @@ class GetBalancesResponse(_message.Message):
     RESULT_FIELD_NUMBER: _builtins.int
     TOTAL_CASH_USD_VALUE_FIELD_NUMBER: _builtins.int
     TOTAL_BUYING_POWER_USD_VALUE_FIELD_NUMBER: _builtins.int
+    REAL_TIME_FIELD_NUMBER: _builtins.int
     total_cash_usd_value: _builtins.str
     """Optional. The total cash, in USD, when the provider computes it (Mesh)."""
     total_buying_power_usd_value: _builtins.str
     """Optional. The total buying power, in USD, when the provider computes it
     (Mesh).
+    """
+    real_time: _builtins.bool
+    """Whether the balances were read from the institution in real time (true),
+    or are the provider's cached copy (false).
     """
     @_builtins.property
     def balances(self) -> _containers.RepeatedCompositeFieldContainer[_balance_pb2.Balance]:
@@ -1205,10 +1218,11 @@ class GetBalancesResponse(_message.Message):
         result: _result_pb2.ResultEnvelope | None = ...,
         total_cash_usd_value: _builtins.str | None = ...,
         total_buying_power_usd_value: _builtins.str | None = ...,
+        real_time: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["_total_buying_power_usd_value", b"_total_buying_power_usd_value", "_total_cash_usd_value", b"_total_cash_usd_value", "result", b"result", "source", b"source", "total_buying_power_usd_value", b"total_buying_power_usd_value", "total_cash_usd_value", b"total_cash_usd_value"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["_total_buying_power_usd_value", b"_total_buying_power_usd_value", "_total_cash_usd_value", b"_total_cash_usd_value", "balances", b"balances", "result", b"result", "source", b"source", "total_buying_power_usd_value", b"total_buying_power_usd_value", "total_cash_usd_value", b"total_cash_usd_value"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_total_buying_power_usd_value", b"_total_buying_power_usd_value", "_total_cash_usd_value", b"_total_cash_usd_value", "balances", b"balances", "real_time", b"real_time", "result", b"result", "source", b"source", "total_buying_power_usd_value", b"total_buying_power_usd_value", "total_cash_usd_value", b"total_cash_usd_value"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType__total_buying_power_usd_value: _TypeAlias = _typing.Literal["total_buying_power_usd_value"]  # noqa: Y015
     _WhichOneofArgType__total_buying_power_usd_value: _TypeAlias = _typing.Literal["_total_buying_power_usd_value", b"_total_buying_power_usd_value"]  # noqa: Y015

@@ -25,17 +25,21 @@ _sym_db = _symbol_database.Default()
 from aggregator.v1 import institution_pb2 as aggregator_dot_v1_dot_institution__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1e\x61ggregator/v1/connection.proto\x12\raggregator.v1\x1a\x1f\x61ggregator/v1/institution.proto\"x\n\nConnection\x12-\n\x04mesh\x18\x01 \x01(\x0b\x32\x1d.aggregator.v1.MeshConnectionH\x00\x12/\n\x08moneykit\x18\x02 \x01(\x0b\x32\x1b.aggregator.v1.MoneyKitLinkH\x00\x42\n\n\x08provider\"U\n\x0eMeshConnection\x12/\n\x0binstitution\x18\x01 \x01(\x0e\x32\x1a.aggregator.v1.Institution\x12\x12\n\nauth_token\x18\x02 \x01(\t\"\x1f\n\x0cMoneyKitLink\x12\x0f\n\x07link_id\x18\x01 \x01(\tb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1e\x61ggregator/v1/connection.proto\x12\raggregator.v1\x1a\x1f\x61ggregator/v1/institution.proto\"\xd9\x01\n\nConnection\x12-\n\x04mesh\x18\x01 \x01(\x0b\x32\x1d.aggregator.v1.MeshConnectionH\x00\x12/\n\x08moneykit\x18\x02 \x01(\x0b\x32\x1b.aggregator.v1.MoneyKitLinkH\x00\x12)\n\x05plaid\x18\x03 \x01(\x0b\x32\x18.aggregator.v1.PlaidItemH\x00\x12\x34\n\tsnaptrade\x18\x04 \x01(\x0b\x32\x1f.aggregator.v1.SnapTradeAccountH\x00\x42\n\n\x08provider\"U\n\x0eMeshConnection\x12/\n\x0binstitution\x18\x01 \x01(\x0e\x32\x1a.aggregator.v1.Institution\x12\x12\n\nauth_token\x18\x02 \x01(\t\"\x1f\n\x0cMoneyKitLink\x12\x0f\n\x07link_id\x18\x01 \x01(\t\"!\n\tPlaidItem\x12\x14\n\x0c\x61\x63\x63\x65ss_token\x18\x01 \x01(\t\"L\n\x10SnapTradeAccount\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x13\n\x0buser_secret\x18\x02 \x01(\t\x12\x12\n\naccount_id\x18\x03 \x01(\tb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'aggregator.v1.connection_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_CONNECTION']._serialized_start=82
-  _globals['_CONNECTION']._serialized_end=202
-  _globals['_MESHCONNECTION']._serialized_start=204
-  _globals['_MESHCONNECTION']._serialized_end=289
-  _globals['_MONEYKITLINK']._serialized_start=291
-  _globals['_MONEYKITLINK']._serialized_end=322
+  _globals['_CONNECTION']._serialized_start=83
+  _globals['_CONNECTION']._serialized_end=300
+  _globals['_MESHCONNECTION']._serialized_start=302
+  _globals['_MESHCONNECTION']._serialized_end=387
+  _globals['_MONEYKITLINK']._serialized_start=389
+  _globals['_MONEYKITLINK']._serialized_end=420
+  _globals['_PLAIDITEM']._serialized_start=422
+  _globals['_PLAIDITEM']._serialized_end=455
+  _globals['_SNAPTRADEACCOUNT']._serialized_start=457
+  _globals['_SNAPTRADEACCOUNT']._serialized_end=533
 # @@protoc_insertion_point(module_scope)

@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1c\x61ggregator/v1/holdings.proto\x12\raggregator.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xee\x01\n\x07Holding\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x13\n\x0bsecurity_id\x18\x02 \x01(\t\x12\x15\n\x08quantity\x18\x03 \x01(\tH\x00\x88\x01\x01\x12\x12\n\x05price\x18\x04 \x01(\tH\x01\x88\x01\x01\x12\x32\n\x0eprice_datetime\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\x05value\x18\x06 \x01(\tH\x02\x88\x01\x01\x12\x17\n\ncost_basis\x18\x07 \x01(\tH\x03\x88\x01\x01\x42\x0b\n\t_quantityB\x08\n\x06_priceB\x08\n\x06_valueB\r\n\x0b_cost_basis\"\x89\x02\n\x08Security\x12\x13\n\x0bsecurity_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12)\n\x04type\x18\x03 \x01(\x0e\x32\x1b.aggregator.v1.SecurityType\x12\x10\n\x08\x63urrency\x18\x04 \x01(\t\x12\x0e\n\x06ticker\x18\x05 \x01(\t\x12\x0c\n\x04isin\x18\x06 \x01(\t\x12\r\n\x05sedol\x18\x07 \x01(\t\x12\x18\n\x0b\x63lose_price\x18\x08 \x01(\tH\x00\x88\x01\x01\x12\x32\n\x0e\x63lose_datetime\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\nclose_date\x18\n \x01(\tB\x0e\n\x0c_close_price\"\xbb\x01\n\x0f\x41\x63\x63ountBalances\x12\x10\n\x08\x63urrency\x18\x01 \x01(\t\x12\x16\n\tavailable\x18\x02 \x01(\tH\x00\x88\x01\x01\x12\x14\n\x07\x63urrent\x18\x03 \x01(\tH\x01\x88\x01\x01\x12\x12\n\x05limit\x18\x04 \x01(\tH\x02\x88\x01\x01\x12\x30\n\x0c\x62\x61lance_date\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x0c\n\n_availableB\n\n\x08_currentB\x08\n\x06_limit\"\x89\x01\n\x07\x41\x63\x63ount\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x14\n\x0c\x61\x63\x63ount_type\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x14\n\x0c\x61\x63\x63ount_mask\x18\x04 \x01(\t\x12\x30\n\x08\x62\x61lances\x18\x05 \x01(\x0b\x32\x1e.aggregator.v1.AccountBalances\"9\n\x13LinkProductSettings\x12\x10\n\x08required\x18\x01 \x01(\x08\x12\x10\n\x08prefetch\x18\x02 \x01(\x08\"\xac\x01\n\x0bLinkProduct\x12\x30\n\x0crefreshed_at\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x35\n\x11last_attempted_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x34\n\x08settings\x18\x03 \x01(\x0b\x32\".aggregator.v1.LinkProductSettings\"\xdc\x02\n\x04Link\x12\x0f\n\x07link_id\x18\x01 \x01(\t\x12\x16\n\x0einstitution_id\x18\x02 \x01(\t\x12\x18\n\x10institution_name\x18\x03 \x01(\t\x12\x10\n\x08provider\x18\x04 \x01(\t\x12\'\n\x05state\x18\x05 \x01(\x0e\x32\x18.aggregator.v1.LinkState\x12\x12\n\nerror_code\x18\x06 \x01(\t\x12\x32\n\x0elast_synced_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0c\n\x04tags\x18\x08 \x03(\t\x12\x33\n\x08products\x18\t \x03(\x0b\x32!.aggregator.v1.Link.ProductsEntry\x1aK\n\rProductsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12)\n\x05value\x18\x02 \x01(\x0b\x32\x1a.aggregator.v1.LinkProduct:\x02\x38\x01*\xa8\x02\n\x0cSecurityType\x12\x1d\n\x19SECURITY_TYPE_UNSPECIFIED\x10\x00\x12\x16\n\x12SECURITY_TYPE_CASH\x10\x01\x12\x18\n\x14SECURITY_TYPE_CRYPTO\x10\x02\x12\x1c\n\x18SECURITY_TYPE_DERIVATIVE\x10\x03\x12\x18\n\x14SECURITY_TYPE_EQUITY\x10\x04\x12\x15\n\x11SECURITY_TYPE_ETF\x10\x05\x12\x16\n\x12SECURITY_TYPE_BOND\x10\x06\x12\x16\n\x12SECURITY_TYPE_LOAN\x10\x07\x12\x16\n\x12SECURITY_TYPE_FUND\x10\x08\x12\x19\n\x15SECURITY_TYPE_UNKNOWN\x10\t\x12\x15\n\x11SECURITY_TYPE_NFT\x10\n*\xb2\x01\n\tLinkState\x12\x1a\n\x16LINK_STATE_UNSPECIFIED\x10\x00\x12\x19\n\x15LINK_STATE_CONNECTING\x10\x01\x12&\n\"LINK_STATE_AWAITING_TOKEN_EXCHANGE\x10\x02\x12\x18\n\x14LINK_STATE_CONNECTED\x10\x03\x12\x16\n\x12LINK_STATE_DELETED\x10\x04\x12\x14\n\x10LINK_STATE_ERROR\x10\x05\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1c\x61ggregator/v1/holdings.proto\x12\raggregator.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xee\x01\n\x07Holding\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x13\n\x0bsecurity_id\x18\x02 \x01(\t\x12\x15\n\x08quantity\x18\x03 \x01(\tH\x00\x88\x01\x01\x12\x12\n\x05price\x18\x04 \x01(\tH\x01\x88\x01\x01\x12\x32\n\x0eprice_datetime\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\x05value\x18\x06 \x01(\tH\x02\x88\x01\x01\x12\x17\n\ncost_basis\x18\x07 \x01(\tH\x03\x88\x01\x01\x42\x0b\n\t_quantityB\x08\n\x06_priceB\x08\n\x06_valueB\r\n\x0b_cost_basis\"\x98\x02\n\x08Security\x12\x13\n\x0bsecurity_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12)\n\x04type\x18\x03 \x01(\x0e\x32\x1b.aggregator.v1.SecurityType\x12\x10\n\x08\x63urrency\x18\x04 \x01(\t\x12\x0e\n\x06ticker\x18\x05 \x01(\t\x12\x0c\n\x04isin\x18\x06 \x01(\t\x12\r\n\x05sedol\x18\x07 \x01(\t\x12\x18\n\x0b\x63lose_price\x18\x08 \x01(\tH\x00\x88\x01\x01\x12\x32\n\x0e\x63lose_datetime\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\nclose_date\x18\n \x01(\t\x12\r\n\x05\x63usip\x18\x0b \x01(\tB\x0e\n\x0c_close_price\"\xbb\x01\n\x0f\x41\x63\x63ountBalances\x12\x10\n\x08\x63urrency\x18\x01 \x01(\t\x12\x16\n\tavailable\x18\x02 \x01(\tH\x00\x88\x01\x01\x12\x14\n\x07\x63urrent\x18\x03 \x01(\tH\x01\x88\x01\x01\x12\x12\n\x05limit\x18\x04 \x01(\tH\x02\x88\x01\x01\x12\x30\n\x0c\x62\x61lance_date\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x0c\n\n_availableB\n\n\x08_currentB\x08\n\x06_limit\"\x89\x01\n\x07\x41\x63\x63ount\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x14\n\x0c\x61\x63\x63ount_type\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x14\n\x0c\x61\x63\x63ount_mask\x18\x04 \x01(\t\x12\x30\n\x08\x62\x61lances\x18\x05 \x01(\x0b\x32\x1e.aggregator.v1.AccountBalances\"9\n\x13LinkProductSettings\x12\x10\n\x08required\x18\x01 \x01(\x08\x12\x10\n\x08prefetch\x18\x02 \x01(\x08\"\xac\x01\n\x0bLinkProduct\x12\x30\n\x0crefreshed_at\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x35\n\x11last_attempted_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x34\n\x08settings\x18\x03 \x01(\x0b\x32\".aggregator.v1.LinkProductSettings\"\xdc\x02\n\x04Link\x12\x0f\n\x07link_id\x18\x01 \x01(\t\x12\x16\n\x0einstitution_id\x18\x02 \x01(\t\x12\x18\n\x10institution_name\x18\x03 \x01(\t\x12\x10\n\x08provider\x18\x04 \x01(\t\x12\'\n\x05state\x18\x05 \x01(\x0e\x32\x18.aggregator.v1.LinkState\x12\x12\n\nerror_code\x18\x06 \x01(\t\x12\x32\n\x0elast_synced_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0c\n\x04tags\x18\x08 \x03(\t\x12\x33\n\x08products\x18\t \x03(\x0b\x32!.aggregator.v1.Link.ProductsEntry\x1aK\n\rProductsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12)\n\x05value\x18\x02 \x01(\x0b\x32\x1a.aggregator.v1.LinkProduct:\x02\x38\x01*\xa8\x02\n\x0cSecurityType\x12\x1d\n\x19SECURITY_TYPE_UNSPECIFIED\x10\x00\x12\x16\n\x12SECURITY_TYPE_CASH\x10\x01\x12\x18\n\x14SECURITY_TYPE_CRYPTO\x10\x02\x12\x1c\n\x18SECURITY_TYPE_DERIVATIVE\x10\x03\x12\x18\n\x14SECURITY_TYPE_EQUITY\x10\x04\x12\x15\n\x11SECURITY_TYPE_ETF\x10\x05\x12\x16\n\x12SECURITY_TYPE_BOND\x10\x06\x12\x16\n\x12SECURITY_TYPE_LOAN\x10\x07\x12\x16\n\x12SECURITY_TYPE_FUND\x10\x08\x12\x19\n\x15SECURITY_TYPE_UNKNOWN\x10\t\x12\x15\n\x11SECURITY_TYPE_NFT\x10\n*\xb2\x01\n\tLinkState\x12\x1a\n\x16LINK_STATE_UNSPECIFIED\x10\x00\x12\x19\n\x15LINK_STATE_CONNECTING\x10\x01\x12&\n\"LINK_STATE_AWAITING_TOKEN_EXCHANGE\x10\x02\x12\x18\n\x14LINK_STATE_CONNECTED\x10\x03\x12\x16\n\x12LINK_STATE_DELETED\x10\x04\x12\x14\n\x10LINK_STATE_ERROR\x10\x05\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -34,24 +34,24 @@ if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_LINK_PRODUCTSENTRY']._loaded_options = None
   _globals['_LINK_PRODUCTSENTRY']._serialized_options = b'8\001'
-  _globals['_SECURITYTYPE']._serialized_start=1505
-  _globals['_SECURITYTYPE']._serialized_end=1801
-  _globals['_LINKSTATE']._serialized_start=1804
-  _globals['_LINKSTATE']._serialized_end=1982
+  _globals['_SECURITYTYPE']._serialized_start=1520
+  _globals['_SECURITYTYPE']._serialized_end=1816
+  _globals['_LINKSTATE']._serialized_start=1819
+  _globals['_LINKSTATE']._serialized_end=1997
   _globals['_HOLDING']._serialized_start=81
   _globals['_HOLDING']._serialized_end=319
   _globals['_SECURITY']._serialized_start=322
-  _globals['_SECURITY']._serialized_end=587
-  _globals['_ACCOUNTBALANCES']._serialized_start=590
-  _globals['_ACCOUNTBALANCES']._serialized_end=777
-  _globals['_ACCOUNT']._serialized_start=780
-  _globals['_ACCOUNT']._serialized_end=917
-  _globals['_LINKPRODUCTSETTINGS']._serialized_start=919
-  _globals['_LINKPRODUCTSETTINGS']._serialized_end=976
-  _globals['_LINKPRODUCT']._serialized_start=979
-  _globals['_LINKPRODUCT']._serialized_end=1151
-  _globals['_LINK']._serialized_start=1154
-  _globals['_LINK']._serialized_end=1502
-  _globals['_LINK_PRODUCTSENTRY']._serialized_start=1427
-  _globals['_LINK_PRODUCTSENTRY']._serialized_end=1502
+  _globals['_SECURITY']._serialized_end=602
+  _globals['_ACCOUNTBALANCES']._serialized_start=605
+  _globals['_ACCOUNTBALANCES']._serialized_end=792
+  _globals['_ACCOUNT']._serialized_start=795
+  _globals['_ACCOUNT']._serialized_end=932
+  _globals['_LINKPRODUCTSETTINGS']._serialized_start=934
+  _globals['_LINKPRODUCTSETTINGS']._serialized_end=991
+  _globals['_LINKPRODUCT']._serialized_start=994
+  _globals['_LINKPRODUCT']._serialized_end=1166
+  _globals['_LINK']._serialized_start=1169
+  _globals['_LINK']._serialized_end=1517
+  _globals['_LINK_PRODUCTSENTRY']._serialized_start=1442
+  _globals['_LINK_PRODUCTSENTRY']._serialized_end=1517
 # @@protoc_insertion_point(module_scope)

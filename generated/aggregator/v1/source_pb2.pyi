@@ -30,6 +30,10 @@ class _ProviderEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_Provider.Val
     """Mesh (Mesh Connect)."""
     PROVIDER_MONEYKIT: _Provider.ValueType  # 2
     """MoneyKit."""
+    PROVIDER_PLAID: _Provider.ValueType  # 3
+    """Plaid."""
+    PROVIDER_SNAPTRADE: _Provider.ValueType  # 4
+    """SnapTrade."""
 
 class Provider(_Provider, metaclass=_ProviderEnumTypeWrapper):
     """An upstream aggregator the gateway connects through."""
@@ -40,6 +44,10 @@ PROVIDER_MESH: Provider.ValueType  # 1
 """Mesh (Mesh Connect)."""
 PROVIDER_MONEYKIT: Provider.ValueType  # 2
 """MoneyKit."""
+PROVIDER_PLAID: Provider.ValueType  # 3
+"""Plaid."""
+PROVIDER_SNAPTRADE: Provider.ValueType  # 4
+"""SnapTrade."""
 Global___Provider: _TypeAlias = Provider  # noqa: Y015
 
 @_typing.final

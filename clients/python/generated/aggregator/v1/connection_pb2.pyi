@@ -27,6 +27,8 @@ class Connection(_message.Message):
 
     MESH_FIELD_NUMBER: _builtins.int
     MONEYKIT_FIELD_NUMBER: _builtins.int
+    PLAID_FIELD_NUMBER: _builtins.int
+    SNAPTRADE_FIELD_NUMBER: _builtins.int
     @_builtins.property
     def mesh(self) -> Global___MeshConnection:
         """A brokerage or exchange account connected through Mesh."""
@@ -35,17 +37,27 @@ class Connection(_message.Message):
     def moneykit(self) -> Global___MoneyKitLink:
         """A financial institution link held by MoneyKit."""
 
+    @_builtins.property
+    def plaid(self) -> Global___PlaidItem:
+        """An Item (a user's login at an institution) held by Plaid."""
+
+    @_builtins.property
+    def snaptrade(self) -> Global___SnapTradeAccount:
+        """A brokerage account connected through SnapTrade."""
+
     def __init__(
         self,
         *,
         mesh: Global___MeshConnection | None = ...,
         moneykit: Global___MoneyKitLink | None = ...,
+        plaid: Global___PlaidItem | None = ...,
+        snaptrade: Global___SnapTradeAccount | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["mesh", b"mesh", "moneykit", b"moneykit", "provider", b"provider"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["mesh", b"mesh", "moneykit", b"moneykit", "plaid", b"plaid", "provider", b"provider", "snaptrade", b"snaptrade"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["mesh", b"mesh", "moneykit", b"moneykit", "provider", b"provider"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["mesh", b"mesh", "moneykit", b"moneykit", "plaid", b"plaid", "provider", b"provider", "snaptrade", b"snaptrade"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
-    _WhichOneofReturnType_provider: _TypeAlias = _typing.Literal["mesh", "moneykit"]  # noqa: Y015
+    _WhichOneofReturnType_provider: _TypeAlias = _typing.Literal["mesh", "moneykit", "plaid", "snaptrade"]  # noqa: Y015
     _WhichOneofArgType_provider: _TypeAlias = _typing.Literal["provider", b"provider"]  # noqa: Y015
     def WhichOneof(self, oneof_group: _WhichOneofArgType_provider) -> _WhichOneofReturnType_provider | None: ...
 
@@ -103,3 +115,60 @@ class MoneyKitLink(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___MoneyKitLink: _TypeAlias = MoneyKitLink  # noqa: Y015
+
+@_typing.final
+class PlaidItem(_message.Message):
+    """A user's Item at Plaid: their login at one financial institution."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ACCESS_TOKEN_FIELD_NUMBER: _builtins.int
+    access_token: _builtins.str
+    """Required. The Item's access token, issued by Plaid's token exchange. It is
+    a secret: the gateway never logs it or returns it.
+    """
+    def __init__(
+        self,
+        *,
+        access_token: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["access_token", b"access_token"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___PlaidItem: _TypeAlias = PlaidItem  # noqa: Y015
+
+@_typing.final
+class SnapTradeAccount(_message.Message):
+    """A user's brokerage account, connected through SnapTrade."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    USER_ID_FIELD_NUMBER: _builtins.int
+    USER_SECRET_FIELD_NUMBER: _builtins.int
+    ACCOUNT_ID_FIELD_NUMBER: _builtins.int
+    user_id: _builtins.str
+    """Required. The SnapTrade user id the gateway's client registered."""
+    user_secret: _builtins.str
+    """Required. The user's secret, issued when the user was registered. It is a
+    secret: the gateway never logs it or returns it, and no URL that carries it
+    reaches a log line, a metric or a span.
+    """
+    account_id: _builtins.str
+    """Required. The SnapTrade account id."""
+    def __init__(
+        self,
+        *,
+        user_id: _builtins.str = ...,
+        user_secret: _builtins.str = ...,
+        account_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["account_id", b"account_id", "user_id", b"user_id", "user_secret", b"user_secret"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SnapTradeAccount: _TypeAlias = SnapTradeAccount  # noqa: Y015

@@ -194,6 +194,7 @@ class Security(_message.Message):
     CLOSE_PRICE_FIELD_NUMBER: _builtins.int
     CLOSE_DATETIME_FIELD_NUMBER: _builtins.int
     CLOSE_DATE_FIELD_NUMBER: _builtins.int
+    CUSIP_FIELD_NUMBER: _builtins.int
     security_id: _builtins.str
     """The upstream's id of the security."""
     name: _builtins.str
@@ -214,6 +215,8 @@ class Security(_message.Message):
     """Optional. The day of the close price as an ISO 8601 date (`2023-02-16`),
     when the upstream gave a date without a time.
     """
+    cusip: _builtins.str
+    """Optional. The CUSIP, when the upstream gives one (Plaid)."""
     @_builtins.property
     def close_datetime(self) -> _timestamp_pb2.Timestamp:
         """Optional. When the close price was set, when the upstream gave a time
@@ -233,10 +236,11 @@ class Security(_message.Message):
         close_price: _builtins.str | None = ...,
         close_datetime: _timestamp_pb2.Timestamp | None = ...,
         close_date: _builtins.str = ...,
+        cusip: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["_close_price", b"_close_price", "close_datetime", b"close_datetime", "close_price", b"close_price"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["_close_price", b"_close_price", "close_date", b"close_date", "close_datetime", b"close_datetime", "close_price", b"close_price", "currency", b"currency", "isin", b"isin", "name", b"name", "security_id", b"security_id", "sedol", b"sedol", "ticker", b"ticker", "type", b"type"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_close_price", b"_close_price", "close_date", b"close_date", "close_datetime", b"close_datetime", "close_price", b"close_price", "currency", b"currency", "cusip", b"cusip", "isin", b"isin", "name", b"name", "security_id", b"security_id", "sedol", b"sedol", "ticker", b"ticker", "type", b"type"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType__close_price: _TypeAlias = _typing.Literal["close_price"]  # noqa: Y015
     _WhichOneofArgType__close_price: _TypeAlias = _typing.Literal["_close_price", b"_close_price"]  # noqa: Y015

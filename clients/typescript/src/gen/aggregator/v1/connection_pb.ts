@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file aggregator/v1/connection.proto.
  */
 export const file_aggregator_v1_connection: GenFile = /*@__PURE__*/
-  fileDesc("Ch5hZ2dyZWdhdG9yL3YxL2Nvbm5lY3Rpb24ucHJvdG8SDWFnZ3JlZ2F0b3IudjEieAoKQ29ubmVjdGlvbhItCgRtZXNoGAEgASgLMh0uYWdncmVnYXRvci52MS5NZXNoQ29ubmVjdGlvbkgAEi8KCG1vbmV5a2l0GAIgASgLMhsuYWdncmVnYXRvci52MS5Nb25leUtpdExpbmtIAEIKCghwcm92aWRlciJVCg5NZXNoQ29ubmVjdGlvbhIvCgtpbnN0aXR1dGlvbhgBIAEoDjIaLmFnZ3JlZ2F0b3IudjEuSW5zdGl0dXRpb24SEgoKYXV0aF90b2tlbhgCIAEoCSIfCgxNb25leUtpdExpbmsSDwoHbGlua19pZBgBIAEoCWIGcHJvdG8z", [file_aggregator_v1_institution]);
+  fileDesc("Ch5hZ2dyZWdhdG9yL3YxL2Nvbm5lY3Rpb24ucHJvdG8SDWFnZ3JlZ2F0b3IudjEi2QEKCkNvbm5lY3Rpb24SLQoEbWVzaBgBIAEoCzIdLmFnZ3JlZ2F0b3IudjEuTWVzaENvbm5lY3Rpb25IABIvCghtb25leWtpdBgCIAEoCzIbLmFnZ3JlZ2F0b3IudjEuTW9uZXlLaXRMaW5rSAASKQoFcGxhaWQYAyABKAsyGC5hZ2dyZWdhdG9yLnYxLlBsYWlkSXRlbUgAEjQKCXNuYXB0cmFkZRgEIAEoCzIfLmFnZ3JlZ2F0b3IudjEuU25hcFRyYWRlQWNjb3VudEgAQgoKCHByb3ZpZGVyIlUKDk1lc2hDb25uZWN0aW9uEi8KC2luc3RpdHV0aW9uGAEgASgOMhouYWdncmVnYXRvci52MS5JbnN0aXR1dGlvbhISCgphdXRoX3Rva2VuGAIgASgJIh8KDE1vbmV5S2l0TGluaxIPCgdsaW5rX2lkGAEgASgJIiEKCVBsYWlkSXRlbRIUCgxhY2Nlc3NfdG9rZW4YASABKAkiTAoQU25hcFRyYWRlQWNjb3VudBIPCgd1c2VyX2lkGAEgASgJEhMKC3VzZXJfc2VjcmV0GAIgASgJEhIKCmFjY291bnRfaWQYAyABKAliBnByb3RvMw", [file_aggregator_v1_institution]);
 
 /**
  * A user's connection at one upstream aggregator. Each provider is one branch
@@ -42,6 +42,22 @@ export type Connection = Message<"aggregator.v1.Connection"> & {
      */
     value: MoneyKitLink;
     case: "moneykit";
+  } | {
+    /**
+     * An Item (a user's login at an institution) held by Plaid.
+     *
+     * @generated from field: aggregator.v1.PlaidItem plaid = 3;
+     */
+    value: PlaidItem;
+    case: "plaid";
+  } | {
+    /**
+     * A brokerage account connected through SnapTrade.
+     *
+     * @generated from field: aggregator.v1.SnapTradeAccount snaptrade = 4;
+     */
+    value: SnapTradeAccount;
+    case: "snaptrade";
   } | { case: undefined; value?: undefined };
 };
 
@@ -103,4 +119,63 @@ export type MoneyKitLink = Message<"aggregator.v1.MoneyKitLink"> & {
  */
 export const MoneyKitLinkSchema: GenMessage<MoneyKitLink> = /*@__PURE__*/
   messageDesc(file_aggregator_v1_connection, 2);
+
+/**
+ * A user's Item at Plaid: their login at one financial institution.
+ *
+ * @generated from message aggregator.v1.PlaidItem
+ */
+export type PlaidItem = Message<"aggregator.v1.PlaidItem"> & {
+  /**
+   * Required. The Item's access token, issued by Plaid's token exchange. It is
+   * a secret: the gateway never logs it or returns it.
+   *
+   * @generated from field: string access_token = 1;
+   */
+  accessToken: string;
+};
+
+/**
+ * Describes the message aggregator.v1.PlaidItem.
+ * Use `create(PlaidItemSchema)` to create a new message.
+ */
+export const PlaidItemSchema: GenMessage<PlaidItem> = /*@__PURE__*/
+  messageDesc(file_aggregator_v1_connection, 3);
+
+/**
+ * A user's brokerage account, connected through SnapTrade.
+ *
+ * @generated from message aggregator.v1.SnapTradeAccount
+ */
+export type SnapTradeAccount = Message<"aggregator.v1.SnapTradeAccount"> & {
+  /**
+   * Required. The SnapTrade user id the gateway's client registered.
+   *
+   * @generated from field: string user_id = 1;
+   */
+  userId: string;
+
+  /**
+   * Required. The user's secret, issued when the user was registered. It is a
+   * secret: the gateway never logs it or returns it, and no URL that carries it
+   * reaches a log line, a metric or a span.
+   *
+   * @generated from field: string user_secret = 2;
+   */
+  userSecret: string;
+
+  /**
+   * Required. The SnapTrade account id.
+   *
+   * @generated from field: string account_id = 3;
+   */
+  accountId: string;
+};
+
+/**
+ * Describes the message aggregator.v1.SnapTradeAccount.
+ * Use `create(SnapTradeAccountSchema)` to create a new message.
+ */
+export const SnapTradeAccountSchema: GenMessage<SnapTradeAccount> = /*@__PURE__*/
+  messageDesc(file_aggregator_v1_connection, 4);
 

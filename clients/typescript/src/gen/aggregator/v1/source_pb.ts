@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file aggregator/v1/source.proto.
  */
 export const file_aggregator_v1_source: GenFile = /*@__PURE__*/
-  fileDesc("ChphZ2dyZWdhdG9yL3YxL3NvdXJjZS5wcm90bxINYWdncmVnYXRvci52MSKcAQoKRGF0YVNvdXJjZRIpCghwcm92aWRlchgBIAEoDjIXLmFnZ3JlZ2F0b3IudjEuUHJvdmlkZXISGwoTY29tcHV0ZWRfYnlfZ2F0ZXdheRgCIAEoCBIpCgVhc19vZhgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGwoTYXNfb2ZfZnJvbV9wcm92aWRlchgEIAEoCCpOCghQcm92aWRlchIYChRQUk9WSURFUl9VTlNQRUNJRklFRBAAEhEKDVBST1ZJREVSX01FU0gQARIVChFQUk9WSURFUl9NT05FWUtJVBACYgZwcm90bzM", [file_google_protobuf_timestamp]);
+  fileDesc("ChphZ2dyZWdhdG9yL3YxL3NvdXJjZS5wcm90bxINYWdncmVnYXRvci52MSKcAQoKRGF0YVNvdXJjZRIpCghwcm92aWRlchgBIAEoDjIXLmFnZ3JlZ2F0b3IudjEuUHJvdmlkZXISGwoTY29tcHV0ZWRfYnlfZ2F0ZXdheRgCIAEoCBIpCgVhc19vZhgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGwoTYXNfb2ZfZnJvbV9wcm92aWRlchgEIAEoCCp6CghQcm92aWRlchIYChRQUk9WSURFUl9VTlNQRUNJRklFRBAAEhEKDVBST1ZJREVSX01FU0gQARIVChFQUk9WSURFUl9NT05FWUtJVBACEhIKDlBST1ZJREVSX1BMQUlEEAMSFgoSUFJPVklERVJfU05BUFRSQURFEARiBnByb3RvMw", [file_google_protobuf_timestamp]);
 
 /**
  * Where a response's figures came from.
@@ -85,6 +85,20 @@ export enum Provider {
    * @generated from enum value: PROVIDER_MONEYKIT = 2;
    */
   MONEYKIT = 2,
+
+  /**
+   * Plaid.
+   *
+   * @generated from enum value: PROVIDER_PLAID = 3;
+   */
+  PLAID = 3,
+
+  /**
+   * SnapTrade.
+   *
+   * @generated from enum value: PROVIDER_SNAPTRADE = 4;
+   */
+  SNAPTRADE = 4,
 }
 
 /**
