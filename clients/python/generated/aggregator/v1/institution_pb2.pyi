@@ -298,21 +298,29 @@ class InstitutionInfo(_message.Message):
     display_name: _builtins.str
     """A human-readable name, for example `E*TRADE`."""
     supports_holdings_value: _builtins.bool
-    """Whether `GetHoldingsValue` supports the institution."""
+    """Whether `GetHoldingsValue` supports the institution. Kept for existing
+    callers: `supported_rpcs` says the same, and is the only place the
+    capabilities added later are reported.
+    """
     supports_order_cancel: _builtins.bool
-    """Whether `CancelOrder` supports the institution."""
+    """Whether `CancelOrder` supports the institution. Kept for existing callers,
+    like `supports_holdings_value`.
+    """
     provider: _source_pb2.Provider.ValueType
     """The provider that connects to the institution."""
     supports_holdings: _builtins.bool
-    """Whether `GetHoldings` supports the institution."""
+    """Whether `GetHoldings` supports the institution. Kept for existing callers,
+    like `supports_holdings_value`.
+    """
     @_builtins.property
     def cancel_requirements(self) -> Global___CancelRequirements:
         """What `CancelOrder` needs for the institution beyond the order id."""
 
     @_builtins.property
     def supported_rpcs(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
-        """The RPCs that serve connections to the institution, by name (for example
-        `GetHoldingsValue`).
+        """Every RPC that serves connections to the institution, by name (for example
+        `GetHoldingsValue`, `GetBalances`): the complete list of its capabilities.
+        No capability gets a `supports_...` flag of its own any more.
         """
 
     def __init__(
@@ -348,7 +356,10 @@ class ProviderInfo(_message.Message):
     """The provider."""
     @_builtins.property
     def supported_rpcs(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
-        """The RPCs that serve its connections, by name."""
+        """Every RPC that serves its connections, by name. For a provider whose
+        connections name an institution (Mesh), an RPC listed here may still be
+        unsupported at a given institution: see `InstitutionInfo.supported_rpcs`.
+        """
 
     def __init__(
         self,

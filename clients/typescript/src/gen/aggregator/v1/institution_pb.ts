@@ -43,14 +43,17 @@ export type InstitutionInfo = Message<"aggregator.v1.InstitutionInfo"> & {
   displayName: string;
 
   /**
-   * Whether `GetHoldingsValue` supports the institution.
+   * Whether `GetHoldingsValue` supports the institution. Kept for existing
+   * callers: `supported_rpcs` says the same, and is the only place the
+   * capabilities added later are reported.
    *
    * @generated from field: bool supports_holdings_value = 4;
    */
   supportsHoldingsValue: boolean;
 
   /**
-   * Whether `CancelOrder` supports the institution.
+   * Whether `CancelOrder` supports the institution. Kept for existing callers,
+   * like `supports_holdings_value`.
    *
    * @generated from field: bool supports_order_cancel = 5;
    */
@@ -71,15 +74,17 @@ export type InstitutionInfo = Message<"aggregator.v1.InstitutionInfo"> & {
   provider: Provider;
 
   /**
-   * Whether `GetHoldings` supports the institution.
+   * Whether `GetHoldings` supports the institution. Kept for existing callers,
+   * like `supports_holdings_value`.
    *
    * @generated from field: bool supports_holdings = 8;
    */
   supportsHoldings: boolean;
 
   /**
-   * The RPCs that serve connections to the institution, by name (for example
-   * `GetHoldingsValue`).
+   * Every RPC that serves connections to the institution, by name (for example
+   * `GetHoldingsValue`, `GetBalances`): the complete list of its capabilities.
+   * No capability gets a `supports_...` flag of its own any more.
    *
    * @generated from field: repeated string supported_rpcs = 9;
    */
@@ -107,7 +112,9 @@ export type ProviderInfo = Message<"aggregator.v1.ProviderInfo"> & {
   provider: Provider;
 
   /**
-   * The RPCs that serve its connections, by name.
+   * Every RPC that serves its connections, by name. For a provider whose
+   * connections name an institution (Mesh), an RPC listed here may still be
+   * unsupported at a given institution: see `InstitutionInfo.supported_rpcs`.
    *
    * @generated from field: repeated string supported_rpcs = 2;
    */
