@@ -54,6 +54,10 @@ GATEWAY_LIMITS: dict[str, FieldLimit] = {
     "aggregator.v1.GetHoldingsRequest.account_ids": FieldLimit(
         max_chars=128, max_url_bytes=256, max_entries=100
     ),
+    # Repeated in the query of MoneyKit's accounts URL, like the holdings' account ids.
+    "aggregator.v1.GetBalancesRequest.account_ids": FieldLimit(
+        max_chars=128, max_url_bytes=256, max_entries=100
+    ),
     # A ceiling on the configured limit (AGGREGATOR_PORTFOLIO_MAX_CONNECTIONS, 50 by default).
     "aggregator.v1.GetPortfolioRequest.connections": FieldLimit(max_entries=1000),
     "aggregator.v1.StreamPortfolioRequest.connections": FieldLimit(max_entries=1000),

@@ -22,11 +22,19 @@ from openapi_schema_validator import OAS30Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
+from aggregator.v1.aggregator_service_pb2 import GetBalancesRequest
+from aggregator.v1.institution_pb2 import Institution
 from service.sandbox import SandboxUpstreams
 from service.sandbox._json import dumps
 from service.sandbox.mesh import triggers
 from service.sandbox.mesh.holdings import holdings as sandbox_holdings
-from service.sandbox.mesh.institutions import HOLDINGS_GET_SUPPORTED, INSTITUTIONS
+from service.sandbox.mesh.institutions import (
+    BALANCE_SUPPORTED,
+    HOLDINGS_GET_SUPPORTED,
+    INSTITUTIONS,
+)
+from tests.conftest import Gateway
+from tests.e2e import requests
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 DOCUMENT = REPOSITORY / "docs" / "upstreams" / "mesh-openapi.json"
@@ -34,6 +42,7 @@ DOCUMENT_URI = "urn:mesh-openapi"
 HOLDINGS = "/api/v1/holdings/value"
 HOLDINGS_GET = "/api/v1/holdings/get"
 CANCEL = "/api/v1/transactions/cancel"
+BALANCE = "/api/v1/balance/get"
 ENVELOPE_SCHEMA = "#/components/schemas/ApiResult"
 PROBLEM_DETAILS_SCHEMA = "#/components/schemas/ProblemDetails"
 
@@ -57,6 +66,10 @@ def holdings(token: str = "user-token", **changes: Any) -> dict[str, Any]:
 
 
 def holdings_get(token: str = "user-token", **changes: Any) -> dict[str, Any]:
+    return {"authToken": token, "type": "robinhood", **changes}
+
+
+def balance(token: str = "user-token", **changes: Any) -> dict[str, Any]:
     return {"authToken": token, "type": "robinhood", **changes}
 
 
@@ -135,6 +148,30 @@ CASES = [
         "get-server-failure",
         HOLDINGS_GET,
         holdings_get(triggers.MESH_SERVER_FAILURE),
+        500,
+        Expect.ENVELOPE,
+    ),
+    *[
+        Case(f"balance-ok-{institution}", BALANCE, balance(type=institution), 200)
+        for institution in ("robinhood", "coinbase", "bybitDirectMobile")
+    ],
+    Case("balance-partial", BALANCE, balance(triggers.MESH_PARTIAL), 200),
+    Case("balance-envelope-failure", BALANCE, balance(triggers.MESH_ENVELOPE_FAILURE), 200),
+    Case("balance-extra-property", BALANCE, balance(extra=1), 400),
+    Case("balance-missing-field", BALANCE, {"type": "robinhood"}, 400),
+    Case("balance-not-supported", BALANCE, balance(type="eTrade"), 400),
+    Case("balance-bad-request", BALANCE, balance(triggers.MESH_BAD_REQUEST), 400),
+    Case("balance-not-found", BALANCE, balance(triggers.MESH_NOT_FOUND), 400),
+    Case("balance-conflict", BALANCE, balance(triggers.MESH_CONFLICT), 400),
+    Case("balance-locked", BALANCE, balance(triggers.MESH_LOCKED), 400),
+    Case("balance-legal", BALANCE, balance(triggers.MESH_LEGAL), 400),
+    Case(
+        "balance-rate-limited", BALANCE, balance(triggers.MESH_RATE_LIMITED), 429, Expect.ENVELOPE
+    ),
+    Case(
+        "balance-server-failure",
+        BALANCE,
+        balance(triggers.MESH_SERVER_FAILURE),
         500,
         Expect.ENVELOPE,
     ),
@@ -289,6 +326,16 @@ REQUESTS = [
     (HOLDINGS_GET, holdings_get(type="Robinhood")),
     (HOLDINGS_GET, holdings_get(type=None)),
     (HOLDINGS_GET, {"authToken": 1, "type": "robinhood"}),
+    (BALANCE, balance()),
+    (BALANCE, balance(type="binanceTrDirect")),
+    (BALANCE, balance(extra=1)),
+    (BALANCE, balance(includeMarketValue=True)),
+    (BALANCE, {"type": "robinhood"}),
+    (BALANCE, {"authToken": "t"}),
+    (BALANCE, balance("")),
+    (BALANCE, balance(type="Robinhood")),
+    (BALANCE, balance(type=None)),
+    (BALANCE, {"authToken": 1, "type": "robinhood"}),
     (CANCEL, cancel()),
     (CANCEL, cancel(side=None, symbolPair=None, mfaCode=None)),
     (CANCEL, cancel(side="buy", symbolPair="BTC/USD", mfaCode="123456")),
@@ -384,3 +431,43 @@ def test_the_holdings_no_request_reaches_still_fit_the_schema(registry: Registry
 
     assert content["optionPositions"]
     assert validation_errors(registry, "#/components/schemas/HoldingsModel", content) == []
+
+
+def test_the_balance_institutions_are_the_documented_supported_integrations(
+    document: dict[str, Any],
+) -> None:
+    description = document["components"]["schemas"]["BalanceBrokerBaseRequest"]["properties"][
+        "type"
+    ]["description"]
+    documented = re.findall(r"```(\w+)```", description.split("Supported integrations")[1])
+
+    assert len(documented) == 34
+    assert {
+        "binanceUs" if name == "Binance" else name[0].lower() + name[1:] for name in documented
+    } == BALANCE_SUPPORTED
+
+
+async def test_the_gateways_balance_requests_fit_the_request_schema(
+    gateway: Gateway, registry: Registry[Any]
+) -> None:
+    institutions = [
+        Institution.INSTITUTION_ROBINHOOD,
+        Institution.INSTITUTION_COINBASE,
+        Institution.INSTITUTION_BINANCE_TR_DIRECT,
+    ]
+    for institution in institutions:
+        await gateway.stub.GetBalances(
+            GetBalancesRequest(connection=requests.mesh("user-token", institution)), timeout=10
+        )
+
+    received = [request for request in gateway.sandbox.mesh.requests if request.path == BALANCE]
+    schema = pointer(
+        "paths", BALANCE, "post", "requestBody", "content", "application/json", "schema"
+    )
+    assert [json.loads(request.body)["type"] for request in received] == [
+        "robinhood",
+        "coinbase",
+        "binanceTrDirect",
+    ]
+    for request in received:
+        assert validation_errors(registry, schema, json.loads(request.body)) == []

@@ -1,4 +1,4 @@
-"""Mesh: holdings value, holdings and order cancel at the institutions Mesh connects."""
+"""Mesh: holdings value, holdings, order cancel and balances at the institutions Mesh connects."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from service.providers.declaration import (
     ProviderDeclaration,
     SandboxCases,
 )
-from service.providers.mesh import cancel_order, holdings, holdings_value, limits
+from service.providers.mesh import balances, cancel_order, holdings, holdings_value, limits
 from service.providers.mesh.client import MeshClient
 from service.providers.mesh.connection import validate_connection
 from service.providers.mesh.institutions import MESH_INSTITUTIONS, by_enum
@@ -40,6 +40,7 @@ class Mesh(ProviderDeclaration):
         get_holdings_value=holdings_value.OPERATION,
         get_holdings=holdings.OPERATION,
         cancel_order=cancel_order.OPERATION,
+        get_balances=balances.OPERATION,
     )
     field_limits = limits.FIELD_LIMITS
     secret_fields = frozenset({"auth_token"})

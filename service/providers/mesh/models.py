@@ -155,3 +155,36 @@ class HoldingsResult(ApiResult):
     """`HoldingsModelApiResult`."""
 
     content: HoldingsContent | None = None
+
+
+class BalanceBody(RequestBody):
+    """`POST /api/v1/balance/get` (BalanceBrokerBaseRequest)."""
+
+    auth_token: str = Field(min_length=1)
+    type: str
+
+
+class CurrencyBalance(ResponseModel):
+    """`B2BBrokerAccountBalance`: one currency's cash and buying power."""
+
+    cash: ExactDecimal | None = None
+    buying_power: ExactDecimal | None = None
+    cryptocurrency_buying_power: ExactDecimal | None = None
+    currency_code: str | None = None
+
+
+CurrencyBalanceList = Annotated[list[CurrencyBalance], BeforeValidator(_none_as_empty)]
+
+
+class BalancesContent(ResponseModel):
+    """`B2BBrokerAccountBalanceModel`: per-currency balances and their USD totals."""
+
+    balances: CurrencyBalanceList = Field(default_factory=list)
+    total_cash_usd_value: ExactDecimal | None = None
+    total_buying_power_usd_value: ExactDecimal | None = None
+
+
+class BalancesResult(ApiResult):
+    """`B2BBrokerAccountBalanceModelApiResult`."""
+
+    content: BalancesContent | None = None

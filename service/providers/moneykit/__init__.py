@@ -1,4 +1,5 @@
-"""MoneyKit: a link's investment holdings, and the value the gateway computes from them."""
+"""MoneyKit: a link's investment holdings, the value the gateway computes from them, and its
+accounts' balances."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from aggregator.v1.source_pb2 import PROVIDER_MONEYKIT
 from service.core.validation import Violations
 from service.providers.client import HttpProviderClient
 from service.providers.declaration import Operations, ProviderDeclaration, SandboxCases
-from service.providers.moneykit import holdings, holdings_value, limits
+from service.providers.moneykit import balances, holdings, holdings_value, limits
 from service.providers.moneykit.client import MoneyKitClient
 from service.providers.moneykit.connection import validate_connection
 from service.providers.moneykit.settings import MoneyKitSettings
@@ -28,7 +29,9 @@ class MoneyKit(ProviderDeclaration):
     enum = PROVIDER_MONEYKIT
     settings_type = MoneyKitSettings
     operations = Operations(
-        get_holdings_value=holdings_value.OPERATION, get_holdings=holdings.OPERATION
+        get_holdings_value=holdings_value.OPERATION,
+        get_holdings=holdings.OPERATION,
+        get_balances=balances.get_balances,
     )
     field_limits = limits.FIELD_LIMITS
     secret_fields = frozenset()

@@ -95,6 +95,21 @@ class InvestmentHoldings(ResponseModel):
     link: Link
 
 
+class LinkAccount(Account):
+    """An account of `GET /links/{id}/accounts` (the SDK's `AccountResponse`)."""
+
+    nickname: str | None = None
+    original_id: str | None = None
+    closed: bool | None = None
+
+
+class LinkAccounts(ResponseModel):
+    """The answer of `GET /links/{id}/accounts`."""
+
+    accounts: list[LinkAccount] = Field(default_factory=list)
+    link: Link
+
+
 class ErrorBody(ResponseModel):
     """MoneyKit's error body; extra fields (such as `link_error_code`) are kept as data."""
 

@@ -52,3 +52,10 @@ class CancelOrderBody(_Body):
     side: Literal["unknown", "buy", "sell"] | None = None
     symbol_pair: str | None = None
     mfa_code: str | None = None
+
+
+class BalanceBody(_Body):
+    """BalanceBrokerBaseRequest."""
+
+    auth_token: NonEmpty
+    institution: Institution

@@ -9,7 +9,8 @@ _MALFORMED_BODY = b'{"status": "ok", "content": {'
 
 
 def holdings_failure(auth_token: str) -> Response | None:
-    """The failure of either holdings endpoint: both answer with the same envelopes."""
+    """The failure of a read endpoint (holdings value, holdings get, balance): all answer with
+    the same envelopes."""
     match auth_token:
         case triggers.MESH_BAD_REQUEST:
             return envelope_response(

@@ -52,5 +52,16 @@ CANCEL_SUPPORTED = frozenset(
     }
 )  # fmt: skip
 
+BALANCE_SUPPORTED = frozenset(
+    {
+        "robinhood", "coinbase", "kraken", "cryptoCom", "binanceUs", "gemini", "okCoin",
+        "kuCoin", "cexIo", "binanceInternational", "bitstamp", "gateIo", "okx", "bitFlyer",
+        "coinlist", "huobi", "bitfinex", "krakenDirect", "binanceInternationalDirect",
+        "bitfinexDirect", "bybit", "paxos", "coinbasePrime", "btcTurkDirect", "kuCoinDirect",
+        "okxOAuth", "paribuDirect", "robinhoodConnect", "blockchainCom", "bitsoDirect",
+        "bybitDirect", "paribuOAuth", "binanceTrDirect", "bybitDirectMobile",
+    }
+)  # fmt: skip
+
 CANCEL_NEEDS_SIDE = frozenset({"coinbase"})
 CANCEL_NEEDS_SYMBOL_PAIR = frozenset({"binanceUs", "binanceInternational", "okx", "bitFlyer"})

@@ -1,4 +1,4 @@
-"""Mesh's holdings and cancel order endpoints, answered as the documents describe them."""
+"""Mesh's holdings, cancel order and balance endpoints, answered as the documents describe them."""
 
 import secrets
 from typing import TypeVar
@@ -8,11 +8,23 @@ from pydantic import BaseModel, ValidationError
 from service.sandbox._http import RecordedRequest, Response, SimulatedUpstream, json_response
 from service.sandbox._json import JsonObject
 from service.sandbox.mesh import triggers
-from service.sandbox.mesh.bodies import CancelOrderBody, HoldingsGetBody, HoldingsValueBody
-from service.sandbox.mesh.endpoints import CANCEL_PATH, HOLDINGS_GET_PATH, HOLDINGS_VALUE_PATH
+from service.sandbox.mesh.balances import balances, partial_balances
+from service.sandbox.mesh.bodies import (
+    BalanceBody,
+    CancelOrderBody,
+    HoldingsGetBody,
+    HoldingsValueBody,
+)
+from service.sandbox.mesh.endpoints import (
+    BALANCE_PATH,
+    CANCEL_PATH,
+    HOLDINGS_GET_PATH,
+    HOLDINGS_VALUE_PATH,
+)
 from service.sandbox.mesh.failures import cancel_failure, holdings_failure
 from service.sandbox.mesh.holdings import failed_holdings, holdings, partial_holdings
 from service.sandbox.mesh.institutions import (
+    BALANCE_SUPPORTED,
     CANCEL_NEEDS_SIDE,
     CANCEL_NEEDS_SYMBOL_PAIR,
     CANCEL_SUPPORTED,
@@ -44,6 +56,7 @@ class MeshSimulator(SimulatedUpstream):
             HOLDINGS_VALUE_PATH: self._holdings_value,
             HOLDINGS_GET_PATH: self._holdings_get,
             CANCEL_PATH: self._cancel,
+            BALANCE_PATH: self._balance,
         }.get(request.path)
         if request.method != "POST" or endpoint is None:
             return Response(404)
@@ -120,6 +133,20 @@ class MeshSimulator(SimulatedUpstream):
         if failure is not None:
             return failure
         return envelope_response(200, "ok", f"The order '{body.id}' was cancelled.")
+
+    def _balance(self, raw_body: bytes) -> Response:
+        body = _parse(BalanceBody, raw_body)
+        if isinstance(body, Response):
+            return body
+        if body.institution not in BALANCE_SUPPORTED:
+            return _not_supported(body.institution)
+        self._hold_if_asked(body.auth_token)
+        failure = holdings_failure(body.auth_token)
+        if failure is not None:
+            return failure
+        if body.auth_token == triggers.MESH_PARTIAL:
+            return _ok(partial_balances(body.institution))
+        return _ok(balances(body.institution))
 
 
 def _ok(content: JsonObject) -> Response:

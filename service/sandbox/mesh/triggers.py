@@ -39,6 +39,16 @@ whatever `includeMarketValue` says):
 | `deFiWallet` | the document's "Self-custody cryptocurrency wallet example": DOGE and BTC with their `distribution` over networks and addresses |
 | `openSea` | one NFT (`nftPositions`), nothing else |
 | any other supported institution | the robinhood data under its own `type` and `institutionName` |
+
+`POST /api/v1/balance/get` (34 institutions, robinhood and coinbase among them) answers every
+trigger from `sandbox-bad-request` to `sandbox-malformed`, and `sandbox-held`, as holdings value
+does; `sandbox-partial` gives each currency only `currencyCode` and `cash`, and no totals; the
+holdings triggers get the normal answer. Normal answers, by institution:
+
+| type | content |
+|---|---|
+| `coinbase` | USD with 18-decimal cash and buying power (`1520.123456789012345678`) and a 38-digit crypto buying power (`98765432109876543210.123456789012345678`); EUR with cash `1E-18` as JSON writes it, buying power `0` and crypto buying power null |
+| any other supported institution | the document's example: USD cash `158.5`, buying power `258.5`, crypto buying power `158.5`; EUR cash and buying power `10`; totals `169.35` cash and `269.35` buying power in USD |
 """  # noqa: E501 (the tables are pasted into the README as they are)
 
 MESH_BAD_REQUEST = "sandbox-bad-request"

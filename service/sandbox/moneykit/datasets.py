@@ -658,3 +658,86 @@ CRYPTO = HoldingsDataset(
         },
     },
 )
+
+_SAVINGS = "acc_8Wm3Tx6QcN2vLp9RbK4zHe"
+_CARD = "acc_4Rk9Vb2XnT7cQm5LwJ8pZd"
+_WALLET = "acc_6Nc2Lq8WzK4vTb9XmR3pJh"
+_EURO = "acc_3Jp7Zc5KvR9xNw2TmB6qLd"
+
+# A link of accounts without holdings, for balances: three currencies, 18-decimal and
+# 38-digit amounts, a number in exponent form, a credit limit, and balances nobody reported.
+BALANCES = HoldingsDataset(
+    holdings=[],
+    securities=[],
+    accounts=[
+        {
+            "account_id": _SAVINGS,
+            "account_type": "depository.savings",
+            "name": "High Yield Savings",
+            "account_mask": "2291",
+            "balances": {
+                "currency": "USD",
+                "available": Decimal("2310.580000000000000001"),
+                "current": Decimal("2455.123456789012345678"),
+                "limit": None,
+                "balance_date": "2024-03-14T15:02:37Z",
+            },
+        },
+        {
+            "account_id": _CARD,
+            "account_type": "liability.credit_card",
+            "name": "Sapphire Preferred",
+            "account_mask": "8810",
+            "balances": {
+                "currency": "USD",
+                "available": Decimal("4500.5"),
+                "current": Decimal("499.50"),
+                "limit": 5000,
+                "balance_date": "2024-03-14",
+            },
+        },
+        {
+            "account_id": _WALLET,
+            "account_type": "investment.crypto_exchange",
+            "name": "ETH Wallet",
+            "account_mask": "9f3a",
+            "balances": {
+                "currency": "ETH",
+                "available": Decimal("98765432109876543210.123456789012345678"),
+                "current": Decimal("98765432109876543210.123456789012345678"),
+                "limit": None,
+                "balance_date": "2024-03-14T15:02:37Z",
+            },
+        },
+        {
+            "account_id": _EURO,
+            "account_type": "depository.checking",
+            "name": "Compte courant",
+            "account_mask": "7702",
+            "balances": {
+                "currency": "EUR",
+                "available": Decimal("1E-18"),
+                "current": Decimal("1E+3"),
+                "limit": None,
+                "balance_date": None,
+            },
+        },
+    ],
+    link={
+        "link_id": "mk_sandbox_balances",
+        "institution_id": "chase",
+        "institution_name": "Chase",
+        "provider": "mx",
+        "state": "connected",
+        "error_code": None,
+        "last_synced_at": "2024-03-14T15:02:37Z",
+        "tags": [],
+        "products": {
+            "accounts": {
+                "refreshed_at": "2024-03-14T15:02:37Z",
+                "last_attempted_at": "2024-03-14T15:02:37Z",
+                "settings": {"required": True, "prefetch": False},
+            },
+        },
+    },
+)

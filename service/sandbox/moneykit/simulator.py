@@ -1,14 +1,18 @@
-"""MoneyKit's token endpoint and investment holdings endpoint, as its documents describe them."""
+"""MoneyKit's token, investment holdings and accounts endpoints, as its documents describe them."""
 
 import base64
 import binascii
 import secrets
 import threading
+from collections.abc import Callable
 from urllib.parse import parse_qs, unquote, unquote_plus
 
 from service.sandbox._http import RecordedRequest, Response, SimulatedUpstream, json_response
+from service.sandbox._json import JsonObject
 from service.sandbox.moneykit import triggers
+from service.sandbox.moneykit.accounts import accounts_body
 from service.sandbox.moneykit.datasets import (
+    BALANCES,
     CRYPTO,
     DEFAULT,
     RETIREMENT,
@@ -30,7 +34,13 @@ _DATASETS = {
     triggers.MONEYKIT_BROKERAGE: DEFAULT.for_link(triggers.MONEYKIT_BROKERAGE),
     triggers.MONEYKIT_RETIREMENT: RETIREMENT,
     triggers.MONEYKIT_CRYPTO: CRYPTO,
+    triggers.MONEYKIT_BALANCES: BALANCES,
 }
+_LINK_READS: dict[tuple[str, ...], Callable[[HoldingsDataset], JsonObject]] = {
+    ("investments", "holdings"): HoldingsDataset.to_json,
+    ("accounts",): accounts_body,
+}
+"""The link endpoints, by the path segments after `/links/{id}`, and what each answers."""
 
 
 class MoneyKitSimulator(SimulatedUpstream):
@@ -68,10 +78,10 @@ class MoneyKitSimulator(SimulatedUpstream):
     def handle(self, request: RecordedRequest) -> Response:
         if request.path == _AUTH_ENDPOINT and request.method == "POST":
             return self._issue_token(request)
-        link_id = _holdings_link_id(request.path)
-        if link_id is None or request.method != "GET":
+        route = _link_read(request.path)
+        if route is None or request.method != "GET":
             return not_found()
-        return self._holdings(request, link_id)
+        return self._link_read(request, *route)
 
     def _issue_token(self, request: RecordedRequest) -> Response:
         form = parse_qs(request.body.decode("utf-8", "replace"), keep_blank_values=True)
@@ -101,7 +111,12 @@ class MoneyKitSimulator(SimulatedUpstream):
         secret_matches = secrets.compare_digest(client_secret.encode(), self._client_secret)
         return id_matches and secret_matches
 
-    def _holdings(self, request: RecordedRequest, link_id: str) -> Response:
+    def _link_read(
+        self,
+        request: RecordedRequest,
+        link_id: str,
+        answer: Callable[[HoldingsDataset], JsonObject],
+    ) -> Response:
         if "moneykit-version" not in request.headers:
             return validation_failed(["header", "moneykit-version"], "Field required.")
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
@@ -125,7 +140,7 @@ class MoneyKitSimulator(SimulatedUpstream):
         account_ids = parse_qs(request.query).get("account_ids")
         if account_ids:
             dataset = dataset.for_accounts(set(account_ids))
-        return json_response(200, dataset.to_json())
+        return json_response(200, answer(dataset))
 
 
 def _dataset(link_id: str) -> HoldingsDataset:
@@ -136,14 +151,15 @@ def _dataset(link_id: str) -> HoldingsDataset:
     return DEFAULT.for_link(link_id)
 
 
-def _holdings_link_id(raw_path: str) -> str | None:
-    """The link id of `/links/{id}/investments/holdings`, decoded from its one path segment.
+def _link_read(raw_path: str) -> tuple[str, Callable[[HoldingsDataset], JsonObject]] | None:
+    """The link id of a link endpoint's path, decoded from its one path segment, and what the
+    endpoint answers.
 
     Split before decoding: an id may itself hold an encoded `/` (`%2F`).
     """
     match raw_path.split("/"):
-        case ["", "links", encoded_id, "investments", "holdings"] if encoded_id:
-            return unquote(encoded_id)
+        case ["", "links", encoded_id, *rest] if encoded_id and tuple(rest) in _LINK_READS:
+            return unquote(encoded_id), _LINK_READS[tuple(rest)]
     return None
 
 

@@ -4,8 +4,9 @@ Any other value gets the normal answer, so a test picks a failure by the data it
 the gateway, without reaching into the sandbox. Held requests are described in
 `service.sandbox`.
 
-MoneyKit: the link id of `GET /links/{id}/investments/holdings` selects the answer, once the
-`moneykit-version` header and the bearer token have passed.
+MoneyKit: the link id of `GET /links/{id}/investments/holdings` and of
+`GET /links/{id}/accounts` selects the answer, once the `moneykit-version` header and the
+bearer token have passed; both endpoints answer every trigger below the same way.
 
 | link id | answer |
 |---|---|
@@ -22,13 +23,16 @@ MoneyKit: the link id of `GET /links/{id}/investments/holdings` selects the answ
 | `mk_sandbox_seed_example` | 200, exactly the example body of the documentation (JSON numbers) |
 | `mk_sandbox_held` | held until released (see below), then the brokerage data |
 
-Each data set link answers its own holdings; `account_ids` filters them like any other link's.
+Each data set link answers its own holdings and accounts; `account_ids` filters them like any
+other link's. The accounts endpoint sends every balance amount as a JSON number, as the SDK's
+models type them.
 
 | link id | data set |
 |---|---|
 | `mk_sandbox_brokerage` | Fidelity, a brokerage and a checking account: equities, an ETF, a fund, ETH (`1.234567890123456789`), cash and a bond; one cost basis null; amounts as strings and as numbers. Any link id that selects nothing else gets this data under its own id. |
 | `mk_sandbox_retirement` | Vanguard, a 401(k) and a rollover IRA: funds, ETFs, a Treasury note and money market cash, every holding with its cost basis |
 | `mk_sandbox_crypto` | Coinbase, a trading account and a vault: BTC, and ETH, LINK and UNI quantities with 18 decimals; ETH held in both accounts; one holding (UNI) without `cost_basis` |
+| `mk_sandbox_balances` | Chase, four accounts and no holdings, for balances: USD savings with 18-decimal amounts (`2455.123456789012345678`), a credit card with a `limit` of 5000, an ETH wallet with a 38-digit balance (`98765432109876543210.123456789012345678`), and a EUR account whose amounts JSON writes in exponent form (`1E-18`, `1E+3`) with no `balance_date` |
 """  # noqa: E501 (the tables are pasted into the README as they are)
 
 MONEYKIT_RATE_LIMITED = "mk_sandbox_rate_limited"
@@ -46,5 +50,6 @@ MONEYKIT_HELD = "mk_sandbox_held"
 MONEYKIT_BROKERAGE = "mk_sandbox_brokerage"
 MONEYKIT_RETIREMENT = "mk_sandbox_retirement"
 MONEYKIT_CRYPTO = "mk_sandbox_crypto"
+MONEYKIT_BALANCES = "mk_sandbox_balances"
 
 RETRY_AFTER_SECONDS = 30

@@ -1159,7 +1159,11 @@ class GetBalancesRequest(_message.Message):
 
     @_builtins.property
     def account_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
-        """Optional. Only these accounts (providers with accounts)."""
+        """Optional. Only the balances of these accounts, for providers with accounts
+        (MoneyKit); a Mesh connection, whose balances are per currency, must leave
+        it empty. At most 100 entries, each at most 128 characters and at most 256
+        bytes once percent-encoded, since they go in the upstream URL's query.
+        """
 
     def __init__(
         self,
