@@ -5,12 +5,14 @@ sandbox cases; nothing here names a provider."""
 from __future__ import annotations
 
 import logging
+from decimal import Decimal
 
 import grpc
 import pytest
 
 from aggregator.v1 import aggregator_service_pb2
 from aggregator.v1.aggregator_service_pb2 import (
+    GetBalancesRequest,
     GetHoldingsRequest,
     GetHoldingsValueRequest,
     GetPortfolioRequest,
@@ -57,6 +59,59 @@ async def test_holdings_value_comes_back_from_the_provider(
 
     assert response.HasField("total_value")
     assert response.source.provider == provider.enum
+
+
+BALANCE_AMOUNTS = (
+    "cash",
+    "buying_power",
+    "cryptocurrency_buying_power",
+    "available",
+    "current",
+    "limit",
+)
+
+
+async def test_balances_come_back_as_exact_decimal_strings_in_a_currency(
+    gateway: Gateway, provider: ProviderDeclaration
+) -> None:
+    if Rpc.GET_BALANCES not in provider.rpcs_at(provider.sandbox_cases.ok):
+        pytest.skip(f"{provider.name} serves no balances")
+
+    response = await gateway.stub.GetBalances(
+        GetBalancesRequest(connection=provider.sandbox_cases.ok), timeout=10
+    )
+
+    assert response.balances
+    assert response.source.provider == provider.enum
+    for balance in response.balances:
+        assert len(balance.currency) >= 3
+        reported = [getattr(balance, name) for name in BALANCE_AMOUNTS if balance.HasField(name)]
+        assert reported
+        assert all(Decimal(amount).is_finite() for amount in reported)
+
+
+@pytest.mark.parametrize(
+    ("case", "code", "reason"),
+    [
+        ("not_found", grpc.StatusCode.NOT_FOUND, "UPSTREAM_NOT_FOUND"),
+        ("rate_limited", grpc.StatusCode.RESOURCE_EXHAUSTED, "UPSTREAM_RATE_LIMITED"),
+        ("malformed", grpc.StatusCode.INTERNAL, "UPSTREAM_BAD_RESPONSE"),
+    ],
+)
+async def test_a_balances_failure_is_its_grpc_status_with_the_provider_as_domain(
+    gateway: Gateway, provider: ProviderDeclaration, case: str, code: grpc.StatusCode, reason: str
+) -> None:
+    connection = getattr(provider.sandbox_cases, case)
+    if Rpc.GET_BALANCES not in provider.rpcs_at(connection):
+        pytest.skip(f"{provider.name} serves no balances")
+
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await gateway.stub.GetBalances(GetBalancesRequest(connection=connection), timeout=10)
+
+    status = unpack(caught.value)
+    assert status.code == code
+    assert status.error_info is not None
+    assert (status.error_info.reason, status.error_info.domain) == (reason, provider.name)
 
 
 @pytest.mark.parametrize(

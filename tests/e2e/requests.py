@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aggregator.v1.aggregator_service_pb2 import (
     CancelOrderRequest,
+    GetBalancesRequest,
     GetHoldingsRequest,
     GetHoldingsValueRequest,
 )
@@ -47,3 +48,7 @@ def cancel(
 
 def holdings(link_id: str = "mk_eqkWN34UEoa2NxyALG8pcV", *account_ids: str) -> GetHoldingsRequest:
     return GetHoldingsRequest(connection=moneykit(link_id), account_ids=list(account_ids))
+
+
+def balances(connection: Connection, *account_ids: str) -> GetBalancesRequest:
+    return GetBalancesRequest(connection=connection, account_ids=list(account_ids))

@@ -161,6 +161,7 @@ def test_mesh_institution_rpcs_lists_what_the_table_says() -> None:
     }
     assert set(mesh_institution_rpcs("paribuOAuth")) == {
         Rpc.GET_HOLDINGS,
+        Rpc.GET_BALANCES,
         Rpc.GET_PORTFOLIO,
         Rpc.STREAM_PORTFOLIO,
     }
