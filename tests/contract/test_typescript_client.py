@@ -149,6 +149,32 @@ async def test_cancel_order_holdings_and_institutions(smoke: dict[str, Any]) -> 
     }
 
 
+async def test_balances_of_both_providers_keep_exact_decimal_strings(
+    smoke: dict[str, Any],
+) -> None:
+    mesh = smoke["GetBalances"]["mesh"]
+    moneykit = smoke["GetBalances"]["moneykit"]
+
+    assert mesh["balances"] == [
+        {
+            "currency": "USD",
+            "cash": "158.5",
+            "buyingPower": "258.5",
+            "cryptocurrencyBuyingPower": "158.5",
+        },
+        {"currency": "EUR", "cash": "10", "buyingPower": "10"},
+    ]
+    assert (mesh["totalCashUsdValue"], mesh["totalBuyingPowerUsdValue"]) == ("169.35", "269.35")
+    assert mesh["source"]["provider"] == "PROVIDER_MESH"
+    (wallet,) = moneykit["balances"]
+    assert wallet["accountId"] == "acc_6Nc2Lq8WzK4vTb9XmR3pJh"
+    assert (wallet["currency"], wallet["available"]) == (
+        "ETH",
+        "98765432109876543210.123456789012345678",
+    )
+    assert wallet["balanceDate"] == "2024-03-14T15:02:37Z"
+
+
 def assert_portfolio_entries(entries: list[dict[str, Any]]) -> None:
     mesh, moneykit = sorted(entries, key=lambda entry: entry["connectionIndex"])
     assert (mesh["connectionIndex"], mesh["provider"]) == (0, "PROVIDER_MESH")

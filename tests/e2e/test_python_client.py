@@ -38,6 +38,24 @@ async def test_the_client_calls_every_rpc(gateway: Gateway) -> None:
     assert [m.WhichOneof("item") for m in streamed] == ["entry", "summary"]
 
 
+async def test_the_client_gets_balances_of_both_providers(gateway: Gateway) -> None:
+    async with AggregatorClient(f"127.0.0.1:{gateway.port}") as client:
+        currencies = await client.get_balances(ROBINHOOD)
+        accounts = await client.get_balances(
+            moneykit("mk_sandbox_balances"), ["acc_3Jp7Zc5KvR9xNw2TmB6qLd"]
+        )
+
+    assert [(b.currency, b.cash) for b in currencies.balances] == [("USD", "158.5"), ("EUR", "10")]
+    assert currencies.total_cash_usd_value == "169.35"
+    (euro,) = accounts.balances
+    assert (euro.account_id, euro.currency, euro.available, euro.current) == (
+        "acc_3Jp7Zc5KvR9xNw2TmB6qLd",
+        "EUR",
+        "0.000000000000000001",
+        "1000",
+    )
+
+
 async def test_a_failed_call_raises_with_the_rich_details(gateway: Gateway) -> None:
     async with AggregatorClient(f"127.0.0.1:{gateway.port}") as client:
         with pytest.raises(GatewayCallError) as caught:

@@ -65,22 +65,31 @@ async def test_the_readme_buf_curl_commands_work_through_reflection(gateway: Gat
             pytest.fail("buf is not installed: `make tools` installs it")
         pytest.skip("buf is not installed: run `make tools`")
     commands = buf_curl_commands()
-    assert len(commands) == 5
-    outputs = []
+    outputs: dict[str, list[str]] = {}
     for command in commands:
         command = command.replace("127.0.0.1:50051", f"127.0.0.1:{gateway.port}")
         code, out, err = await run("bash", "-c", command, env={"BUF": str(BUF)})
         assert code == 0, f"{command}\n{err}"
-        outputs.append(out)
+        rpc = command.rsplit("/", 1)[-1] if "AggregatorService/" in command else "list"
+        outputs.setdefault(rpc, []).append(out)
 
-    assert "aggregator.v1.AggregatorService" in outputs[0]
-    assert json.loads(outputs[1])["totalValue"] == "186.03"
-    assert json.loads(outputs[2])["result"]["status"] == "RESULT_STATUS_OK"
-    holdings = json.loads(outputs[3])
+    assert "aggregator.v1.AggregatorService" in outputs["list"][0]
+    assert json.loads(outputs["GetHoldingsValue"][0])["totalValue"] == "186.03"
+    assert json.loads(outputs["CancelOrder"][0])["result"]["status"] == "RESULT_STATUS_OK"
+    holdings = json.loads(outputs["GetHoldings"][0])
     assert {account["accountId"] for account in holdings["accounts"]} == {
         "acc_3fTq8NmW2xRbKp9LzVd4Hc"
     }
-    assert len(json.loads(outputs[4])["institutions"]) == 59
+    assert len(json.loads(outputs["ListInstitutions"][0])["institutions"]) == 59
+    mesh_balances, moneykit_balances = (json.loads(out) for out in outputs["GetBalances"])
+    assert [b["currency"] for b in mesh_balances["balances"]] == ["USD", "EUR"]
+    assert mesh_balances["balances"][0]["cryptocurrencyBuyingPower"] == (
+        "98765432109876543210.123456789012345678"
+    )
+    assert [(b["accountId"], b["currency"]) for b in moneykit_balances["balances"]] == [
+        ("acc_8Wm3Tx6QcN2vLp9RbK4zHe", "USD"),
+        ("acc_6Nc2Lq8WzK4vTb9XmR3pJh", "ETH"),
+    ]
 
 
 async def test_the_readme_portfolio_client_shows_entries_errors_and_the_stream(

@@ -107,6 +107,18 @@ class AggregatorClient:
         request = api.GetHoldingsRequest(connection=connection, account_ids=account_ids)
         return await self._unary(self._stub.GetHoldings, request, deadline)
 
+    async def get_balances(
+        self,
+        connection: Connection,
+        account_ids: Sequence[str] = (),
+        *,
+        deadline: float | None = None,
+    ) -> api.GetBalancesResponse:
+        """Cash and buying power per currency (Mesh) or each account's balances (MoneyKit,
+        only `account_ids` when given)."""
+        request = api.GetBalancesRequest(connection=connection, account_ids=account_ids)
+        return await self._unary(self._stub.GetBalances, request, deadline)
+
     async def list_institutions(
         self, *, deadline: float | None = None
     ) -> api.ListInstitutionsResponse:

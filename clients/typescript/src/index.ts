@@ -2,6 +2,7 @@
 export { type AggregatorClient, type AggregatorClientOptions, createAggregatorClient } from "./client.js";
 export { type GatewayError, gatewayError } from "./errors.js";
 export * from "./gen/aggregator/v1/aggregator_service_pb.js";
+export * from "./gen/aggregator/v1/balance_pb.js";
 export * from "./gen/aggregator/v1/connection_pb.js";
 export * from "./gen/aggregator/v1/holdings_pb.js";
 export * from "./gen/aggregator/v1/institution_pb.js";

@@ -17,6 +17,7 @@ import {
   ConnectionSchema,
   GetHoldingsValueResponseSchema,
   CancelOrderResponseSchema,
+  GetBalancesResponseSchema,
   ResultEnvelopeSchema,
   DataSourceSchema,
   Institution,
@@ -32,6 +33,10 @@ const MESH = create(ConnectionSchema, {
 const MONEYKIT = create(ConnectionSchema, {
   provider: { case: "moneykit", value: { linkId: "mk_sandbox_brokerage" } },
 });
+const BALANCES = create(ConnectionSchema, {
+  provider: { case: "moneykit", value: { linkId: "mk_sandbox_balances" } },
+});
+const BALANCES_ETH_WALLET = "acc_6Nc2Lq8WzK4vTb9XmR3pJh";
 const RATE_LIMITED = create(ConnectionSchema, {
   provider: { case: "moneykit", value: { linkId: "mk_sandbox_rate_limited" } },
 });
@@ -172,7 +177,14 @@ async function run(client: AggregatorClient): Promise<Record<string, JsonValue>>
   results.GetOrder = await outcome(() => client.getOrder({ connection: MESH, orderId: "order-1" }));
   results.ListOrders = await outcome(() => client.listOrders({ connection: MESH, pageSize: 2 }));
   results.RefreshConnection = await outcome(() => client.refreshConnection({ connection: MONEYKIT }));
-  results.GetBalances = await outcome(() => client.getBalances({ connection: MESH }));
+  const meshBalances = await call("GetBalances", () => client.getBalances({ connection: MESH }));
+  const moneykitBalances = await call("GetBalances", () =>
+    client.getBalances({ connection: BALANCES, accountIds: [BALANCES_ETH_WALLET] }),
+  );
+  results.GetBalances = {
+    mesh: toJson(GetBalancesResponseSchema, meshBalances),
+    moneykit: toJson(GetBalancesResponseSchema, moneykitBalances),
+  };
   results.ListInvestmentTransactions = await outcome(() =>
     client.listInvestmentTransactions({ connection: MONEYKIT, startDate: "2023-01-01", endDate: "2023-12-31" }),
   );
