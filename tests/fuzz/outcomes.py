@@ -19,8 +19,18 @@ from aggregator.v1 import aggregator_service_pb2
 from service.config import Settings
 from service.rpc.status import GATEWAY_DOMAIN
 from service.sandbox import RecordedRequest, SandboxUpstreams
-from service.sandbox.mesh.bodies import CancelOrderBody, HoldingsGetBody, HoldingsValueBody
-from service.sandbox.mesh.endpoints import CANCEL_PATH, HOLDINGS_GET_PATH, HOLDINGS_VALUE_PATH
+from service.sandbox.mesh.bodies import (
+    BalanceBody,
+    CancelOrderBody,
+    HoldingsGetBody,
+    HoldingsValueBody,
+)
+from service.sandbox.mesh.endpoints import (
+    BALANCE_PATH,
+    CANCEL_PATH,
+    HOLDINGS_GET_PATH,
+    HOLDINGS_VALUE_PATH,
+)
 from tests.conftest import Gateway
 
 SERVICE = aggregator_service_pb2.DESCRIPTOR.services_by_name["AggregatorService"]
@@ -29,6 +39,7 @@ MESH_BODIES: dict[str, type[BaseModel]] = {
     HOLDINGS_VALUE_PATH: HoldingsValueBody,
     HOLDINGS_GET_PATH: HoldingsGetBody,
     CANCEL_PATH: CancelOrderBody,
+    BALANCE_PATH: BalanceBody,
 }
 LEAK = re.compile(
     r"Traceback|File \"|\.py\b|site-packages|<class |\b[A-Z][A-Za-z]*(?:Error|Exception)\b"
@@ -160,9 +171,9 @@ def _assert_well_formed(request: Message, sandbox: SandboxUpstreams) -> None:
 
 def _link_id(sent: RecordedRequest) -> str:
     match sent.path.split("/"):
-        case ["", "links", encoded, "investments", "holdings"]:
+        case ["", "links", encoded, "investments", "holdings"] | ["", "links", encoded, "accounts"]:
             return unquote(encoded)
-    raise AssertionError(f"not a holdings path: {sent.path}")
+    raise AssertionError(f"not a link read path: {sent.path}")
 
 
 def _assert_no_failed_entry(responses: list[Message]) -> None:

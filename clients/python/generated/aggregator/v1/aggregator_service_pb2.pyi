@@ -1161,7 +1161,7 @@ class GetBalancesRequest(_message.Message):
     def account_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
         """Optional. Only the balances of these accounts, for providers with accounts
         (MoneyKit); a Mesh connection, whose balances are per currency, must leave
-        it empty. At most 100 entries, each at most 128 characters and at most 256
+        it empty: at most 100 entries, each at most 128 characters and at most 256
         bytes once percent-encoded, since they go in the upstream URL's query.
         """
 

@@ -1082,7 +1082,7 @@ export type GetBalancesRequest = Message<"aggregator.v1.GetBalancesRequest"> & {
   /**
    * Optional. Only the balances of these accounts, for providers with accounts
    * (MoneyKit); a Mesh connection, whose balances are per currency, must leave
-   * it empty. At most 100 entries, each at most 128 characters and at most 256
+   * it empty: at most 100 entries, each at most 128 characters and at most 256
    * bytes once percent-encoded, since they go in the upstream URL's query.
    *
    * @generated from field: repeated string account_ids = 2;
