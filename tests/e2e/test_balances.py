@@ -70,6 +70,7 @@ class TestMesh:
         assert response.result.status == ResultStatus.RESULT_STATUS_OK
         assert response.source.provider == PROVIDER_MESH
         assert not response.source.as_of_from_provider
+        assert response.real_time
 
     async def test_18_decimals_big_numbers_and_exponent_forms_stay_exact(
         self, gateway: Gateway
@@ -183,6 +184,7 @@ class TestMoneyKit:
         assert response.source.provider == PROVIDER_MONEYKIT
         assert response.source.as_of.ToJsonString() == "2024-03-14T15:02:37Z"
         assert response.source.as_of_from_provider
+        assert not response.real_time
 
     async def test_account_ids_go_upstream_repeated_and_filter_the_answer(
         self, gateway: Gateway
@@ -252,3 +254,17 @@ class TestMoneyKit:
         assert violation.field == field
         assert limit in violation.description
         assert [r for r in gateway.sandbox.moneykit.requests if r.path != "/auth/token"] == []
+
+
+async def test_real_time_changes_neither_providers_request_nor_answer(gateway: Gateway) -> None:
+    for connection in (requests.mesh(), requests.moneykit()):
+        cached = await gateway.stub.GetBalances(requests.balances(connection), timeout=10)
+        asked = requests.balances(connection)
+        asked.real_time = True
+        live = await gateway.stub.GetBalances(asked, timeout=10)
+
+        assert live.real_time == cached.real_time
+        assert live.balances == cached.balances
+    sent = [r for r in gateway.sandbox.moneykit.requests if r.path != "/auth/token"]
+    assert [(r.path, r.query) for r in sent] == [(sent[0].path, "")] * 2
+    assert len({r.body for r in gateway.sandbox.mesh.requests}) == 1

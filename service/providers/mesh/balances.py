@@ -53,6 +53,8 @@ def convert(result: BalancesResult, received_at: datetime) -> GetBalancesRespons
     response = GetBalancesResponse(
         result=to_result_envelope(envelope_of(result)),
         source=data_source(PROVIDER_MESH, computed=False, as_of=received_at, from_provider=False),
+        # Mesh reads the institution on every call; the request's `real_time` changes nothing.
+        real_time=True,
     )
     content = result.content
     if content is None:

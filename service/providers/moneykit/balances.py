@@ -1,4 +1,5 @@
-"""MoneyKit `GET /links/{id}/accounts`: each account's balances, as MoneyKit last fetched them.
+"""MoneyKit `GET /links/{id}/accounts`: each account's balances, as MoneyKit last fetched them
+(never real time: `source.as_of` is the accounts product's `refreshed_at`).
 
 MoneyKit sends these balances as JSON numbers (its holdings amounts come as decimal strings);
 both are read exactly. The `account_ids` filter goes upstream and is applied to the answer too,
@@ -51,6 +52,8 @@ def convert(body: models.LinkAccounts, received_at: datetime) -> GetBalancesResp
         balances=[_balance(account) for account in body.accounts],
         result=ResultEnvelope(status=ResultStatus.RESULT_STATUS_OK),
         source=_source(body.link, received_at),
+        # MoneyKit answers its last fetch, whatever the request's `real_time` says.
+        real_time=False,
     )
 
 
