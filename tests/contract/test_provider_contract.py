@@ -71,11 +71,21 @@ BALANCE_AMOUNTS = (
 )
 
 
+async def assert_refused(gateway: Gateway, connection: Connection) -> None:
+    """A provider that serves no balances refuses them up front."""
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await gateway.stub.GetBalances(GetBalancesRequest(connection=connection), timeout=10)
+    status = unpack(caught.value)
+    assert status.error_info is not None
+    assert status.error_info.reason == "BALANCES_NOT_SUPPORTED"
+
+
 async def test_balances_come_back_as_exact_decimal_strings_in_a_currency(
     gateway: Gateway, provider: ProviderDeclaration
 ) -> None:
     if Rpc.GET_BALANCES not in provider.rpcs_at(provider.sandbox_cases.ok):
-        pytest.skip(f"{provider.name} serves no balances")
+        await assert_refused(gateway, provider.sandbox_cases.ok)
+        return
 
     response = await gateway.stub.GetBalances(
         GetBalancesRequest(connection=provider.sandbox_cases.ok), timeout=10
@@ -103,7 +113,8 @@ async def test_a_balances_failure_is_its_grpc_status_with_the_provider_as_domain
 ) -> None:
     connection = getattr(provider.sandbox_cases, case)
     if Rpc.GET_BALANCES not in provider.rpcs_at(connection):
-        pytest.skip(f"{provider.name} serves no balances")
+        await assert_refused(gateway, connection)
+        return
 
     with pytest.raises(grpc.aio.AioRpcError) as caught:
         await gateway.stub.GetBalances(GetBalancesRequest(connection=connection), timeout=10)
