@@ -50,6 +50,14 @@ GATEWAY_LIMITS: dict[str, FieldLimit] = {
     "aggregator.v1.CancelOrderRequest.symbol_pair": FieldLimit(max_chars=64),
     # A one-time code: Mesh's examples have 6 digits.
     "aggregator.v1.CancelOrderRequest.mfa_code": FieldLimit(max_chars=64),
+    # The same order reference as a cancel's.
+    "aggregator.v1.GetOrderRequest.order_id": FieldLimit(max_chars=256),
+    "aggregator.v1.GetOrderRequest.symbol_pair": FieldLimit(max_chars=64),
+    "aggregator.v1.GetOrderRequest.mfa_code": FieldLimit(max_chars=64),
+    # A signed wrapper of the provider's cursor (Mesh's example cursor has 48 characters).
+    "aggregator.v1.ListOrdersRequest.page_token": FieldLimit(max_chars=4096),
+    # One entry per order status.
+    "aggregator.v1.ListOrdersRequest.statuses": FieldLimit(max_entries=8),
     # Repeated in the query of MoneyKit's holdings URL; ids like `acc_...`, as short as link ids.
     "aggregator.v1.GetHoldingsRequest.account_ids": FieldLimit(
         max_chars=128, max_url_bytes=256, max_entries=100

@@ -1,4 +1,5 @@
-"""Mesh: holdings value, holdings, order cancel and balances at the institutions Mesh connects."""
+"""Mesh: holdings value, holdings, balances, and orders (cancel, details, history) at the
+institutions Mesh connects."""
 
 from __future__ import annotations
 
@@ -14,7 +15,15 @@ from service.providers.declaration import (
     ProviderDeclaration,
     SandboxCases,
 )
-from service.providers.mesh import balances, cancel_order, holdings, holdings_value, limits
+from service.providers.mesh import (
+    balances,
+    cancel_order,
+    get_order,
+    holdings,
+    holdings_value,
+    limits,
+    list_orders,
+)
 from service.providers.mesh.client import MeshClient
 from service.providers.mesh.connection import validate_connection
 from service.providers.mesh.institutions import MESH_INSTITUTIONS, by_enum
@@ -39,7 +48,9 @@ class Mesh(ProviderDeclaration):
     operations = Operations(
         get_holdings_value=holdings_value.OPERATION,
         get_holdings=holdings.OPERATION,
-        cancel_order=cancel_order.OPERATION,
+        cancel_order=cancel_order.serve,
+        get_order=get_order.OPERATION,
+        list_orders=list_orders.serve,
         get_balances=balances.OPERATION,
     )
     field_limits = limits.FIELD_LIMITS

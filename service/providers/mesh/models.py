@@ -28,7 +28,7 @@ class HoldingsValueBody(RequestBody):
 
 
 class CancelOrderBody(RequestBody):
-    """`POST /api/v1/transactions/cancel` (TransactionsB2BBrokerOrderRequest)."""
+    """`POST /api/v1/transactions/cancel` and `/details` (TransactionsB2BBrokerOrderRequest)."""
 
     auth_token: str = Field(min_length=1)
     type: str
@@ -188,3 +188,62 @@ class BalancesResult(ApiResult):
     """`B2BBrokerAccountBalanceModelApiResult`."""
 
     content: BalancesContent | None = None
+
+
+class OrderListBody(RequestBody):
+    """`POST /api/v1/transactions/list` (TransactionsB2BBrokerOrderListRequest)."""
+
+    auth_token: str = Field(min_length=1)
+    type: str
+    cursor: str | None = None
+    count: int
+    statuses: list[str] | None = None
+    from_: int | None = Field(default=None, serialization_alias="from")
+
+
+UnixSeconds = Annotated[int, Field(ge=0, le=253402300799)]
+"""Mesh's timestamps: Unix seconds, within what a protobuf Timestamp holds (up to 9999)."""
+
+
+class BrokerOrder(ResponseModel):
+    """B2BBrokerOrder; enum values stay text, so an unknown one is kept rather than refused."""
+
+    id: str | None = None
+    side: str | None = None
+    symbol: str | None = None
+    name: str | None = None
+    asset_type: str | None = None
+    payment_symbol: str | None = None
+    amount: ExactDecimal | None = None
+    price: ExactDecimal | None = None
+    fee: ExactDecimal | None = None
+    value: ExactDecimal | None = None
+    created_timestamp: UnixSeconds | None = None
+    updated_timestamp: UnixSeconds | None = None
+    status: str | None = None
+    status_details: str | None = None
+    order_type: str | None = None
+    time_in_force: str | None = None
+
+
+class OrderResult(ApiResult):
+    """`B2BBrokerOrderApiResult`."""
+
+    content: BrokerOrder | None = None
+
+
+BrokerOrderList = Annotated[list[BrokerOrder], BeforeValidator(_none_as_empty)]
+
+
+class OrderList(ResponseModel):
+    """The `content` of the order list (B2BBrokerOrderListResponse)."""
+
+    transactions: BrokerOrderList = Field(default_factory=list)
+    cursor: str | None = None
+    total: int | None = None
+
+
+class OrderListResult(ApiResult):
+    """`B2BBrokerOrderListResponseApiResult`."""
+
+    content: OrderList | None = None

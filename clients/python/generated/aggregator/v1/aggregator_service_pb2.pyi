@@ -912,16 +912,18 @@ class GetOrderRequest(_message.Message):
     SYMBOL_PAIR_FIELD_NUMBER: _builtins.int
     MFA_CODE_FIELD_NUMBER: _builtins.int
     order_id: _builtins.str
-    """Required. The order's id."""
+    """Required. The order's id, at most 256 characters."""
     is_cryptocurrency: _builtins.bool
     """Whether the order is for a cryptocurrency rather than a stock."""
     side: _order_pb2.OrderSide.ValueType
     """Optional. The order's side. Required for Coinbase."""
     symbol_pair: _builtins.str
-    """Optional. The order's symbol pair, for example `BTC/USDT`."""
+    """Optional. The order's symbol pair, for example `BTC/USDT`, at most 64
+    characters. Required for the Binance family, OKX and bitFlyer.
+    """
     mfa_code: _builtins.str
-    """Optional. The user's MFA code, when the institution asks for one. It is a
-    secret: the gateway never logs it.
+    """Optional. The user's MFA code, when the institution asks for one, at most
+    64 characters. It is a secret: the gateway never logs it.
     """
     @_builtins.property
     def connection(self) -> _connection_pb2.Connection:
@@ -998,7 +1000,8 @@ class ListOrdersRequest(_message.Message):
     """
     page_token: _builtins.str
     """Optional. The `next_page_token` of the previous page, with the same
-    filters; a token used with other filters, or altered, is INVALID_ARGUMENT.
+    filters, at most 4096 characters; a token used with other filters, or
+    altered, is INVALID_ARGUMENT.
     """
     @_builtins.property
     def connection(self) -> _connection_pb2.Connection:
@@ -1006,7 +1009,9 @@ class ListOrdersRequest(_message.Message):
 
     @_builtins.property
     def statuses(self) -> _containers.RepeatedScalarFieldContainer[_order_pb2.OrderStatus.ValueType]:
-        """Optional. Only orders in these statuses."""
+        """Optional. Only orders in these statuses, at most 8 entries (there are 8
+        statuses); `ORDER_STATUS_UNSPECIFIED` is not one to filter by.
+        """
 
     @_builtins.property
     def created_after(self) -> _timestamp_pb2.Timestamp:

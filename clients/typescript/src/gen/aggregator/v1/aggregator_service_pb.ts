@@ -828,7 +828,7 @@ export type GetOrderRequest = Message<"aggregator.v1.GetOrderRequest"> & {
   connection?: Connection | undefined;
 
   /**
-   * Required. The order's id.
+   * Required. The order's id, at most 256 characters.
    *
    * @generated from field: string order_id = 2;
    */
@@ -849,15 +849,16 @@ export type GetOrderRequest = Message<"aggregator.v1.GetOrderRequest"> & {
   side: OrderSide;
 
   /**
-   * Optional. The order's symbol pair, for example `BTC/USDT`.
+   * Optional. The order's symbol pair, for example `BTC/USDT`, at most 64
+   * characters. Required for the Binance family, OKX and bitFlyer.
    *
    * @generated from field: string symbol_pair = 5;
    */
   symbolPair: string;
 
   /**
-   * Optional. The user's MFA code, when the institution asks for one. It is a
-   * secret: the gateway never logs it.
+   * Optional. The user's MFA code, when the institution asks for one, at most
+   * 64 characters. It is a secret: the gateway never logs it.
    *
    * @generated from field: string mfa_code = 6;
    */
@@ -929,14 +930,16 @@ export type ListOrdersRequest = Message<"aggregator.v1.ListOrdersRequest"> & {
 
   /**
    * Optional. The `next_page_token` of the previous page, with the same
-   * filters; a token used with other filters, or altered, is INVALID_ARGUMENT.
+   * filters, at most 4096 characters; a token used with other filters, or
+   * altered, is INVALID_ARGUMENT.
    *
    * @generated from field: string page_token = 3;
    */
   pageToken: string;
 
   /**
-   * Optional. Only orders in these statuses.
+   * Optional. Only orders in these statuses, at most 8 entries (there are 8
+   * statuses); `ORDER_STATUS_UNSPECIFIED` is not one to filter by.
    *
    * @generated from field: repeated aggregator.v1.OrderStatus statuses = 4;
    */
