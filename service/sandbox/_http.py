@@ -51,6 +51,11 @@ class Response:
     body: bytes = b""
     content_type: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    hang_up: bool = False
+    """Close the connection without answering at all: an answer lost after the request arrived."""
+
+
+HANG_UP = Response(0, hang_up=True)
 
 
 def json_response(
@@ -231,6 +236,9 @@ class _Handler(BaseHTTPRequestHandler):
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve_counted
 
     def _send(self, response: Response) -> None:
+        if response.hang_up:
+            self.close_connection = True
+            return
         self.send_response(response.status)
         if response.content_type is not None:
             self.send_header("Content-Type", response.content_type)

@@ -43,7 +43,7 @@ class HoldingsGetBody(_Body):
 
 
 class CancelOrderBody(_Body):
-    """TransactionsB2BBrokerOrderRequest."""
+    """TransactionsB2BBrokerOrderRequest, the body of both the cancel and the details endpoint."""
 
     auth_token: NonEmpty
     institution: Institution
@@ -59,3 +59,27 @@ class BalanceBody(_Body):
 
     auth_token: NonEmpty
     institution: Institution
+
+
+OrderStatus = Literal[
+    "unknown",
+    "inProgress",
+    "cancelled",
+    "rejected",
+    "failed",
+    "success",
+    "partiallyFilled",
+    "expired",
+]
+
+
+class OrderListBody(_Body):
+    """TransactionsB2BBrokerOrderListRequest."""
+
+    auth_token: NonEmpty
+    institution: Institution
+    cursor: str | None = None
+    # Not nullable in the schema: it may be left out, but null is refused.
+    count: int = 100
+    statuses: list[OrderStatus] | None = None
+    created_after: int | None = Field(default=None, alias="from")

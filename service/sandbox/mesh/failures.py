@@ -9,8 +9,8 @@ _MALFORMED_BODY = b'{"status": "ok", "content": {'
 
 
 def holdings_failure(auth_token: str) -> Response | None:
-    """The failure of a read endpoint (holdings value, holdings get, balance): all answer with
-    the same envelopes."""
+    """The failure of a read endpoint (holdings value, holdings get, balance, order list): all
+    answer with the same envelopes."""
     match auth_token:
         case triggers.MESH_BAD_REQUEST:
             return envelope_response(
@@ -39,18 +39,20 @@ def holdings_failure(auth_token: str) -> Response | None:
     return _shared_failure(auth_token)
 
 
-def cancel_failure(auth_token: str, order_id: str) -> Response | None:
+def cancel_failure(auth_token: str, order_id: str, path: str = CANCEL_PATH) -> Response | None:
+    """The failure of the cancel or (`path`) the details endpoint, which answer alike."""
     match auth_token:
         case triggers.MESH_BAD_REQUEST:
             return problem_details(
                 400,
                 "One or more validation errors occurred.",
-                f"The order '{order_id}' cannot be cancelled with these details.",
-                CANCEL_PATH,
+                f"The order '{order_id}' cannot be "
+                f"{'cancelled' if path == CANCEL_PATH else 'read'} with these details.",
+                path,
             )
         case triggers.MESH_NOT_FOUND:
             return problem_details(
-                404, "Not Found", f"The order '{order_id}' was not found.", CANCEL_PATH
+                404, "Not Found", f"Transaction is not found: '{order_id}'.", path
             )
         case triggers.MESH_CONFLICT:
             return envelope_response(

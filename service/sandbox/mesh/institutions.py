@@ -63,5 +63,15 @@ BALANCE_SUPPORTED = frozenset(
     }
 )  # fmt: skip
 
+# The details and list endpoints share one list, shorter than the cancel's.
+ORDERS_SUPPORTED = frozenset(
+    {
+        "robinhood", "coinbase", "kraken", "cryptoCom", "binanceUs", "gemini", "okCoin",
+        "kuCoin", "cexIo", "binanceInternational", "bitstamp", "gateIo", "okx", "bitFlyer",
+        "coinlist", "huobi", "bitfinex", "krakenDirect", "binanceInternationalDirect", "bybit",
+        "coinbasePrime", "robinhoodConnect",
+    }
+)  # fmt: skip
+
 CANCEL_NEEDS_SIDE = frozenset({"coinbase"})
 CANCEL_NEEDS_SYMBOL_PAIR = frozenset({"binanceUs", "binanceInternational", "okx", "bitFlyer"})

@@ -1,11 +1,17 @@
-"""Mesh's holdings, cancel order and balance endpoints, answered as the documents describe them."""
+"""Mesh's holdings, order and balance endpoints, answered as the documents describe them."""
 
 import secrets
 from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from service.sandbox._http import RecordedRequest, Response, SimulatedUpstream, json_response
+from service.sandbox._http import (
+    HANG_UP,
+    RecordedRequest,
+    Response,
+    SimulatedUpstream,
+    json_response,
+)
 from service.sandbox._json import JsonObject
 from service.sandbox.mesh import triggers
 from service.sandbox.mesh.balances import balances, partial_balances
@@ -14,12 +20,15 @@ from service.sandbox.mesh.bodies import (
     CancelOrderBody,
     HoldingsGetBody,
     HoldingsValueBody,
+    OrderListBody,
 )
 from service.sandbox.mesh.endpoints import (
     BALANCE_PATH,
     CANCEL_PATH,
+    DETAILS_PATH,
     HOLDINGS_GET_PATH,
     HOLDINGS_VALUE_PATH,
+    LIST_PATH,
 )
 from service.sandbox.mesh.failures import cancel_failure, holdings_failure
 from service.sandbox.mesh.holdings import failed_holdings, holdings, partial_holdings
@@ -30,7 +39,11 @@ from service.sandbox.mesh.institutions import (
     CANCEL_SUPPORTED,
     HOLDINGS_GET_SUPPORTED,
     HOLDINGS_VALUE_SUPPORTED,
+    ORDERS_SUPPORTED,
 )
+from service.sandbox.mesh.order_book import OrderBook
+from service.sandbox.mesh.order_list import page_of
+from service.sandbox.mesh.orders import DETAILS_EXAMPLE, in_history, pending
 from service.sandbox.mesh.portfolios import partial_portfolio_value, portfolio_value
 from service.sandbox.mesh.replies import bad_request, envelope, envelope_response
 
@@ -40,12 +53,18 @@ _Body = TypeVar("_Body", bound=BaseModel)
 class MeshSimulator(SimulatedUpstream):
     """Fresh client credentials for every instance, so nothing can pass by knowing a constant."""
 
-    def __init__(self) -> None:
+    def __init__(self, cancel_settle_seconds: float = triggers.CANCEL_SETTLE_SECONDS) -> None:
         super().__init__("mesh")
         self.client_id = secrets.token_urlsafe(16)
         self.client_secret = secrets.token_urlsafe(32)
         self._client_id = self.client_id.encode()
         self._client_secret = self.client_secret.encode()
+        self._orders = OrderBook(cancel_settle_seconds)
+
+    def reset(self) -> None:
+        """Also forget every cancel, so each test's orders start pending again."""
+        super().reset()
+        self._orders.reset()
 
     @property
     def credentials(self) -> dict[str, str]:
@@ -57,6 +76,8 @@ class MeshSimulator(SimulatedUpstream):
             HOLDINGS_GET_PATH: self._holdings_get,
             CANCEL_PATH: self._cancel,
             BALANCE_PATH: self._balance,
+            DETAILS_PATH: self._details,
+            LIST_PATH: self._list,
         }.get(request.path)
         if request.method != "POST" or endpoint is None:
             return Response(404)
@@ -132,6 +153,10 @@ class MeshSimulator(SimulatedUpstream):
         failure = cancel_failure(body.auth_token, body.id)
         if failure is not None:
             return failure
+        if body.auth_token != triggers.MESH_CANCEL_LOST_IN_PROGRESS:
+            self._orders.record_cancel(body.auth_token, body.institution, body.id)
+        if body.auth_token in (triggers.MESH_CANCEL_LOST, triggers.MESH_CANCEL_LOST_IN_PROGRESS):
+            return HANG_UP
         return envelope_response(200, "ok", f"The order '{body.id}' was cancelled.")
 
     def _balance(self, raw_body: bytes) -> Response:
@@ -147,6 +172,43 @@ class MeshSimulator(SimulatedUpstream):
         if body.auth_token == triggers.MESH_PARTIAL:
             return _ok(partial_balances(body.institution))
         return _ok(balances(body.institution))
+
+    def _details(self, raw_body: bytes) -> Response:
+        body = _parse(CancelOrderBody, raw_body)
+        if isinstance(body, Response):
+            return body
+        refusal = _order_refusal(body)
+        if refusal is not None:
+            return refusal
+        self._hold_if_asked(body.auth_token)
+        failure = cancel_failure(body.auth_token, body.id, DETAILS_PATH)
+        if failure is not None:
+            return failure
+        order = in_history(body.id, body.institution) or pending(
+            body.id, body.institution, body.side, body.is_cryptocurrency
+        )
+        order = self._orders.current(order, body.auth_token, body.institution)
+        if body.auth_token == triggers.MESH_BARE_ORDER:
+            bare = DETAILS_EXAMPLE if body.id == DETAILS_EXAMPLE["id"] else order
+            return json_response(200, bare)
+        return _ok(order)
+
+    def _list(self, raw_body: bytes) -> Response:
+        body = _parse(OrderListBody, raw_body)
+        if isinstance(body, Response):
+            return body
+        if body.institution not in ORDERS_SUPPORTED:
+            return _not_supported(body.institution)
+        self._hold_if_asked(body.auth_token)
+        failure = holdings_failure(body.auth_token)
+        if failure is not None:
+            return failure
+        page = page_of(
+            body, lambda order: self._orders.current(order, body.auth_token, body.institution)
+        )
+        if page is None:
+            return bad_request("invalidCursor", "The cursor is not one this user was given.")
+        return _ok(page)
 
 
 def _ok(content: JsonObject) -> Response:
@@ -167,6 +229,19 @@ def _parse(model: type[_Body], raw_body: bytes) -> _Body | Response:
         case "extra_forbidden":
             return bad_request("invalidField", f"The property {field} is not allowed.")
     return bad_request("invalidField", f"The {field} field is not valid: {first['msg']}.")
+
+
+def _order_refusal(body: CancelOrderBody) -> Response | None:
+    """Why the details endpoint refuses to look the order up, as the cancel would."""
+    if body.institution not in ORDERS_SUPPORTED:
+        return _not_supported(body.institution)
+    if body.institution in CANCEL_NEEDS_SIDE and body.side not in ("buy", "sell"):
+        return bad_request("missingField", f"The side field is required for {body.institution}.")
+    if body.institution in CANCEL_NEEDS_SYMBOL_PAIR and not body.symbol_pair:
+        return bad_request(
+            "missingField", f"The symbolPair field is required for {body.institution}."
+        )
+    return None
 
 
 def _not_supported(institution: str) -> Response:

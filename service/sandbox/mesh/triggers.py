@@ -49,6 +49,23 @@ holdings triggers get the normal answer. Normal answers, by institution:
 |---|---|
 | `coinbase` | USD with 18-decimal cash and buying power (`1520.123456789012345678`) and a 38-digit crypto buying power (`98765432109876543210.123456789012345678`); EUR with cash `1E-18` as JSON writes it, buying power `0` and crypto buying power null |
 | any other supported institution | the document's example: USD cash `158.5`, buying power `258.5`, crypto buying power `158.5`; EUR cash and buying power `10`; totals `169.35` cash and `269.35` buying power in USD |
+
+Orders (`transactions/details` and `/list`, 22 institutions: not eTrade, Interactive Brokers or
+the other brokers but Robinhood). Every user has the same nine orders, one per status but
+`unknown` (the document's list example among them), listed newest first; any other order id
+reads as a pending (`inProgress`) limit order until it is cancelled. A list page holds `count`
+orders (100 by default, 250 at most); the last page answers the cursor it was sent, as the
+document's example answers a cursor with its last page. The triggers of the first table answer
+on details as on cancel (`sandbox-not-found`: 404 problem details, "Transaction is not found")
+and on the list as on holdings value. These make the orders behave:
+
+| authToken | POST /api/v1/transactions/cancel | POST /api/v1/transactions/details (and the list) |
+|---|---|---|
+| any other | 200 `ok`; a pending order is `cancelled` from then on | the order as it stands |
+| `sandbox-cancel-lost` | records the cancel, then closes the connection without answering | the order `inProgress` for 1 s after the cancel, then `cancelled` |
+| `sandbox-cancel-lost-in-progress` | closes the connection without answering | the order stays `inProgress` |
+| `sandbox-order-in-progress` | 200 `ok` | the order stays `inProgress` |
+| `sandbox-bare-order` | 200 `ok` | details: the order itself, without the envelope, as the document's example shows it (that very example for its id) |
 """  # noqa: E501 (the tables are pasted into the README as they are)
 
 MESH_BAD_REQUEST = "sandbox-bad-request"
@@ -67,5 +84,11 @@ MESH_PARTIAL = "sandbox-partial"
 MESH_HOLDINGS_FAILED = "sandbox-holdings-failed"
 MESH_HOLDINGS_NOT_AUTHORIZED = "sandbox-holdings-not-authorized"
 MESH_HELD = "sandbox-held"
+MESH_CANCEL_LOST = "sandbox-cancel-lost"
+MESH_CANCEL_LOST_IN_PROGRESS = "sandbox-cancel-lost-in-progress"
+MESH_ORDER_IN_PROGRESS = "sandbox-order-in-progress"
+MESH_BARE_ORDER = "sandbox-bare-order"
 
 RETRY_AFTER_SECONDS = 30
+CANCEL_SETTLE_SECONDS = 1.0
+"""How long an order stays `inProgress` after a `sandbox-cancel-lost` cancel."""
