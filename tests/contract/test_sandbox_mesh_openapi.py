@@ -13,14 +13,11 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from openapi_schema_validator import OAS30Validator
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT4
+from referencing import Registry
 
 from aggregator.v1.aggregator_service_pb2 import GetBalancesRequest
 from aggregator.v1.institution_pb2 import Institution
@@ -32,17 +29,20 @@ from service.sandbox.mesh.institutions import (
     BALANCE_SUPPORTED,
     HOLDINGS_GET_SUPPORTED,
     INSTITUTIONS,
+    ORDERS_SUPPORTED,
 )
 from tests.conftest import Gateway
+from tests.contract import mesh_openapi
+from tests.contract.mesh_openapi import pointer
 from tests.e2e import requests
 
-REPOSITORY = Path(__file__).resolve().parents[2]
-DOCUMENT = REPOSITORY / "docs" / "upstreams" / "mesh-openapi.json"
-DOCUMENT_URI = "urn:mesh-openapi"
 HOLDINGS = "/api/v1/holdings/value"
 HOLDINGS_GET = "/api/v1/holdings/get"
 CANCEL = "/api/v1/transactions/cancel"
 BALANCE = "/api/v1/balance/get"
+DETAILS = "/api/v1/transactions/details"
+LIST = "/api/v1/transactions/list"
+BARE_ORDER_SCHEMA = "#/components/schemas/B2BBrokerOrder"
 ENVELOPE_SCHEMA = "#/components/schemas/ApiResult"
 PROBLEM_DETAILS_SCHEMA = "#/components/schemas/ProblemDetails"
 
@@ -50,6 +50,7 @@ PROBLEM_DETAILS_SCHEMA = "#/components/schemas/ProblemDetails"
 class Expect(enum.Enum):
     DOCUMENTED = "the document's schema for this path and status"
     ENVELOPE = "ApiResult: the document gives none, or problem details, for this envelope"
+    BARE_ORDER = "B2BBrokerOrder: the details example is the bare order, not the envelope"
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,22 @@ def holdings_get(token: str = "user-token", **changes: Any) -> dict[str, Any]:
 
 def balance(token: str = "user-token", **changes: Any) -> dict[str, Any]:
     return {"authToken": token, "type": "robinhood", **changes}
+
+
+def order_list(token: str = "user-token", **changes: Any) -> dict[str, Any]:
+    return {"authToken": token, "type": "robinhood", **changes}
+
+
+HISTORY_IDS = {
+    "success": "9B5827E4-7D08-4A71-B4C0-B1B4E5562592",
+    "in-progress": "3C6A91D2-5B7E-4F08-9A1C-2D4E6F8A0B1C",
+    "cancelled": "8D2F4B6A-1C3E-4A5B-8C7D-9E0F1A2B3C4D",
+    "partially-filled": "2A4C6E8F-0B1D-4E3F-9A5B-7C9D1E3F5A7B",
+    "rejected": "5E7A9C1B-3D5F-4B7A-8E9C-0A2B4C6D8E0F",
+    "expired": "7B9D1F3A-5C7E-4D9F-8B1A-3C5E7A9B1D3F",
+    "failed": "0C2E4A6B-8D0F-4C2A-9E4B-6D8F0A2C4E6A",
+    "option": "17EC1243-D91A-48B6-B0CE-ECFDB134F8A0",
+}
 
 
 def cancel(token: str = "user-token", **changes: Any) -> dict[str, Any]:
@@ -189,21 +206,64 @@ CASES = [
     Case(
         "cancel-server-failure", CANCEL, cancel(triggers.MESH_SERVER_FAILURE), 500, Expect.ENVELOPE
     ),
+    *[
+        Case(f"details-{name}", DETAILS, cancel(id=order_id), 200)
+        for name, order_id in HISTORY_IDS.items()
+    ],
+    Case("details-pending", DETAILS, cancel(id="any-order"), 200),
+    Case("details-crypto", DETAILS, cancel(id="any-order", isCryptocurrency=True), 200),
+    Case("details-coinbase", DETAILS, cancel(type="coinbase", side="sell"), 200),
+    Case("details-order-in-progress", DETAILS, cancel(triggers.MESH_ORDER_IN_PROGRESS), 200),
+    Case("details-bare", DETAILS, cancel(triggers.MESH_BARE_ORDER), 200, Expect.BARE_ORDER),
+    Case(
+        "details-bare-example",
+        DETAILS,
+        cancel(triggers.MESH_BARE_ORDER, id=HISTORY_IDS["option"]),
+        200,
+        Expect.BARE_ORDER,
+    ),
+    Case("details-bad-request", DETAILS, cancel(triggers.MESH_BAD_REQUEST), 400),
+    Case("details-not-found", DETAILS, cancel(triggers.MESH_NOT_FOUND), 404),
+    Case("details-envelope-failure", DETAILS, cancel(triggers.MESH_ENVELOPE_FAILURE), 200),
+    Case("details-conflict", DETAILS, cancel(triggers.MESH_CONFLICT), 400, Expect.ENVELOPE),
+    Case("details-missing-side", DETAILS, cancel(type="coinbase"), 400, Expect.ENVELOPE),
+    Case("details-not-supported", DETAILS, cancel(type="eTrade"), 400, Expect.ENVELOPE),
+    Case("details-extra-property", DETAILS, cancel(extra=1), 400, Expect.ENVELOPE),
+    Case("details-rate-limited", DETAILS, cancel(triggers.MESH_RATE_LIMITED), 429, Expect.ENVELOPE),
+    Case(
+        "details-server-failure",
+        DETAILS,
+        cancel(triggers.MESH_SERVER_FAILURE),
+        500,
+        Expect.ENVELOPE,
+    ),
+    Case("list-ok", LIST, order_list(), 200),
+    Case("list-page", LIST, order_list(count=3), 200),
+    Case(
+        "list-filtered",
+        LIST,
+        order_list(statuses=["success", "failed"], **{"from": 1651000000}),
+        200,
+    ),
+    Case("list-nothing", LIST, order_list(statuses=["unknown"]), 200),
+    Case("list-envelope-failure", LIST, order_list(triggers.MESH_ENVELOPE_FAILURE), 200),
+    Case("list-bad-cursor", LIST, order_list(cursor="not-a-cursor"), 400, Expect.ENVELOPE),
+    Case("list-bad-request", LIST, order_list(triggers.MESH_BAD_REQUEST), 400, Expect.ENVELOPE),
+    Case("list-not-found", LIST, order_list(triggers.MESH_NOT_FOUND), 400, Expect.ENVELOPE),
+    Case("list-not-supported", LIST, order_list(type="eTrade"), 400, Expect.ENVELOPE),
+    Case("list-extra-property", LIST, order_list(extra=1), 400, Expect.ENVELOPE),
+    Case("list-rate-limited", LIST, order_list(triggers.MESH_RATE_LIMITED), 429, Expect.ENVELOPE),
 ]
 
 
 @pytest.fixture(scope="module")
 def document() -> dict[str, Any]:
-    loaded: dict[str, Any] = json.loads(DOCUMENT.read_text())
-    return loaded
+    return mesh_openapi.document()
 
 
 @pytest.fixture(scope="module")
-def registry(document: dict[str, Any]) -> Registry[Any]:
-    contents = read_nullable_references_as_meant(document)
-    return Registry().with_resource(
-        DOCUMENT_URI, Resource.from_contents(contents, default_specification=DRAFT4)
-    )
+def registry() -> Registry[Any]:
+    return mesh_openapi.registry()
 
 
 @pytest.fixture(scope="module")
@@ -221,29 +281,6 @@ def mesh() -> Iterator[httpx.Client]:
         yield client
 
 
-def read_nullable_references_as_meant(node: Any) -> Any:
-    """The document with `{allOf: [X], nullable: true}` read as "X or null".
-
-    The document's generator (Swashbuckle) writes a nullable reference that way. OpenAPI 3.0.3
-    later clarified that `nullable` does not reach into `allOf`, so a strict validator would
-    refuse the `content: null` the upstream sends on failure. Reading it as its author meant it
-    keeps that answer checked instead of unvalidated.
-    """
-    if isinstance(node, list):
-        return [read_nullable_references_as_meant(item) for item in node]
-    if not isinstance(node, dict):
-        return node
-    converted = {key: read_nullable_references_as_meant(value) for key, value in node.items()}
-    if converted.get("nullable") is True and "allOf" in converted and "type" not in converted:
-        del converted["nullable"]
-        return {"anyOf": [converted, {"enum": [None]}]}
-    return converted
-
-
-def pointer(*parts: str) -> str:
-    return "#/" + "/".join(part.replace("~", "~0").replace("/", "~1") for part in parts)
-
-
 def documented_response_schema(document: dict[str, Any], path: str, status: int) -> str | None:
     """The JSON pointer of the response schema for `path` and `status`, if there is a real one."""
     response = document["paths"][path]["post"]["responses"].get(str(status))
@@ -255,10 +292,7 @@ def documented_response_schema(document: dict[str, Any], path: str, status: int)
 
 
 def validation_errors(registry: Registry[Any], schema: str, instance: object) -> list[str]:
-    validator = OAS30Validator({"$ref": DOCUMENT_URI + schema}, registry=registry)
-    return sorted(
-        f"{list(error.absolute_path)}: {error.message}" for error in validator.iter_errors(instance)
-    )
+    return mesh_openapi.validation_errors(schema, instance)
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda case: case.id)
@@ -271,6 +305,8 @@ def test_the_answer_fits_the_schema(
     if case.expect is Expect.DOCUMENTED:
         schema = documented_response_schema(document, case.path, case.status)
         assert schema is not None, f"the document gives no schema for {case.path} {case.status}"
+    elif case.expect is Expect.BARE_ORDER:
+        schema = BARE_ORDER_SCHEMA
     else:
         schema = ENVELOPE_SCHEMA
     assert validation_errors(registry, schema, json.loads(response.content)) == []
@@ -345,6 +381,28 @@ REQUESTS = [
     (CANCEL, cancel(symbolPair=5)),
     (CANCEL, cancel(extra=1)),
     (CANCEL, {"authToken": "t", "type": "robinhood", "id": "ord-1"}),
+    (DETAILS, cancel()),
+    (DETAILS, cancel(side="sell", symbolPair="BTC/USD", mfaCode="123456")),
+    (DETAILS, cancel(side=None, symbolPair=None, mfaCode=None)),
+    (DETAILS, cancel(side="hold")),
+    (DETAILS, cancel(id="")),
+    (DETAILS, cancel(isCryptocurrency=1)),
+    (DETAILS, cancel(extra=1)),
+    (DETAILS, {"authToken": "t", "type": "robinhood", "isCryptocurrency": False}),
+    (LIST, order_list()),
+    (LIST, order_list(count=20, statuses=["success"])),
+    (LIST, order_list(cursor=None, statuses=None, **{"from": None})),
+    (LIST, order_list(**{"from": 1651000000})),
+    (LIST, order_list(count=None)),
+    (LIST, order_list(count="20")),
+    (LIST, order_list(count=True)),
+    (LIST, order_list(statuses=["done"])),
+    (LIST, order_list(statuses="success")),
+    (LIST, order_list(**{"from": "1651000000"})),
+    (LIST, order_list(cursor=5)),
+    (LIST, order_list(extra=1)),
+    (LIST, {"type": "robinhood"}),
+    (LIST, order_list("")),
 ]
 
 
@@ -471,3 +529,70 @@ async def test_the_gateways_balance_requests_fit_the_request_schema(
     ]
     for request in received:
         assert validation_errors(registry, schema, json.loads(request.body)) == []
+
+
+def test_the_details_example_is_the_bare_order_and_the_bare_trigger_answers_it(
+    document: dict[str, Any], registry: Registry[Any], mesh: httpx.Client
+) -> None:
+    example = document["paths"][DETAILS]["post"]["responses"]["200"]["content"]["application/json"][
+        "example"
+    ]
+
+    response = mesh.post(DETAILS, json=cancel(triggers.MESH_BARE_ORDER, id=HISTORY_IDS["option"]))
+
+    assert validation_errors(registry, BARE_ORDER_SCHEMA, example) == []
+    assert validation_errors(registry, ENVELOPE_SCHEMA, example) != []
+    assert json.loads(response.content, parse_float=Decimal) == json.loads(
+        json.dumps(example), parse_float=Decimal
+    )
+
+
+def test_the_list_example_orders_are_in_the_history(
+    document: dict[str, Any], mesh: httpx.Client
+) -> None:
+    example = document["paths"][LIST]["post"]["responses"]["200"]["content"]["application/json"][
+        "example"
+    ]["content"]["transactions"]
+
+    listed = json.loads(mesh.post(LIST, json=order_list()).content, parse_float=Decimal)
+
+    by_id = {order["id"]: order for order in listed["content"]["transactions"]}
+    for documented in json.loads(json.dumps(example), parse_float=Decimal):
+        assert by_id[documented["id"]] == documented
+
+
+def test_every_page_of_the_history_fits_and_the_last_repeats_its_cursor(
+    document: dict[str, Any], registry: Registry[Any], mesh: httpx.Client
+) -> None:
+    schema = documented_response_schema(document, LIST, 200)
+    assert schema is not None
+    cursors: list[str | None] = [None]
+    pages = []
+    for _ in range(4):
+        body = order_list(count=3, **({"cursor": cursors[-1]} if cursors[-1] else {}))
+        answer = mesh.post(LIST, json=body).json()
+        assert validation_errors(registry, schema, answer) == []
+        pages.append(answer["content"]["transactions"])
+        if answer["content"]["cursor"] == cursors[-1]:
+            break
+        cursors.append(answer["content"]["cursor"])
+
+    assert [len(page) for page in pages] == [3, 3, 3]
+    assert len({order["id"] for page in pages for order in page}) == 9
+
+
+@pytest.mark.parametrize(
+    "schema_name", ["TransactionsB2BBrokerOrderRequest", "TransactionsB2BBrokerOrderListRequest"]
+)
+def test_the_order_institutions_are_the_documented_supported_integrations(
+    document: dict[str, Any], schema_name: str
+) -> None:
+    description = document["components"]["schemas"][schema_name]["properties"]["type"][
+        "description"
+    ]
+    documented = re.findall(r"```(\w+)```", description.split("Supported integrations")[1])
+
+    assert len(documented) == 22
+    assert {
+        "binanceUs" if name == "Binance" else name[0].lower() + name[1:] for name in documented
+    } == ORDERS_SUPPORTED
