@@ -8,6 +8,7 @@ import grpc
 from google.rpc import error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
+from aggregator.v1.order_pb2 import Order
 from aggregator.v1.result_pb2 import ResultEnvelope
 
 
@@ -47,3 +48,15 @@ def unpack(error: grpc.aio.AioRpcError) -> RichStatus:
         bad_request=found.get("BadRequest"),  # type: ignore[arg-type]
         envelope=found.get("ResultEnvelope"),  # type: ignore[arg-type]
     )
+
+
+def attached_order(error: grpc.aio.AioRpcError) -> Order | None:
+    """The order an error carries in its details (a cancel whose outcome is unknown)."""
+    status = rpc_status.from_call(error)
+    assert status is not None, "the error carries no google.rpc.Status details"
+    for detail in status.details:
+        if detail.Is(Order.DESCRIPTOR):
+            order = Order()
+            detail.Unpack(order)
+            return order
+    return None
