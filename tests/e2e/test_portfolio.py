@@ -254,11 +254,15 @@ async def test_list_institutions_reports_capabilities_per_institution_and_provid
         "GetPortfolio",
         "StreamPortfolio",
         "GetBalances",
+        "GetOrder",
+        "ListOrders",
     }
     assert "CancelOrder" not in by_name["openSea"].supported_rpcs
     # Balances are reported through supported_rpcs only, at the 34 institutions Mesh lists.
     assert "GetBalances" not in by_name["eTrade"].supported_rpcs
     assert sum("GetBalances" in entry.supported_rpcs for entry in response.institutions) == 34
+    assert {"CancelOrder", "GetOrder"} & set(by_name["eTrade"].supported_rpcs) == {"CancelOrder"}
+    assert sum("ListOrders" in entry.supported_rpcs for entry in response.institutions) == 22
     assert by_name["eTrade"].supports_holdings is False
     providers = {p.provider: set(p.supported_rpcs) for p in response.providers}
     assert "CancelOrder" not in providers[PROVIDER_MONEYKIT]

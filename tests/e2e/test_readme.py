@@ -90,6 +90,14 @@ async def test_the_readme_buf_curl_commands_work_through_reflection(gateway: Gat
         ("acc_8Wm3Tx6QcN2vLp9RbK4zHe", "USD"),
         ("acc_6Nc2Lq8WzK4vTb9XmR3pJh", "ETH"),
     ]
+    order = json.loads(outputs["GetOrder"][0])["order"]
+    assert (order["status"], order["price"]) == ("ORDER_STATUS_FILLED", "18604.8197")
+    orders = json.loads(outputs["ListOrders"][0])
+    assert len(orders["orders"]) == 3
+    assert orders["nextPageToken"]
+    confirmed = json.loads(outputs["CancelOrder"][1])
+    assert confirmed["confirmation"] == "CANCEL_CONFIRMATION_CONFIRMED"
+    assert confirmed["order"]["status"] == "ORDER_STATUS_CANCELLED"
 
 
 async def test_the_readme_portfolio_client_shows_entries_errors_and_the_stream(
