@@ -175,6 +175,21 @@ async def test_balances_of_both_providers_keep_exact_decimal_strings(
     assert wallet["balanceDate"] == "2024-03-14T15:02:37Z"
 
 
+async def test_orders_are_read_paged_and_a_cancel_confirmed(smoke: dict[str, Any]) -> None:
+    order = smoke["GetOrder"]["order"]
+    assert (order["status"], order["price"], order["value"]) == (
+        "ORDER_STATUS_FILLED",
+        "18604.8197",
+        "5581.44591",
+    )
+    assert order["createdAt"] == "2022-05-05T08:34:36Z"
+    assert [len(page) for page in smoke["ListOrders"]["pages"]] == [4, 4, 1]
+    assert "ORDER_STATUS_PARTIALLY_FILLED" in smoke["ListOrders"]["pages"][1]
+    confirmed = smoke["ConfirmedCancelOrder"]
+    assert confirmed["confirmation"] == "CANCEL_CONFIRMATION_CONFIRMED"
+    assert confirmed["order"]["status"] == "ORDER_STATUS_CANCELLED"
+
+
 def assert_portfolio_entries(entries: list[dict[str, Any]]) -> None:
     mesh, moneykit = sorted(entries, key=lambda entry: entry["connectionIndex"])
     assert (mesh["connectionIndex"], mesh["provider"]) == (0, "PROVIDER_MESH")

@@ -3,13 +3,15 @@ and TLS."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import grpc
 import pytest
 
+from aggregator.v1.aggregator_service_pb2 import CancelConfirmation
 from aggregator.v1.institution_pb2 import Institution
-from aggregator.v1.order_pb2 import OrderSide
+from aggregator.v1.order_pb2 import OrderSide, OrderStatus
 from aggregator.v1.result_pb2 import ResultStatus
 from aggregator_client import AggregatorClient, GatewayCallError, mesh, moneykit
 from service.process.server import running_gateway
@@ -118,3 +120,30 @@ async def test_the_client_speaks_tls_with_an_api_key(
     assert value.total_value == "186.03"
     assert forbidden.value.code == grpc.StatusCode.PERMISSION_DENIED
     assert forbidden.value.reason == "CALLER_FORBIDDEN"
+
+
+async def test_the_client_reads_orders_pages_and_confirms_cancels(gateway: Gateway) -> None:
+    async with AggregatorClient(f"127.0.0.1:{gateway.port}") as client:
+        order = await client.get_order(ROBINHOOD, "9B5827E4-7D08-4A71-B4C0-B1B4E5562592")
+        first = await client.list_orders(
+            ROBINHOOD, page_size=2, statuses=[OrderStatus.ORDER_STATUS_FILLED]
+        )
+        second = await client.list_orders(
+            ROBINHOOD,
+            page_size=2,
+            page_token=first.next_page_token,
+            statuses=[OrderStatus.ORDER_STATUS_FILLED],
+        )
+        recent = await client.list_orders(
+            ROBINHOOD, created_after=datetime(2022, 5, 20, tzinfo=UTC)
+        )
+        cancel = await client.cancel_order(ROBINHOOD, "order-9", confirm=True)
+
+    assert order.order.price == "18604.8197"
+    assert [len(first.orders), len(second.orders)] == [2, 1]
+    assert [o.order_id for o in recent.orders] == [
+        "17EC1243-D91A-48B6-B0CE-ECFDB134F8A0",
+        "3C6A91D2-5B7E-4F08-9A1C-2D4E6F8A0B1C",
+    ]
+    assert cancel.confirmation == CancelConfirmation.CANCEL_CONFIRMATION_CONFIRMED
+    assert cancel.order.status == OrderStatus.ORDER_STATUS_CANCELLED

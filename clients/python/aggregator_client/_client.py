@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
+from datetime import datetime
 from types import TracebackType
 from typing import TypeVar
 
@@ -14,7 +15,7 @@ from aggregator.v1 import aggregator_service_pb2 as api
 from aggregator.v1.aggregator_service_pb2_grpc import AggregatorServiceStub
 from aggregator.v1.connection_pb2 import Connection, MeshConnection, MoneyKitLink
 from aggregator.v1.institution_pb2 import Institution
-from aggregator.v1.order_pb2 import OrderSide
+from aggregator.v1.order_pb2 import OrderSide, OrderStatus
 from aggregator_client._errors import GatewayCallError
 
 Request = TypeVar("Request", bound=Message)
@@ -85,8 +86,10 @@ class AggregatorClient:
         side: OrderSide.ValueType = OrderSide.ORDER_SIDE_UNSPECIFIED,
         symbol_pair: str = "",
         mfa_code: str = "",
+        confirm: bool = False,
         deadline: float | None = None,
     ) -> api.CancelOrderResponse:
+        """With `confirm`, the order as read after the cancel, in the response's `order`."""
         request = api.CancelOrderRequest(
             connection=connection,
             order_id=order_id,
@@ -94,8 +97,48 @@ class AggregatorClient:
             side=side,
             symbol_pair=symbol_pair,
             mfa_code=mfa_code,
+            confirm=confirm,
         )
         return await self._unary(self._stub.CancelOrder, request, deadline)
+
+    async def get_order(
+        self,
+        connection: Connection,
+        order_id: str,
+        *,
+        is_cryptocurrency: bool = False,
+        side: OrderSide.ValueType = OrderSide.ORDER_SIDE_UNSPECIFIED,
+        symbol_pair: str = "",
+        mfa_code: str = "",
+        deadline: float | None = None,
+    ) -> api.GetOrderResponse:
+        request = api.GetOrderRequest(
+            connection=connection,
+            order_id=order_id,
+            is_cryptocurrency=is_cryptocurrency,
+            side=side,
+            symbol_pair=symbol_pair,
+            mfa_code=mfa_code,
+        )
+        return await self._unary(self._stub.GetOrder, request, deadline)
+
+    async def list_orders(
+        self,
+        connection: Connection,
+        *,
+        page_size: int = 0,
+        page_token: str = "",
+        statuses: Sequence[OrderStatus.ValueType] = (),
+        created_after: datetime | None = None,
+        deadline: float | None = None,
+    ) -> api.ListOrdersResponse:
+        """One page; pass its `next_page_token` back, with the same filters, for the next."""
+        request = api.ListOrdersRequest(
+            connection=connection, page_size=page_size, page_token=page_token, statuses=statuses
+        )
+        if created_after is not None:
+            request.created_after.FromDatetime(created_after)
+        return await self._unary(self._stub.ListOrders, request, deadline)
 
     async def get_holdings(
         self,

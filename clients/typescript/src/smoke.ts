@@ -18,6 +18,8 @@ import {
   GetHoldingsValueResponseSchema,
   CancelOrderResponseSchema,
   GetBalancesResponseSchema,
+  GetOrderResponseSchema,
+  OrderStatusSchema,
   ResultEnvelopeSchema,
   DataSourceSchema,
   Institution,
@@ -174,8 +176,23 @@ async function run(client: AggregatorClient): Promise<Record<string, JsonValue>>
   );
   results.GetServerInfo = { version: info.version, versionHeader: headers[0] ?? null };
 
-  results.GetOrder = await outcome(() => client.getOrder({ connection: MESH, orderId: "order-1" }));
-  results.ListOrders = await outcome(() => client.listOrders({ connection: MESH, pageSize: 2 }));
+  const order = await call("GetOrder", () =>
+    client.getOrder({ connection: MESH, orderId: "9B5827E4-7D08-4A71-B4C0-B1B4E5562592", isCryptocurrency: true }),
+  );
+  results.GetOrder = toJson(GetOrderResponseSchema, order);
+  const pages: JsonValue[] = [];
+  let pageToken = "";
+  for (let page = 0; page < 10; page += 1) {
+    const listed = await call("ListOrders", () => client.listOrders({ connection: MESH, pageSize: 4, pageToken }));
+    pages.push(listed.orders.map((listedOrder) => enumToJson(OrderStatusSchema, listedOrder.status)));
+    pageToken = listed.nextPageToken;
+    if (!pageToken) break;
+  }
+  results.ListOrders = { pages };
+  const confirmed = await call("CancelOrder", () =>
+    client.cancelOrder({ connection: MESH, orderId: "order-2", confirm: true }),
+  );
+  results.ConfirmedCancelOrder = toJson(CancelOrderResponseSchema, confirmed);
   results.RefreshConnection = await outcome(() => client.refreshConnection({ connection: MONEYKIT }));
   const meshBalances = await call("GetBalances", () => client.getBalances({ connection: MESH }));
   const moneykitBalances = await call("GetBalances", () =>
