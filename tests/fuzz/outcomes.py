@@ -24,12 +24,15 @@ from service.sandbox.mesh.bodies import (
     CancelOrderBody,
     HoldingsGetBody,
     HoldingsValueBody,
+    OrderListBody,
 )
 from service.sandbox.mesh.endpoints import (
     BALANCE_PATH,
     CANCEL_PATH,
+    DETAILS_PATH,
     HOLDINGS_GET_PATH,
     HOLDINGS_VALUE_PATH,
+    LIST_PATH,
 )
 from tests.conftest import Gateway
 
@@ -40,6 +43,8 @@ MESH_BODIES: dict[str, type[BaseModel]] = {
     HOLDINGS_GET_PATH: HoldingsGetBody,
     CANCEL_PATH: CancelOrderBody,
     BALANCE_PATH: BalanceBody,
+    DETAILS_PATH: CancelOrderBody,
+    LIST_PATH: OrderListBody,
 }
 LEAK = re.compile(
     r"Traceback|File \"|\.py\b|site-packages|<class |\b[A-Z][A-Za-z]*(?:Error|Exception)\b"
