@@ -20,6 +20,7 @@ import {
   GetBalancesResponseSchema,
   ResultEnvelopeSchema,
   DataSourceSchema,
+  RefreshStateSchema,
   Institution,
   InstitutionSchema,
   ProviderSchema,
@@ -176,7 +177,14 @@ async function run(client: AggregatorClient): Promise<Record<string, JsonValue>>
 
   results.GetOrder = await outcome(() => client.getOrder({ connection: MESH, orderId: "order-1" }));
   results.ListOrders = await outcome(() => client.listOrders({ connection: MESH, pageSize: 2 }));
-  results.RefreshConnection = await outcome(() => client.refreshConnection({ connection: MONEYKIT }));
+  const refreshed = await call("RefreshConnection", () =>
+    client.refreshConnection({ connection: MONEYKIT, wait: true }),
+  );
+  results.RefreshConnection = {
+    state: enumToJson(RefreshStateSchema, refreshed.state),
+    refreshedAfterPrevious:
+      (refreshed.refreshedAt?.seconds ?? 0n) > (refreshed.previousRefreshedAt?.seconds ?? 0n),
+  };
   const meshBalances = await call("GetBalances", () => client.getBalances({ connection: MESH }));
   const moneykitBalances = await call("GetBalances", () =>
     client.getBalances({ connection: BALANCES, accountIds: [BALANCES_ETH_WALLET] }),
@@ -185,9 +193,21 @@ async function run(client: AggregatorClient): Promise<Record<string, JsonValue>>
     mesh: toJson(GetBalancesResponseSchema, meshBalances),
     moneykit: toJson(GetBalancesResponseSchema, moneykitBalances),
   };
-  results.ListInvestmentTransactions = await outcome(() =>
-    client.listInvestmentTransactions({ connection: MONEYKIT, startDate: "2023-01-01", endDate: "2023-12-31" }),
-  );
+  const listing = { connection: MONEYKIT, startDate: "2024-01-01", endDate: "2024-03-31", pageSize: 4 };
+  const transactionPages: number[] = [];
+  let pageToken = "";
+  let firstTransaction: JsonValue = null;
+  do {
+    const page = await call("ListInvestmentTransactions", () =>
+      client.listInvestmentTransactions({ ...listing, pageToken }),
+    );
+    transactionPages.push(page.transactions.length);
+    firstTransaction ??= page.transactions[0]
+      ? { id: page.transactions[0].transactionId, amount: page.transactions[0].amount ?? null }
+      : null;
+    pageToken = page.nextPageToken;
+  } while (pageToken && transactionPages.length < 10);
+  results.ListInvestmentTransactions = { pages: transactionPages, first: firstTransaction };
 
   const limited = await expectFailure("GetHoldings", Code.ResourceExhausted, () =>
     client.getHoldings({ connection: RATE_LIMITED }),
