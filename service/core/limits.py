@@ -66,6 +66,19 @@ GATEWAY_LIMITS: dict[str, FieldLimit] = {
     "aggregator.v1.GetBalancesRequest.account_ids": FieldLimit(
         max_chars=128, max_url_bytes=256, max_entries=100
     ),
+    # ISO dates (`2024-03-14`) in MoneyKit's transactions URL query.
+    "aggregator.v1.ListInvestmentTransactionsRequest.start_date": FieldLimit(
+        max_chars=10, max_url_bytes=10
+    ),
+    "aggregator.v1.ListInvestmentTransactionsRequest.end_date": FieldLimit(
+        max_chars=10, max_url_bytes=10
+    ),
+    # As for the holdings: repeated in MoneyKit's transactions URL query.
+    "aggregator.v1.ListInvestmentTransactionsRequest.account_ids": FieldLimit(
+        max_chars=128, max_url_bytes=256, max_entries=100
+    ),
+    # The gateway's own tokens are about 50 characters (a MAC and a page number).
+    "aggregator.v1.ListInvestmentTransactionsRequest.page_token": FieldLimit(max_chars=256),
     # A ceiling on the configured limit (AGGREGATOR_PORTFOLIO_MAX_CONNECTIONS, 50 by default).
     "aggregator.v1.GetPortfolioRequest.connections": FieldLimit(max_entries=1000),
     "aggregator.v1.StreamPortfolioRequest.connections": FieldLimit(max_entries=1000),

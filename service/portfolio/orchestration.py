@@ -13,7 +13,13 @@ import logging
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 
-from aggregator.v1.aggregator_service_pb2 import PortfolioData, PortfolioEntry
+from aggregator.v1.aggregator_service_pb2 import (
+    Freshness,
+    GetPortfolioRequest,
+    PortfolioData,
+    PortfolioEntry,
+    StreamPortfolioRequest,
+)
 from aggregator.v1.connection_pb2 import Connection
 from service.core.errors import (
     CapabilityMissing,
@@ -25,7 +31,7 @@ from service.core.errors import (
 from service.core.rpcs import Rpc
 from service.core.validation import Violations
 from service.providers.operation import run_together
-from service.providers.registry import ProviderAdapter, ProviderRegistry
+from service.providers.registry import ProviderAdapter, ProviderRegistry, max_age_of
 
 logger = logging.getLogger(__name__)
 
@@ -55,16 +61,22 @@ class Portfolio:
         self._entry_of = entry_of
 
     async def entries(
-        self, connections: Sequence[Connection], rpc: Rpc
+        self,
+        connections: Sequence[Connection],
+        rpc: Rpc,
+        request: GetPortfolioRequest | StreamPortfolioRequest | None = None,
     ) -> AsyncIterator[PortfolioEntry]:
-        """Each connection's entry, in the order they complete.
+        """Each connection's entry, in the order they complete; `request`'s `max_age` applies
+        to every connection.
 
         Fails as a whole only before any upstream call (invalid input), or at the end when every
         connection failed for the same reason on the gateway's side.
         """
+        if request is not None and request.HasField("max_age"):
+            max_age_of(request.max_age)  # INVALID_ARGUMENT before any upstream call
         adapters = self._adapters(connections, rpc)
         outcomes: list[Outcome] = []
-        async for outcome in self._outcomes(connections, adapters):
+        async for outcome in self._outcomes(connections, adapters, request):
             outcomes.append(outcome)
             yield self._entry_of(outcome)
         failure = shared_gateway_failure(outcomes)
@@ -106,11 +118,14 @@ class Portfolio:
         return adapters
 
     async def _outcomes(
-        self, connections: Sequence[Connection], adapters: Sequence[ProviderAdapter]
+        self,
+        connections: Sequence[Connection],
+        adapters: Sequence[ProviderAdapter],
+        request: GetPortfolioRequest | StreamPortfolioRequest | None,
     ) -> AsyncIterator[Outcome]:
         slots = asyncio.Semaphore(self._concurrency)
         tasks = [
-            asyncio.ensure_future(_outcome(index, connection, adapter, slots))
+            asyncio.ensure_future(_outcome(index, connection, adapter, slots, request))
             for index, (connection, adapter) in enumerate(zip(connections, adapters, strict=True))
         ]
         try:
@@ -123,11 +138,16 @@ class Portfolio:
 
 
 async def _outcome(
-    index: int, connection: Connection, adapter: ProviderAdapter, slots: asyncio.Semaphore
+    index: int,
+    connection: Connection,
+    adapter: ProviderAdapter,
+    slots: asyncio.Semaphore,
+    request: GetPortfolioRequest | StreamPortfolioRequest | None,
 ) -> Outcome:
     async with slots:
         try:
-            return Outcome(index, connection, adapter, data=await _data(connection, adapter))
+            data = await _data(connection, adapter, request)
+            return Outcome(index, connection, adapter, data=data)
         except GatewayError as error:
             return Outcome(index, connection, adapter, error=error)
         except Exception:
@@ -135,13 +155,26 @@ async def _outcome(
             return Outcome(index, connection, adapter)
 
 
-async def _data(connection: Connection, adapter: ProviderAdapter) -> PortfolioData:
-    """The holdings and value of a connection, as far as its provider serves them."""
+async def _data(
+    connection: Connection,
+    adapter: ProviderAdapter,
+    request: GetPortfolioRequest | StreamPortfolioRequest | None,
+) -> PortfolioData:
+    """The holdings and value of a connection, as far as its provider serves them, refreshed
+    first when the provider caches them and they are older than the request's `max_age`."""
+    freshness = (
+        await adapter.refresh_if_older(connection, request)
+        if request is not None
+        else Freshness.FRESHNESS_UNSPECIFIED
+    )
     steps = adapter.portfolio_steps(connection)
     responses = await run_together(adapter.client, list(steps.values()))
     data = PortfolioData()
     for field, response in zip(steps, responses, strict=True):
         getattr(data, field).CopyFrom(response)
+    if data.HasField("holdings"):
+        # The holdings say how fresh they are, as a GetHoldings answer would.
+        data.holdings.freshness = freshness
     return data
 
 

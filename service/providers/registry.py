@@ -6,8 +6,10 @@ Adding a provider is adding its package, and its import and entry in `PROVIDERS`
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any
 
+from google.protobuf.duration_pb2 import Duration
 from google.protobuf.message import Message
 
 from aggregator.v1.aggregator_service_pb2 import (
@@ -29,6 +31,7 @@ from aggregator.v1.aggregator_service_pb2 import (
     ListOrdersResponse,
     RefreshConnectionRequest,
     RefreshConnectionResponse,
+    StreamPortfolioRequest,
 )
 from aggregator.v1.connection_pb2 import Connection
 from service.config import Settings
@@ -120,13 +123,15 @@ class ProviderAdapter:
         )
 
     async def refresh_if_older(
-        self, connection: Connection, request: GetHoldingsRequest | GetPortfolioRequest
+        self,
+        connection: Connection,
+        request: GetHoldingsRequest | GetPortfolioRequest | StreamPortfolioRequest,
     ) -> Freshness.ValueType:
         """With a `max_age`, have a provider that caches data refresh it first if it is older."""
         check = self.declaration.operations.refresh_if_older
         if check is None or not request.HasField("max_age"):
             return Freshness.FRESHNESS_UNSPECIFIED
-        return await check(self.client, connection, request.max_age.ToTimedelta())
+        return await check(self.client, connection, max_age_of(request.max_age))
 
     def portfolio_steps(self, connection: Connection) -> dict[str, Step]:
         """What one portfolio entry of `connection` needs, by `PortfolioData` field: the
@@ -158,6 +163,17 @@ class ProviderAdapter:
                 f"{rpc} does not serve {self.declaration.name} connections",
             )
         return await serve(serving, self.client, request)
+
+
+def max_age_of(duration: Duration) -> timedelta:
+    """`duration` as a `timedelta`; INVALID_ARGUMENT when it is negative or out of range."""
+    try:
+        max_age = duration.ToTimedelta()
+    except (OverflowError, ValueError):
+        max_age = None
+    if max_age is None or max_age < timedelta(0):
+        raise InvalidRequest([FieldViolation("max_age", "must be a duration of zero or more")])
+    return max_age
 
 
 class ProviderRegistry:

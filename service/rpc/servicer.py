@@ -81,14 +81,19 @@ class AggregatorServicer(aggregator_service_pb2_grpc.AggregatorServiceServicer):
     async def GetPortfolio(
         self, request: GetPortfolioRequest, context: Context
     ) -> GetPortfolioResponse:
-        entries = [e async for e in self._portfolio.entries(request.connections, Rpc.GET_PORTFOLIO)]
+        entries = [
+            e
+            async for e in self._portfolio.entries(request.connections, Rpc.GET_PORTFOLIO, request)
+        ]
         return GetPortfolioResponse(entries=in_request_order(entries), summary=summarize(entries))
 
     async def StreamPortfolio(
         self, request: StreamPortfolioRequest, context: Context
     ) -> AsyncIterator[StreamPortfolioResponse]:
         entries = []
-        async for entry in self._portfolio.entries(request.connections, Rpc.STREAM_PORTFOLIO):
+        async for entry in self._portfolio.entries(
+            request.connections, Rpc.STREAM_PORTFOLIO, request
+        ):
             entries.append(entry)
             yield StreamPortfolioResponse(entry=entry)
         yield StreamPortfolioResponse(summary=summarize(entries))

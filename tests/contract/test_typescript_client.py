@@ -203,6 +203,18 @@ def assert_portfolio_entries(entries: list[dict[str, Any]]) -> None:
     assert re.fullmatch(r"\d+\.\d+", moneykit["totalValue"])
 
 
+async def test_a_waited_refresh_and_every_page_of_investment_transactions(
+    smoke: dict[str, Any],
+) -> None:
+    assert smoke["RefreshConnection"] == {
+        "state": "REFRESH_STATE_COMPLETED",
+        "refreshedAfterPrevious": True,
+    }
+    transactions = smoke["ListInvestmentTransactions"]
+    assert transactions["pages"] == [4, 4, 3]
+    assert transactions["first"] == {"id": "itx_sandbox_11", "amount": "5.00"}
+
+
 async def test_get_server_info_and_the_version_header(smoke: dict[str, Any]) -> None:
     assert smoke["GetServerInfo"] == {"version": VERSION, "versionHeader": VERSION}
 

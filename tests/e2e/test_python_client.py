@@ -3,13 +3,13 @@ and TLS."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import grpc
 import pytest
 
-from aggregator.v1.aggregator_service_pb2 import CancelConfirmation
+from aggregator.v1.aggregator_service_pb2 import CancelConfirmation, Freshness, RefreshState
 from aggregator.v1.institution_pb2 import Institution
 from aggregator.v1.order_pb2 import OrderSide, OrderStatus
 from aggregator.v1.result_pb2 import ResultStatus
@@ -56,6 +56,25 @@ async def test_the_client_gets_balances_of_both_providers(gateway: Gateway) -> N
         "0.000000000000000001",
         "1000",
     )
+
+
+async def test_the_client_refreshes_and_lists_investment_transactions(gateway: Gateway) -> None:
+    link = moneykit("mk_sandbox_refresh_slow")
+    async with AggregatorClient(f"127.0.0.1:{gateway.port}") as client:
+        requested = await client.refresh_connection(link)
+        holdings = await client.get_holdings(link, max_age=timedelta(hours=1))
+        first = await client.list_investment_transactions(
+            link, "2024-01-01", "2024-03-31", page_size=10
+        )
+        second = await client.list_investment_transactions(
+            link, "2024-01-01", "2024-03-31", page_size=10, page_token=first.next_page_token
+        )
+
+    assert requested.state == RefreshState.REFRESH_STATE_REQUESTED
+    # The refresh asked for first has completed by the time GetHoldings waits for its own.
+    assert holdings.freshness == Freshness.FRESHNESS_REFRESHED
+    assert (len(first.transactions), len(second.transactions)) == (10, 1)
+    assert second.next_page_token == ""
 
 
 async def test_a_failed_call_raises_with_the_rich_details(gateway: Gateway) -> None:

@@ -98,6 +98,18 @@ async def test_the_readme_buf_curl_commands_work_through_reflection(gateway: Gat
     confirmed = json.loads(outputs["CancelOrder"][1])
     assert confirmed["confirmation"] == "CANCEL_CONFIRMATION_CONFIRMED"
     assert confirmed["order"]["status"] == "ORDER_STATUS_CANCELLED"
+    assert json.loads(outputs["RefreshConnection"][0])["state"] == "REFRESH_STATE_REQUESTED"
+    waited = json.loads(outputs["RefreshConnection"][1])
+    assert waited["state"] == "REFRESH_STATE_COMPLETED"
+    assert waited["refreshedAt"] > waited["previousRefreshedAt"]
+    stale = json.loads(outputs["GetHoldings"][1])
+    assert (stale["freshness"], stale["source"]["asOf"]) == (
+        "FRESHNESS_STALE",
+        "2024-03-14T09:14:11Z",
+    )
+    transactions = json.loads(outputs["ListInvestmentTransactions"][0])
+    assert len(transactions["transactions"]) == 4
+    assert transactions["nextPageToken"]
 
 
 async def test_the_readme_portfolio_client_shows_entries_errors_and_the_stream(

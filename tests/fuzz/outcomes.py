@@ -169,16 +169,19 @@ def _assert_well_formed(request: Message, sandbox: SandboxUpstreams) -> None:
     for sent in sandbox.moneykit.requests:
         if sent.path == "/auth/token":
             continue
-        assert _link_id(sent) in links, sent.path
-        query = parse_qs(sent.query, keep_blank_values=True)
-        assert query.get("account_ids", []) == account_ids, sent.query
+        link_id, endpoint = _link_endpoint(sent)
+        assert link_id in links, sent.path
+        if endpoint in ("investments/holdings", "investments/transactions", "accounts"):
+            query = parse_qs(sent.query, keep_blank_values=True)
+            assert query.get("account_ids", []) == account_ids, sent.query
 
 
-def _link_id(sent: RecordedRequest) -> str:
+def _link_endpoint(sent: RecordedRequest) -> tuple[str, str]:
+    """The link id of a `/links/{id}...` request, and the endpoint's path after it."""
     match sent.path.split("/"):
-        case ["", "links", encoded, "investments", "holdings"] | ["", "links", encoded, "accounts"]:
-            return unquote(encoded)
-    raise AssertionError(f"not a link read path: {sent.path}")
+        case ["", "links", encoded, *rest]:
+            return unquote(encoded), "/".join(rest)
+    raise AssertionError(f"not a link path: {sent.path}")
 
 
 def _assert_no_failed_entry(responses: list[Message]) -> None:

@@ -4,11 +4,12 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import TracebackType
 from typing import TypeVar
 
 import grpc
+from google.protobuf.duration_pb2 import Duration
 from google.protobuf.message import Message
 
 from aggregator.v1 import aggregator_service_pb2 as api
@@ -145,9 +146,14 @@ class AggregatorClient:
         connection: Connection,
         account_ids: Sequence[str] = (),
         *,
+        max_age: timedelta | None = None,
         deadline: float | None = None,
     ) -> api.GetHoldingsResponse:
+        """The holdings; with `max_age`, refreshed first if the provider's copy is older
+        (`freshness` says what came of it)."""
         request = api.GetHoldingsRequest(connection=connection, account_ids=account_ids)
+        if max_age is not None:
+            request.max_age.CopyFrom(_duration(max_age))
         return await self._unary(self._stub.GetHoldings, request, deadline)
 
     async def get_balances(
@@ -161,6 +167,36 @@ class AggregatorClient:
         only `account_ids` when given)."""
         request = api.GetBalancesRequest(connection=connection, account_ids=account_ids)
         return await self._unary(self._stub.GetBalances, request, deadline)
+
+    async def refresh_connection(
+        self, connection: Connection, *, wait: bool = False, deadline: float | None = None
+    ) -> api.RefreshConnectionResponse:
+        """Ask the provider to refresh its copy; with `wait`, wait for it within the deadline."""
+        request = api.RefreshConnectionRequest(connection=connection, wait=wait)
+        return await self._unary(self._stub.RefreshConnection, request, deadline)
+
+    async def list_investment_transactions(
+        self,
+        connection: Connection,
+        start_date: str,
+        end_date: str,
+        account_ids: Sequence[str] = (),
+        *,
+        page_size: int = 0,
+        page_token: str = "",
+        deadline: float | None = None,
+    ) -> api.ListInvestmentTransactionsResponse:
+        """One page of transactions between two `YYYY-MM-DD` dates; pass the answer's
+        `next_page_token` for the next."""
+        request = api.ListInvestmentTransactionsRequest(
+            connection=connection,
+            start_date=start_date,
+            end_date=end_date,
+            account_ids=account_ids,
+            page_size=page_size,
+            page_token=page_token,
+        )
+        return await self._unary(self._stub.ListInvestmentTransactions, request, deadline)
 
     async def list_institutions(
         self, *, deadline: float | None = None
@@ -207,3 +243,9 @@ class AggregatorClient:
 
     def _seconds(self, deadline: float | None) -> float:
         return self._default_deadline if deadline is None else deadline
+
+
+def _duration(value: timedelta) -> Duration:
+    duration = Duration()
+    duration.FromTimedelta(value)
+    return duration

@@ -22,6 +22,7 @@ import {
   OrderStatusSchema,
   ResultEnvelopeSchema,
   DataSourceSchema,
+  RefreshStateSchema,
   Institution,
   InstitutionSchema,
   ProviderSchema,
@@ -104,15 +105,6 @@ function summarySummary(summary: PortfolioSummary | undefined): Record<string, J
   };
 }
 
-// An RPC the smoke test only shows it reaches: its answer's field count, or the code it failed with.
-async function outcome(attempt: () => Promise<object>): Promise<JsonValue> {
-  try {
-    return { ok: Object.keys(await attempt()).length };
-  } catch (error) {
-    return { code: gatewayError(error).code };
-  }
-}
-
 async function expectFailure(rpc: string, expected: Code, attempt: () => Promise<unknown>) {
   try {
     await attempt();
@@ -193,7 +185,14 @@ async function run(client: AggregatorClient): Promise<Record<string, JsonValue>>
     client.cancelOrder({ connection: MESH, orderId: "order-2", confirm: true }),
   );
   results.ConfirmedCancelOrder = toJson(CancelOrderResponseSchema, confirmed);
-  results.RefreshConnection = await outcome(() => client.refreshConnection({ connection: MONEYKIT }));
+  const refreshed = await call("RefreshConnection", () =>
+    client.refreshConnection({ connection: MONEYKIT, wait: true }),
+  );
+  results.RefreshConnection = {
+    state: enumToJson(RefreshStateSchema, refreshed.state),
+    refreshedAfterPrevious:
+      (refreshed.refreshedAt?.seconds ?? 0n) > (refreshed.previousRefreshedAt?.seconds ?? 0n),
+  };
   const meshBalances = await call("GetBalances", () => client.getBalances({ connection: MESH }));
   const moneykitBalances = await call("GetBalances", () =>
     client.getBalances({ connection: BALANCES, accountIds: [BALANCES_ETH_WALLET] }),
@@ -202,9 +201,21 @@ async function run(client: AggregatorClient): Promise<Record<string, JsonValue>>
     mesh: toJson(GetBalancesResponseSchema, meshBalances),
     moneykit: toJson(GetBalancesResponseSchema, moneykitBalances),
   };
-  results.ListInvestmentTransactions = await outcome(() =>
-    client.listInvestmentTransactions({ connection: MONEYKIT, startDate: "2023-01-01", endDate: "2023-12-31" }),
-  );
+  const listing = { connection: MONEYKIT, startDate: "2024-01-01", endDate: "2024-03-31", pageSize: 4 };
+  const transactionPages: number[] = [];
+  let transactionToken = "";
+  let firstTransaction: JsonValue = null;
+  do {
+    const page = await call("ListInvestmentTransactions", () =>
+      client.listInvestmentTransactions({ ...listing, pageToken: transactionToken }),
+    );
+    transactionPages.push(page.transactions.length);
+    firstTransaction ??= page.transactions[0]
+      ? { id: page.transactions[0].transactionId, amount: page.transactions[0].amount ?? null }
+      : null;
+    transactionToken = page.nextPageToken;
+  } while (transactionToken && transactionPages.length < 10);
+  results.ListInvestmentTransactions = { pages: transactionPages, first: firstTransaction };
 
   const limited = await expectFailure("GetHoldings", Code.ResourceExhausted, () =>
     client.getHoldings({ connection: RATE_LIMITED }),

@@ -1257,16 +1257,24 @@ class ListInvestmentTransactionsRequest(_message.Message):
     PAGE_SIZE_FIELD_NUMBER: _builtins.int
     PAGE_TOKEN_FIELD_NUMBER: _builtins.int
     start_date: _builtins.str
-    """Required. The first day, `YYYY-MM-DD` (ISO 8601)."""
+    """Required. The first day, `YYYY-MM-DD` (ISO 8601): at most 10 characters
+    and at most 10 bytes once percent-encoded, since it goes in the upstream
+    URL's query.
+    """
     end_date: _builtins.str
-    """Required. The last day, `YYYY-MM-DD`, not before `start_date`."""
+    """Required. The last day, `YYYY-MM-DD`, not before `start_date`: at most 10
+    characters and at most 10 bytes once percent-encoded.
+    """
     page_size: _builtins.int
     """Optional. How many transactions a page holds at most: 0 means the default
     (100), and values above the provider's maximum (1000) are lowered to it.
+    A page token keeps the page size of the first page (MoneyKit pages by
+    number, and numbers only mean something at one size).
     """
     page_token: _builtins.str
     """Optional. The `next_page_token` of the previous page, with the same
-    filters; a token used with other filters, or altered, is INVALID_ARGUMENT.
+    filters; a token used with other filters, or altered, is INVALID_ARGUMENT:
+    at most 256 characters.
     """
     @_builtins.property
     def connection(self) -> _connection_pb2.Connection:
@@ -1274,7 +1282,10 @@ class ListInvestmentTransactionsRequest(_message.Message):
 
     @_builtins.property
     def account_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
-        """Optional. Only these accounts."""
+        """Optional. Only these accounts: at most 100 entries, each at most 128
+        characters and at most 256 bytes once percent-encoded, since they go in the
+        upstream URL's query.
+        """
 
     def __init__(
         self,

@@ -1,5 +1,5 @@
-"""MoneyKit: a link's investment holdings, the value the gateway computes from them, and its
-accounts' balances."""
+"""MoneyKit: a link's investment holdings, the value the gateway computes from them, its
+accounts' balances, its investment transactions, and refreshes of its cached data."""
 
 from __future__ import annotations
 
@@ -9,7 +9,15 @@ from aggregator.v1.source_pb2 import PROVIDER_MONEYKIT
 from service.core.validation import Violations
 from service.providers.client import HttpProviderClient
 from service.providers.declaration import Operations, ProviderDeclaration, SandboxCases
-from service.providers.moneykit import balances, holdings, holdings_value, limits
+from service.providers.moneykit import (
+    balances,
+    freshness,
+    holdings,
+    holdings_value,
+    investment_transactions,
+    limits,
+    refresh_connection,
+)
 from service.providers.moneykit.client import MoneyKitClient
 from service.providers.moneykit.connection import validate_connection
 from service.providers.moneykit.settings import MoneyKitSettings
@@ -32,6 +40,9 @@ class MoneyKit(ProviderDeclaration):
         get_holdings_value=holdings_value.OPERATION,
         get_holdings=holdings.OPERATION,
         get_balances=balances.get_balances,
+        refresh_connection=refresh_connection.refresh_connection,
+        list_investment_transactions=investment_transactions.list_investment_transactions,
+        refresh_if_older=freshness.refresh_if_older,
     )
     field_limits = limits.FIELD_LIMITS
     secret_fields = frozenset()

@@ -28,9 +28,10 @@ class MoneyKitClient(HttpProviderClient[MoneyKitSettings]):
         )
 
     async def send(self, call: UpstreamCall, request: UpstreamRequest) -> UpstreamResponse:
-        """One GET with a bearer token, renewing it once if MoneyKit says it expired.
+        """One request with a bearer token, renewing it once if MoneyKit says it expired.
 
-        Only for reads: a retry after an expired token is safe because GETs have no effects.
+        Safe for the refresh POST too: MoneyKit refuses an expired token before acting on the
+        request, so the resent request is the first that can have an effect.
         """
         token = await self._tokens.token()
         response = await self._send_with(call, request, token)

@@ -64,7 +64,7 @@ _LINK_STATES = {
 def convert(body: models.InvestmentHoldings, received_at: datetime) -> GetHoldingsResponse:
     return GetHoldingsResponse(
         holdings=[_holding(holding) for holding in body.holdings],
-        securities=[_security(security) for security in body.securities],
+        securities=[security(item) for item in body.securities],
         accounts=[_account(account) for account in body.accounts],
         link=_link(body.link),
         result=ResultEnvelope(status=ResultStatus.RESULT_STATUS_OK),
@@ -98,7 +98,7 @@ def _holding(source: models.Holding) -> holdings_pb2.Holding:
     return holding
 
 
-def _security(source: models.Security) -> holdings_pb2.Security:
+def security(source: models.Security) -> holdings_pb2.Security:
     security = holdings_pb2.Security(
         security_id=source.security_id,
         name=source.name or "",

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from typing import Any
+from datetime import UTC, date, datetime
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from service.core.decimals import ExactDecimal
+
+
+def _utc_if_zoneless(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+UtcDatetime = Annotated[datetime, AfterValidator(_utc_if_zoneless)]
+"""A time MoneyKit may write without a zone (its examples do), meaning UTC: comparable with
+any other."""
 
 
 class ResponseModel(BaseModel):
@@ -69,8 +78,12 @@ class ProductSettings(ResponseModel):
 
 
 class Product(ResponseModel):
-    refreshed_at: datetime | None = None
-    last_attempted_at: datetime | None = None
+    refreshed_at: UtcDatetime | None = None
+    last_attempted_at: UtcDatetime | None = None
+    error_code: str | None = None
+    """Why the last refresh failed (`rate_limit`, `auth_expired`, ...); kept as text, so a code
+    MoneyKit adds later is still read."""
+    error_message: str | None = None
     settings: ProductSettings | None = None
 
 
@@ -107,6 +120,33 @@ class LinkAccounts(ResponseModel):
     """The answer of `GET /links/{id}/accounts`."""
 
     accounts: list[LinkAccount] = Field(default_factory=list)
+    link: Link
+
+
+class InvestmentTransaction(ResponseModel):
+    investment_transaction_id: str
+    account_id: str
+    amount: ExactDecimal | None = None
+    # Named apart from the `date` and `datetime` types they hold.
+    posted_on: date = Field(alias="date")
+    happened_at: UtcDatetime | None = Field(default=None, alias="datetime")
+    description: str | None = None
+    type: str | None = None
+    fees: ExactDecimal | None = None
+    price: ExactDecimal | None = None
+    quantity: ExactDecimal | None = None
+    security_id: str | None = None
+
+
+class InvestmentTransactions(ResponseModel):
+    """The answer of `GET /links/{id}/investments/transactions`: one page of them."""
+
+    total: int = Field(ge=0)
+    page: int | None = None
+    size: int | None = None
+    investment_transactions: list[InvestmentTransaction] = Field(default_factory=list)
+    securities: list[Security] = Field(default_factory=list)
+    accounts: list[Account] = Field(default_factory=list)
     link: Link
 
 

@@ -1,14 +1,16 @@
-"""MoneyKit's token, investment holdings and accounts endpoints, as its documents describe them."""
+"""MoneyKit's token endpoint and link endpoints (the link, its refresh, holdings, accounts and
+investment transactions), as its documents and SDK describe them."""
 
 import base64
 import binascii
+import json
 import secrets
 import threading
 from collections.abc import Callable
+from datetime import date
 from urllib.parse import parse_qs, unquote, unquote_plus
 
 from service.sandbox._http import RecordedRequest, Response, SimulatedUpstream, json_response
-from service.sandbox._json import JsonObject
 from service.sandbox.moneykit import triggers
 from service.sandbox.moneykit.accounts import accounts_body
 from service.sandbox.moneykit.datasets import (
@@ -26,6 +28,13 @@ from service.sandbox.moneykit.errors import (
     validation_failed,
 )
 from service.sandbox.moneykit.failures import holdings_failure
+from service.sandbox.moneykit.investment_transactions import (
+    DEFAULT_PAGE_SIZE,
+    MAX_PAGE_SIZE,
+    Query,
+    page_of,
+)
+from service.sandbox.moneykit.links import PRODUCTS, Links
 from service.sandbox.moneykit.tokens import TokenIssuer, TokenState
 
 _AUTH_ENDPOINT = "/auth/token"
@@ -36,11 +45,6 @@ _DATASETS = {
     triggers.MONEYKIT_CRYPTO: CRYPTO,
     triggers.MONEYKIT_BALANCES: BALANCES,
 }
-_LINK_READS: dict[tuple[str, ...], Callable[[HoldingsDataset], JsonObject]] = {
-    ("investments", "holdings"): HoldingsDataset.to_json,
-    ("accounts",): accounts_body,
-}
-"""The link endpoints, by the path segments after `/links/{id}`, and what each answers."""
 
 
 class MoneyKitSimulator(SimulatedUpstream):
@@ -55,6 +59,7 @@ class MoneyKitSimulator(SimulatedUpstream):
         self._tokens = TokenIssuer(token_lifetime_seconds)
         self._counter_lock = threading.Lock()
         self._token_fetches = 0
+        self._links = Links()
 
     @property
     def credentials(self) -> dict[str, str]:
@@ -74,14 +79,27 @@ class MoneyKitSimulator(SimulatedUpstream):
         super().reset()
         with self._counter_lock:
             self._token_fetches = 0
+        self._links.reset()
 
     def handle(self, request: RecordedRequest) -> Response:
         if request.path == _AUTH_ENDPOINT and request.method == "POST":
             return self._issue_token(request)
-        route = _link_read(request.path)
-        if route is None or request.method != "GET":
+        route = _link_route(request.path)
+        endpoint = None if route is None else _LINK_ENDPOINTS.get((request.method, route[1]))
+        if route is None or endpoint is None:
             return not_found()
-        return self._link_read(request, *route)
+        link_id = route[0]
+        refusal = self._refusal(request)
+        if refusal is not None:
+            return refusal
+        # Like every trigger, looked at only once the request has passed every check, so that a
+        # held request is one that will succeed.
+        if link_id == triggers.MONEYKIT_HELD:
+            self._wait_while_held()
+        failure = holdings_failure(link_id)
+        if failure is not None:
+            return failure
+        return endpoint(self, request, link_id)
 
     def _issue_token(self, request: RecordedRequest) -> Response:
         form = parse_qs(request.body.decode("utf-8", "replace"), keep_blank_values=True)
@@ -111,12 +129,8 @@ class MoneyKitSimulator(SimulatedUpstream):
         secret_matches = secrets.compare_digest(client_secret.encode(), self._client_secret)
         return id_matches and secret_matches
 
-    def _link_read(
-        self,
-        request: RecordedRequest,
-        link_id: str,
-        answer: Callable[[HoldingsDataset], JsonObject],
-    ) -> Response:
+    def _refusal(self, request: RecordedRequest) -> Response | None:
+        """Why a link endpoint refuses `request` before looking at the link, if it does."""
         if "moneykit-version" not in request.headers:
             return validation_failed(["header", "moneykit-version"], "Field required.")
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
@@ -129,18 +143,84 @@ class MoneyKitSimulator(SimulatedUpstream):
                 return error_response(
                     401, "api_error.auth.expired_access_token", "Access token expired"
                 )
-        # Like every trigger, looked at only once the request has passed every check, so that a
-        # held request is one that will succeed.
-        if link_id == triggers.MONEYKIT_HELD:
-            self._wait_while_held()
-        failure = holdings_failure(link_id)
-        if failure is not None:
-            return failure
+        return None
+
+    def _holdings(self, request: RecordedRequest, link_id: str) -> Response:
         dataset = _dataset(link_id)
         account_ids = parse_qs(request.query).get("account_ids")
         if account_ids:
             dataset = dataset.for_accounts(set(account_ids))
-        return json_response(200, answer(dataset))
+        body = dataset.to_json()
+        body["link"] = self._links.overlaid(link_id, dataset.link)
+        return json_response(200, body)
+
+    def _accounts(self, request: RecordedRequest, link_id: str) -> Response:
+        dataset = _dataset(link_id)
+        account_ids = parse_qs(request.query).get("account_ids")
+        if account_ids:
+            dataset = dataset.for_accounts(set(account_ids))
+        return json_response(200, accounts_body(dataset))
+
+    def _link(self, request: RecordedRequest, link_id: str) -> Response:
+        return json_response(200, self._links.link(link_id, _dataset(link_id).link))
+
+    def _refresh(self, request: RecordedRequest, link_id: str) -> Response:
+        try:
+            body = json.loads(request.body)
+        except (UnicodeDecodeError, ValueError):
+            return validation_failed(["body"], "The body is not valid JSON.")
+        products = body.get("products") if isinstance(body, dict) else None
+        if not isinstance(products, list) or not all(p in PRODUCTS for p in products):
+            return validation_failed(
+                ["body", "products"], f"A list of products, each one of {', '.join(PRODUCTS)}."
+            )
+        link = _dataset(link_id).link
+        self._links.refresh(link_id, link, products)
+        return json_response(202, self._links.link(link_id, link))
+
+    def _transactions(self, request: RecordedRequest, link_id: str) -> Response:
+        query = _transactions_query(parse_qs(request.query, keep_blank_values=True))
+        if isinstance(query, Response):
+            return query
+        link = self._links.link(link_id, _dataset(link_id).link)
+        return json_response(200, page_of(query, link))
+
+
+Endpoint = Callable[[MoneyKitSimulator, RecordedRequest, str], Response]
+_LINK_ENDPOINTS: dict[tuple[str, str], Endpoint] = {
+    ("GET", ""): MoneyKitSimulator._link,
+    ("POST", "/products"): MoneyKitSimulator._refresh,
+    ("GET", "/investments/holdings"): MoneyKitSimulator._holdings,
+    ("GET", "/accounts"): MoneyKitSimulator._accounts,
+    ("GET", "/investments/transactions"): MoneyKitSimulator._transactions,
+}
+"""Each `/links/{id}...` endpoint by method and the path after the link id."""
+
+
+def _transactions_query(params: dict[str, list[str]]) -> Query | Response:
+    """The query of the transactions endpoint, or its validation failure."""
+    numbers: dict[str, int] = {}
+    for name, default, most in (("page", 1, None), ("size", DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)):
+        values = params.get(name, [str(default)])
+        if len(values) != 1 or not values[0].isdigit() or int(values[0]) < 1:
+            return validation_failed(["query", name], "Input should be an integer of 1 or more.")
+        if most is not None and int(values[0]) > most:
+            return validation_failed(["query", name], f"Input should be at most {most}.")
+        numbers[name] = int(values[0])
+    dates: dict[str, date | None] = {}
+    for name in ("start_date", "end_date"):
+        given = params.get(name)
+        try:
+            dates[name] = None if given is None else date.fromisoformat(given[-1])
+        except ValueError:
+            return validation_failed(["query", name], "Input should be a valid date.")
+    return Query(
+        numbers["page"],
+        numbers["size"],
+        frozenset(params.get("account_ids", [])),
+        dates["start_date"],
+        dates["end_date"],
+    )
 
 
 def _dataset(link_id: str) -> HoldingsDataset:
@@ -151,15 +231,15 @@ def _dataset(link_id: str) -> HoldingsDataset:
     return DEFAULT.for_link(link_id)
 
 
-def _link_read(raw_path: str) -> tuple[str, Callable[[HoldingsDataset], JsonObject]] | None:
-    """The link id of a link endpoint's path, decoded from its one path segment, and what the
-    endpoint answers.
+def _link_route(raw_path: str) -> tuple[str, str] | None:
+    """The link id of `/links/{id}...`, decoded from its one path segment, and the rest of the
+    path (`/investments/holdings`, or empty for the link itself).
 
     Split before decoding: an id may itself hold an encoded `/` (`%2F`).
     """
     match raw_path.split("/"):
-        case ["", "links", encoded_id, *rest] if encoded_id and tuple(rest) in _LINK_READS:
-            return unquote(encoded_id), _LINK_READS[tuple(rest)]
+        case ["", "links", encoded_id, *rest] if encoded_id:
+            return unquote(encoded_id), "".join(f"/{part}" for part in rest)
     return None
 
 

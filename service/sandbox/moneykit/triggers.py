@@ -4,9 +4,10 @@ Any other value gets the normal answer, so a test picks a failure by the data it
 the gateway, without reaching into the sandbox. Held requests are described in
 `service.sandbox`.
 
-MoneyKit: the link id of `GET /links/{id}/investments/holdings` and of
-`GET /links/{id}/accounts` selects the answer, once the `moneykit-version` header and the
-bearer token have passed; both endpoints answer every trigger below the same way.
+MoneyKit: the link id selects the answer of every `/links/{id}` endpoint (the link, its
+refresh, its holdings, its accounts and its investment transactions), once the
+`moneykit-version` header and the bearer token have passed; every endpoint answers each trigger
+below the same way.
 
 | link id | answer |
 |---|---|
@@ -33,6 +34,27 @@ models type them.
 | `mk_sandbox_retirement` | Vanguard, a 401(k) and a rollover IRA: funds, ETFs, a Treasury note and money market cash, every holding with its cost basis |
 | `mk_sandbox_crypto` | Coinbase, a trading account and a vault: BTC, and ETH, LINK and UNI quantities with 18 decimals; ETH held in both accounts; one holding (UNI) without `cost_basis` |
 | `mk_sandbox_balances` | Chase, four accounts and no holdings, for balances: USD savings with 18-decimal amounts (`2455.123456789012345678`), a credit card with a `limit` of 5000, an ETH wallet with a 38-digit balance (`98765432109876543210.123456789012345678`), and a EUR account whose amounts JSON writes in exponent form (`1E-18`, `1E+3`) with no `balance_date` |
+
+Refreshes (`POST /links/{id}/products`, answered 202 with the link): a link's investments
+product keeps its data set's `refreshed_at` (2024-03-14 for the brokerage data: older than any
+`max_age`) until a refresh of `investments` completes, which for any link but these is at once;
+from then on `GET /links/{id}`, the holdings and the investment transactions report the new
+`refreshed_at`.
+
+| link id | refresh |
+|---|---|
+| `mk_sandbox_refresh_slow` | completes 1 s after the request |
+| `mk_sandbox_refresh_never` | accepted, never completes |
+| `mk_sandbox_refresh_rate_limit` | fails: the product reports `error_code: rate_limit` |
+| `mk_sandbox_refresh_auth_expired` | fails: the product reports `error_code: auth_expired` |
+| `mk_sandbox_refresh_not_supported` | fails: the product reports `error_code: not_supported` |
+| `mk_sandbox_fresh` | `refreshed_at` one minute before the link is first read; refreshes complete at once |
+
+Investment transactions (`GET /links/{id}/investments/transactions`): every link that selects no
+failure has the brokerage data set's 11 transactions, 2024-01-03 to 2024-03-14 (buys, sells,
+dividends, a reinvestment, interest, fees and transfers, with dotted subtypes; 9 in the brokerage
+account, 2 in the checking account), newest first, filtered by `start_date`, `end_date` and
+`account_ids` and paged by `page` and `size`.
 """  # noqa: E501 (the tables are pasted into the README as they are)
 
 MONEYKIT_RATE_LIMITED = "mk_sandbox_rate_limited"
@@ -51,5 +73,13 @@ MONEYKIT_BROKERAGE = "mk_sandbox_brokerage"
 MONEYKIT_RETIREMENT = "mk_sandbox_retirement"
 MONEYKIT_CRYPTO = "mk_sandbox_crypto"
 MONEYKIT_BALANCES = "mk_sandbox_balances"
+MONEYKIT_REFRESH_SLOW = "mk_sandbox_refresh_slow"
+MONEYKIT_REFRESH_NEVER = "mk_sandbox_refresh_never"
+MONEYKIT_REFRESH_RATE_LIMIT = "mk_sandbox_refresh_rate_limit"
+MONEYKIT_REFRESH_AUTH_EXPIRED = "mk_sandbox_refresh_auth_expired"
+MONEYKIT_REFRESH_NOT_SUPPORTED = "mk_sandbox_refresh_not_supported"
+MONEYKIT_FRESH = "mk_sandbox_fresh"
 
 RETRY_AFTER_SECONDS = 30
+REFRESH_SLOW_SECONDS = 1.0
+FRESH_AGE_SECONDS = 60

@@ -1182,21 +1182,26 @@ export type ListInvestmentTransactionsRequest = Message<"aggregator.v1.ListInves
   connection?: Connection | undefined;
 
   /**
-   * Required. The first day, `YYYY-MM-DD` (ISO 8601).
+   * Required. The first day, `YYYY-MM-DD` (ISO 8601): at most 10 characters
+   * and at most 10 bytes once percent-encoded, since it goes in the upstream
+   * URL's query.
    *
    * @generated from field: string start_date = 2;
    */
   startDate: string;
 
   /**
-   * Required. The last day, `YYYY-MM-DD`, not before `start_date`.
+   * Required. The last day, `YYYY-MM-DD`, not before `start_date`: at most 10
+   * characters and at most 10 bytes once percent-encoded.
    *
    * @generated from field: string end_date = 3;
    */
   endDate: string;
 
   /**
-   * Optional. Only these accounts.
+   * Optional. Only these accounts: at most 100 entries, each at most 128
+   * characters and at most 256 bytes once percent-encoded, since they go in the
+   * upstream URL's query.
    *
    * @generated from field: repeated string account_ids = 4;
    */
@@ -1205,6 +1210,8 @@ export type ListInvestmentTransactionsRequest = Message<"aggregator.v1.ListInves
   /**
    * Optional. How many transactions a page holds at most: 0 means the default
    * (100), and values above the provider's maximum (1000) are lowered to it.
+   * A page token keeps the page size of the first page (MoneyKit pages by
+   * number, and numbers only mean something at one size).
    *
    * @generated from field: int32 page_size = 5;
    */
@@ -1212,7 +1219,8 @@ export type ListInvestmentTransactionsRequest = Message<"aggregator.v1.ListInves
 
   /**
    * Optional. The `next_page_token` of the previous page, with the same
-   * filters; a token used with other filters, or altered, is INVALID_ARGUMENT.
+   * filters; a token used with other filters, or altered, is INVALID_ARGUMENT:
+   * at most 256 characters.
    *
    * @generated from field: string page_token = 6;
    */
