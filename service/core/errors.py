@@ -18,6 +18,8 @@
         ├── UpstreamPermissionDenied    403 / permissionDenied         PERMISSION_DENIED
         ├── UpstreamNotFound            404, 410 / notFound            NOT_FOUND
         ├── UpstreamFailedPrecondition  conflict, locked, 422, 451     FAILED_PRECONDITION
+        │   └── ReconnectRequired       the user must link the account  FAILED_PRECONDITION
+        │                               again at the provider
         ├── UpstreamRateLimited         429 / tooManyRequest           RESOURCE_EXHAUSTED
         ├── UpstreamUnavailable         5xx, serverFailure, network    UNAVAILABLE
         ├── UpstreamOutcomeUnknown      the same, on a side effect     UNKNOWN
@@ -137,6 +139,8 @@ class UpstreamContext:
     attachments: tuple[Message, ...] = ()
     """More for the caller, packed into the status details as they are (for example the
     order as last read when a cancel's outcome is unknown)."""
+    upstream_request_id: str = ""
+    """The upstream's own id of the failed request (Plaid's `request_id`), for its support."""
 
 
 class CallerUnauthenticated(GatewayError):
@@ -228,6 +232,13 @@ class UpstreamNotFound(UpstreamError):
 
 class UpstreamFailedPrecondition(UpstreamError):
     reason = "UPSTREAM_FAILED_PRECONDITION"
+
+
+class ReconnectRequired(UpstreamFailedPrecondition):
+    """The user must sign in to the institution again through the provider (Plaid's Link in
+    update mode) before the connection works again; no retry can fix it."""
+
+    reason = "RECONNECT_REQUIRED"
 
 
 class UpstreamRateLimited(UpstreamError):

@@ -13,7 +13,16 @@ from service.core import rpc_context
 from service.observability.redaction import install_redaction, scrub
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
-RPC_FIELDS = ("method", "provider", "institution", "caller", "code", "attempts", "duration_ms")
+RPC_FIELDS = (
+    "method",
+    "provider",
+    "institution",
+    "caller",
+    "code",
+    "attempts",
+    "duration_ms",
+    "upstream_request_id",
+)
 """The structured fields of the one line logged per RPC."""
 
 LogFormat = Literal["json", "text"]

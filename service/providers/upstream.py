@@ -97,6 +97,7 @@ def upstream_error(
     http_status: int | None = None,
     envelope: Envelope | None = None,
     retry_after_seconds: float | None = None,
+    upstream_request_id: str = "",
 ) -> UpstreamError:
     """Build the error of a failed upstream call that may have reached the upstream.
 
@@ -106,7 +107,13 @@ def upstream_error(
     """
     message = scrub(message)
     envelope = scrubbed_envelope(envelope or Envelope())
-    context = UpstreamContext(call.provider, call.operation, http_status, envelope)
+    context = UpstreamContext(
+        call.provider,
+        call.operation,
+        http_status,
+        envelope,
+        upstream_request_id=scrub(upstream_request_id),
+    )
     if kind is UpstreamUnavailable and call.has_side_effects:
         return UpstreamOutcomeUnknown(
             f"{message} The request may have reached {call.provider}, so its outcome is not "

@@ -22,6 +22,7 @@ from service.core.errors import (
     DeadlineExceeded,
     GatewayError,
     InvalidRequest,
+    UpstreamError,
     UpstreamOutcomeUnknown,
 )
 from service.core.limits import FieldLimits, violations
@@ -148,6 +149,7 @@ class RpcBoundary(grpc.aio.ServerInterceptor):
     ) -> AsyncIterator[Any]:
         started = time.perf_counter()
         code = grpc.StatusCode.OK
+        upstream_request_id = ""
         request: object = None
         metadata = tuple(context.invocation_metadata() or ())
         rpc = RequestContext(request_id_from(metadata), method)
@@ -175,6 +177,8 @@ class RpcBoundary(grpc.aio.ServerInterceptor):
                 raise
             except GatewayError as error:
                 code = code_of(error)
+                if isinstance(error, UpstreamError):
+                    upstream_request_id = error.context.upstream_request_id
                 if isinstance(error, UpstreamOutcomeUnknown):
                     logger.warning("%s outcome unknown: %s", method, error.message)
                 raise _Failed(to_grpc_status(error)) from None
@@ -199,6 +203,9 @@ class RpcBoundary(grpc.aio.ServerInterceptor):
                     "caller": rpc.caller,
                     "attempts": rpc.attempts,
                 }
+                if upstream_request_id:
+                    # The upstream's id of the failed request: what its support asks for.
+                    fields["upstream_request_id"] = upstream_request_id
                 logger.info(
                     "rpc " + " ".join(f"{name}=%s" for name in fields),
                     *fields.values(),

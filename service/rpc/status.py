@@ -23,6 +23,7 @@ from service.core.errors import (
     GatewayError,
     InvalidRequest,
     ProviderNotConfigured,
+    ReconnectRequired,
     UpstreamBadResponse,
     UpstreamError,
     UpstreamFailedPrecondition,
@@ -58,6 +59,7 @@ CODES: dict[type[GatewayError], grpc.StatusCode] = {
     UpstreamPermissionDenied: grpc.StatusCode.PERMISSION_DENIED,
     UpstreamNotFound: grpc.StatusCode.NOT_FOUND,
     UpstreamFailedPrecondition: grpc.StatusCode.FAILED_PRECONDITION,
+    ReconnectRequired: grpc.StatusCode.FAILED_PRECONDITION,
     UpstreamRateLimited: grpc.StatusCode.RESOURCE_EXHAUSTED,
     UpstreamUnavailable: grpc.StatusCode.UNAVAILABLE,
     UpstreamOutcomeUnknown: grpc.StatusCode.UNKNOWN,
@@ -156,6 +158,10 @@ def _details(error: GatewayError) -> list[Message]:
         metadata["error_type"] = envelope.error_type
     if envelope.status is not None:
         metadata["upstream_status"] = envelope.status.value
+    if context.upstream_request_id:
+        metadata["upstream_request_id"] = context.upstream_request_id
+    if isinstance(error, ReconnectRequired):
+        metadata["user_action"] = "reconnect"
     details: list[Message] = [_error_info(error, context.provider, metadata)]
     if envelope.display_message:
         details.append(
