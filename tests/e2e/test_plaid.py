@@ -20,7 +20,11 @@ from aggregator.v1.aggregator_service_pb2 import (
     RefreshState,
 )
 from aggregator.v1.connection_pb2 import Connection, PlaidItem
-from aggregator.v1.holdings_pb2 import SECURITY_TYPE_BOND, SECURITY_TYPE_CRYPTO, LINK_STATE_CONNECTED
+from aggregator.v1.holdings_pb2 import (
+    LINK_STATE_CONNECTED,
+    SECURITY_TYPE_BOND,
+    SECURITY_TYPE_CRYPTO,
+)
 from aggregator.v1.source_pb2 import PROVIDER_PLAID
 from aggregator.v1.transaction_pb2 import InvestmentTransactionType
 from service.sandbox.moneykit import triggers as moneykit_triggers
@@ -148,14 +152,23 @@ async def test_investment_transactions_page_through_offsets_behind_opaque_tokens
     ids = [t.transaction_id for page in pages for t in page.transactions]
     assert len(set(ids)) == 7
     options = [body["options"] for body in bodies(gateway, "/investments/transactions/get")]
-    assert options == [{"count": 3, "offset": 0}, {"count": 3, "offset": 3}, {"count": 3, "offset": 6}]
+    assert options == [
+        {"count": 3, "offset": 0},
+        {"count": 3, "offset": 3},
+        {"count": 3, "offset": 6},
+    ]
     first = pages[0].transactions[0]
     assert (first.date, first.type, first.provider_type) == (
         "2024-11-04",
         InvestmentTransactionType.INVESTMENT_TRANSACTION_TYPE_BUY,
         "buy.buy",
     )
-    assert (first.quantity, first.price, first.fees, first.currency) == ("2.5", "222.01", "0.99", "USD")
+    assert (first.quantity, first.price, first.fees, first.currency) == (
+        "2.5",
+        "222.01",
+        "0.99",
+        "USD",
+    )
     assert {s.security_id for s in pages[0].securities} >= {first.security_id}
 
 
