@@ -110,6 +110,10 @@ async def test_the_readme_buf_curl_commands_work_through_reflection(gateway: Gat
     transactions = json.loads(outputs["ListInvestmentTransactions"][0])
     assert len(transactions["transactions"]) == 4
     assert transactions["nextPageToken"]
+    plaid = json.loads(outputs["ListInvestmentTransactions"][1])
+    assert len(plaid["transactions"]) == 3
+    assert plaid["totalSize"] == 7
+    assert plaid["nextPageToken"]
 
 
 async def test_the_readme_portfolio_client_shows_entries_errors_and_the_stream(

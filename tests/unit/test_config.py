@@ -11,6 +11,7 @@ from pydantic import SecretStr
 from service.config import Settings
 from service.providers.mesh.settings import MeshSettings
 from service.providers.moneykit.settings import MoneyKitSettings
+from service.providers.plaid.settings import PlaidSettings
 from service.providers.registry import PROVIDERS
 from service.providers.settings import ProviderSettings
 
@@ -33,7 +34,7 @@ def test_defaults_match_the_documentation(monkeypatch: pytest.MonkeyPatch) -> No
         monkeypatch.delenv(name, raising=False)
 
     settings = Settings()
-    mesh, moneykit = MeshSettings(), MoneyKitSettings()
+    mesh, moneykit, plaid = MeshSettings(), MoneyKitSettings(), PlaidSettings()
 
     assert settings.aggregator_listen == "127.0.0.1:50051"
     assert settings.aggregator_sandbox is False
@@ -42,6 +43,8 @@ def test_defaults_match_the_documentation(monkeypatch: pytest.MonkeyPatch) -> No
     assert moneykit.base_url == "https://api.moneykit.com"
     assert not mesh.configured
     assert not moneykit.configured
+    assert plaid.base_url == "https://production.plaid.com"
+    assert not plaid.configured
 
 
 STATE_SECRET = base64.b64encode(bytes(range(32))).decode()
@@ -97,6 +100,9 @@ ENVIRONMENT: dict[str, tuple[str, object]] = {
     "MONEYKIT_CLIENT_SECRET": ("mk-secret", "mk-secret"),
     "MONEYKIT_VERSION": ("2024-01-01", "2024-01-01"),
     "MONEYKIT_TOKEN_FAILURE_BACKOFF_SECONDS": ("8", 8.0),
+    "PLAID_BASE_URL": ("https://sandbox.plaid.com", "https://sandbox.plaid.com"),
+    "PLAID_CLIENT_ID": ("plaid-id", "plaid-id"),
+    "PLAID_SECRET": ("plaid-secret", "plaid-secret"),
     "AGGREGATOR_STATE_SECRET": (STATE_SECRET, STATE_SECRET),
 }
 
@@ -118,6 +124,7 @@ def test_every_setting_is_read_from_its_environment_variable(
         assert value == expected, name
     assert MeshSettings().configured
     assert MoneyKitSettings().configured
+    assert PlaidSettings().configured
 
 
 def test_secrets_do_not_show_in_the_settings_repr(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -124,8 +124,9 @@ class PlaidItem(_message.Message):
 
     ACCESS_TOKEN_FIELD_NUMBER: _builtins.int
     access_token: _builtins.str
-    """Required. The Item's access token, issued by Plaid's token exchange. It is
-    a secret: the gateway never logs it or returns it.
+    """Required. The Item's access token, issued by Plaid's token exchange, at
+    most 256 characters. It is a secret: the gateway never logs it or returns
+    it.
     """
     def __init__(
         self,

@@ -127,8 +127,9 @@ export const MoneyKitLinkSchema: GenMessage<MoneyKitLink> = /*@__PURE__*/
  */
 export type PlaidItem = Message<"aggregator.v1.PlaidItem"> & {
   /**
-   * Required. The Item's access token, issued by Plaid's token exchange. It is
-   * a secret: the gateway never logs it or returns it.
+   * Required. The Item's access token, issued by Plaid's token exchange, at
+   * most 256 characters. It is a secret: the gateway never logs it or returns
+   * it.
    *
    * @generated from field: string access_token = 1;
    */
