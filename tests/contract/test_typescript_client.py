@@ -145,7 +145,7 @@ async def test_cancel_order_holdings_and_institutions(smoke: dict[str, Any]) -> 
     assert holdings["source"]["provider"] == "PROVIDER_MONEYKIT"
     assert smoke["ListInstitutions"] == {
         "institutions": 59,
-        "providers": ["PROVIDER_MESH", "PROVIDER_MONEYKIT"],
+        "providers": ["PROVIDER_MESH", "PROVIDER_MONEYKIT", "PROVIDER_PLAID"],
     }
 
 

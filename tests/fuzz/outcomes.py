@@ -3,6 +3,7 @@ of a run (examples, status histogram) that the suite prints at its end."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -165,6 +166,10 @@ def _assert_well_formed(request: Message, sandbox: SandboxUpstreams) -> None:
     for sent in sandbox.mesh.requests:
         body = MESH_BODIES[sent.path].model_validate_json(sent.body)
         assert getattr(body, "auth_token", None) in tokens
+    access_tokens = {c.plaid.access_token for c in connections if c.HasField("plaid")}
+    for sent in sandbox.plaid.requests:
+        body = json.loads(sent.body)
+        assert body["access_token"] in access_tokens, sent.path
     account_ids = list(getattr(request, "account_ids", []))
     for sent in sandbox.moneykit.requests:
         if sent.path == "/auth/token":

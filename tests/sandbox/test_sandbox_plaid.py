@@ -51,9 +51,11 @@ def test_each_token_is_its_own_item(plaid: httpx.Client) -> None:
     assert len(ids) == 3
 
 
-def test_a_token_of_another_environment_is_an_invalid_access_token(plaid: httpx.Client) -> None:
-    answer = post(plaid, "/accounts/get", "access-production-1234").json()
+def test_the_invalid_access_token_trigger_is_plaids_error(plaid: httpx.Client) -> None:
+    response = post(plaid, "/accounts/get", triggers.PLAID_INVALID_ACCESS_TOKEN)
 
+    assert response.status_code == 400
+    answer = response.json()
     assert (answer["error_type"], answer["error_code"]) == ("INVALID_INPUT", "INVALID_ACCESS_TOKEN")
 
 

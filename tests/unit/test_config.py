@@ -103,6 +103,7 @@ ENVIRONMENT: dict[str, tuple[str, object]] = {
     "PLAID_BASE_URL": ("https://sandbox.plaid.com", "https://sandbox.plaid.com"),
     "PLAID_CLIENT_ID": ("plaid-id", "plaid-id"),
     "PLAID_SECRET": ("plaid-secret", "plaid-secret"),
+    "PLAID_ITEM_RATE_LIMITS": ("0", False),
     "AGGREGATOR_STATE_SECRET": (STATE_SECRET, STATE_SECRET),
 }
 

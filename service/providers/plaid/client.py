@@ -41,11 +41,11 @@ class PlaidClient(HttpProviderClient[PlaidSettings]):
         limits: Mapping[str, CallLimit] | None = None,
     ) -> None:
         super().__init__(label, settings, http, guard)
-        self._limits = (
-            dict(limits)
-            if limits is not None
-            else {path: CallLimit(calls, 60.0) for path, calls in PER_ITEM_CALLS_PER_MINUTE.items()}
-        )
+        if limits is None:
+            limits = {
+                path: CallLimit(calls, 60.0) for path, calls in PER_ITEM_CALLS_PER_MINUTE.items()
+            }
+        self._limits = dict(limits) if settings.item_rate_limits else {}
 
     async def exchange(
         self,

@@ -1,4 +1,5 @@
-"""Plaid's settings section: `PLAID_BASE_URL`, `PLAID_CLIENT_ID` and `PLAID_SECRET`.
+"""Plaid's settings section: `PLAID_BASE_URL`, `PLAID_CLIENT_ID`, `PLAID_SECRET` and
+`PLAID_ITEM_RATE_LIMITS`.
 
 Plaid has one host per environment: `https://production.plaid.com` (the default) and
 `https://sandbox.plaid.com`, where Plaid's own test Items live. The secret is per environment.
@@ -21,6 +22,8 @@ class PlaidSettings(ProviderSettings):
     base_url: str = Field(default=PRODUCTION_URL)
     client_id: str = Field(default="")
     secret: SecretStr = Field(default=SecretStr(""))
+    item_rate_limits: bool = Field(default=True)
+    """Whether the gateway keeps Plaid's per-Item limits itself, refusing a call past them."""
 
     @classmethod
     def credential_fields(cls) -> frozenset[str]:

@@ -15,7 +15,6 @@ from service.sandbox.plaid import triggers
 from service.sandbox.plaid.bodies import BODIES, Body, TransactionsBody
 from service.sandbox.plaid.datasets import BROKERAGE, RETIREMENT, Item
 from service.sandbox.plaid.errors import (
-    invalid_access_token,
     invalid_request,
     plaid_error,
     request_id,
@@ -23,8 +22,7 @@ from service.sandbox.plaid.errors import (
 )
 
 API_VERSION = "2020-09-14"
-_SANDBOX_TOKEN_PREFIX = "access-sandbox-"  # noqa: S105 (a prefix, not a token)
-_ERROR_TRIGGER_PREFIX = f"{_SANDBOX_TOKEN_PREFIX}error_"
+_ERROR_TRIGGER_PREFIX = "access-sandbox-error_"
 _MALFORMED_BODY = b'{"accounts": [{'
 _ITEMS = {triggers.PLAID_BROKERAGE: BROKERAGE, triggers.PLAID_RETIREMENT: RETIREMENT}
 _LAST_UPDATE = datetime(2024, 11, 29, 8, 0, tzinfo=UTC)
@@ -105,8 +103,6 @@ class PlaidSimulator(SimulatedUpstream):
 
     def _answer(self, path: str, body: Body) -> Response:
         access_token = body.access_token
-        if not access_token.startswith(_SANDBOX_TOKEN_PREFIX):
-            return invalid_access_token()
         # Like every trigger, looked at only once the request has passed every check, so that a
         # held request is one that will succeed.
         if access_token == triggers.PLAID_HELD:

@@ -2,13 +2,14 @@
 
 Plaid: the body's `access_token` selects the answer, on every endpoint, once the client id and
 secret (headers `PLAID-CLIENT-ID` and `PLAID-SECRET`, or `client_id` and `secret` in the body),
-the `Plaid-Version` header and the body's schema have passed. As in Plaid's own sandbox, access
-tokens are `access-sandbox-...`: any other token is `INVALID_ACCESS_TOKEN`, and the error
-triggers are named `access-sandbox-error_<ERROR_CODE>` after the error they answer.
+the `Plaid-Version` header and the body's schema have passed. The triggers are named as Plaid's
+own sandbox names its tokens (`access-sandbox-...`), the error triggers
+`access-sandbox-error_<ERROR_CODE>` after the error they answer; any other token gets the
+brokerage Item, under its own id.
 
 | access_token | answer |
 |---|---|
-| `access-sandbox-error_INVALID_ACCESS_TOKEN` | 400 `INVALID_INPUT` / `INVALID_ACCESS_TOKEN` (so is any token not starting `access-sandbox-`) |
+| `access-sandbox-error_INVALID_ACCESS_TOKEN` | 400 `INVALID_INPUT` / `INVALID_ACCESS_TOKEN` |
 | `access-sandbox-error_ITEM_LOGIN_REQUIRED` | 400 `ITEM_ERROR` / `ITEM_LOGIN_REQUIRED`, with a `display_message` |
 | `access-sandbox-error_ITEM_NOT_FOUND` | 400 `ITEM_ERROR` / `ITEM_NOT_FOUND` |
 | `access-sandbox-error_PRODUCT_NOT_READY` | 400 `ITEM_ERROR` / `PRODUCT_NOT_READY` |
@@ -32,7 +33,7 @@ then moves to the time of that read.
 
 | access_token | Item |
 |---|---|
-| `access-sandbox-brokerage` | a brokerage account and an IRA at "Plaid Sandbox Brokerage": equities, an ETF, a mutual fund, a Treasury bond, BTC (`0.123456789012345678`) priced in USD, money-market cash; one holding without `cost_basis`; 7 investment transactions in 2024. Any `access-sandbox-` token that selects nothing else gets this Item under its own id. |
+| `access-sandbox-brokerage` | a brokerage account and an IRA at "Plaid Sandbox Brokerage": equities, an ETF, a mutual fund, a Treasury bond, BTC (`0.123456789012345678`) priced in USD, money-market cash; one holding without `cost_basis`; 7 investment transactions in 2024. Any token that selects nothing else gets this Item under its own id. |
 | `access-sandbox-retirement` | a 401(k) with two mutual funds and cash, every holding with its cost basis; 3 investment transactions |
 """  # noqa: E501 (the tables are pasted into the README as they are)
 
