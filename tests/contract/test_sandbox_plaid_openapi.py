@@ -31,7 +31,7 @@ from aggregator.v1.connection_pb2 import Connection, PlaidItem
 from service.sandbox import SandboxUpstreams
 from service.sandbox.plaid import triggers
 from tests.conftest import Gateway
-from tests.contract.test_sandbox_mesh_openapi import pointer, read_nullable_references_as_meant
+from tests.contract.mesh_openapi import pointer, read_nullable_references_as_meant
 from tests.contract.test_upstream_documents import UPSTREAMS
 
 DOCUMENT = UPSTREAMS / "plaid-openapi.json"
