@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 BUF := .tools/node_modules/.bin/buf
 PROTO_FILES := $(wildcard protos/aggregator/v1/*.proto)
 
-.PHONY: install tools typescript-client h2load promtool run test fuzz lint format generate docs breaking release-contract bench clean
+.PHONY: install tools typescript-client h2load promtool redis-server run test fuzz lint format generate docs breaking release-contract bench clean
 
 install: $(STAMP)
 
@@ -54,7 +54,7 @@ generate: install tools typescript-client
 docs: install
 	$(BIN)/python -m scripts.api_reference docs/api.md
 
-test: install tools typescript-client h2load promtool
+test: install tools typescript-client h2load promtool redis-server
 	$(BIN)/ruff check service tests scripts bench clients/python
 	$(BIN)/ruff format --check service tests scripts bench clients/python
 	$(BIN)/mypy
@@ -91,6 +91,14 @@ promtool:
 		command -v apt-get >/dev/null && \
 		(apt-get update -qq && apt-get install -y -qq --no-install-recommends prometheus >/dev/null) || \
 		echo "promtool is missing and could not be installed: install Debian's prometheus package"; }
+
+# redis-server backs the shared state tests (rate limits across replicas, idempotent cancels,
+# Redis faults): each test starts its own on a free loopback port in a temporary directory.
+redis-server:
+	@command -v redis-server >/dev/null || { \
+		command -v apt-get >/dev/null && \
+		(apt-get update -qq && apt-get install -y -qq --no-install-recommends redis-server >/dev/null) || \
+		echo "redis-server is missing and could not be installed: install Debian's redis-server package"; }
 
 bench: install h2load
 	$(BIN)/python -m bench.run

@@ -7,11 +7,14 @@ import base64
 import binascii
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_REDIS_SCHEMES = frozenset({"redis", "rediss", "unix"})
 
 
 class Settings(BaseSettings):
@@ -64,6 +67,13 @@ class Settings(BaseSettings):
     aggregator_state_secret: SecretStr | None = Field(default=None)
     """Base64 of at least 32 bytes, the same on every replica: the keys of page tokens (and of
     shared state) are derived from it."""
+    aggregator_redis_url: SecretStr | None = Field(default=None)
+    """`redis://` or `rediss://` (TLS) URL of the shared state; unset, state is per process.
+    A secret, since it may hold a password."""
+    aggregator_redis_password: SecretStr | None = Field(default=None)
+    aggregator_redis_ca_file: Path | None = Field(default=None)
+    aggregator_redis_timeout_seconds: float = Field(default=0.5, gt=0)
+    aggregator_idempotency_retention_seconds: float = Field(default=24 * 3600.0, gt=0)
 
     @field_validator("aggregator_state_secret")
     @classmethod
@@ -71,6 +81,31 @@ class Settings(BaseSettings):
         if value is not None and len(state_secret_bytes(value)) < 32:
             raise ValueError("must be base64 of at least 32 bytes")
         return value
+
+    @field_validator("aggregator_redis_url")
+    @classmethod
+    def _a_redis_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            scheme = urlsplit(value.get_secret_value()).scheme
+            if scheme not in _REDIS_SCHEMES:
+                raise ValueError("must be a redis://, rediss:// (TLS) or unix:// URL")
+        return value
+
+    @model_validator(mode="after")
+    def _shared_state_needs_the_secret(self) -> Settings:
+        if self.aggregator_redis_url is not None and self.aggregator_state_secret is None:
+            raise ValueError(
+                "AGGREGATOR_REDIS_URL is set but AGGREGATOR_STATE_SECRET is not: replicas "
+                "sharing state must derive the same keys, so set AGGREGATOR_STATE_SECRET to the "
+                "same base64 of 32 random bytes on every replica (head -c 32 /dev/urandom | "
+                "base64)"
+            )
+        if self.aggregator_redis_ca_file is not None and (
+            self.aggregator_redis_url is None
+            or urlsplit(self.aggregator_redis_url.get_secret_value()).scheme != "rediss"
+        ):
+            raise ValueError("AGGREGATOR_REDIS_CA_FILE needs a rediss:// AGGREGATOR_REDIS_URL")
+        return self
 
     def derived_key(self, purpose: str) -> bytes | None:
         """A 32-byte key for `purpose`, derived (HKDF-SHA256) from the state secret."""

@@ -7,12 +7,13 @@ registry decides each call (see `service.auth.authorizer` for the rules).
 
 from service.auth.authorizer import ANONYMOUS, Authorizer
 from service.auth.callers import Caller, CallerRegistry, CallersFileError, load_callers
-from service.auth.rate_limit import TokenBucket
+from service.auth.rate_limit import CallerRateLimits, TokenBucket
 
 __all__ = [
     "ANONYMOUS",
     "Authorizer",
     "Caller",
+    "CallerRateLimits",
     "CallerRegistry",
     "CallersFileError",
     "TokenBucket",

@@ -10,7 +10,8 @@ The rules, in order:
    refused, never retried as a certificate. Without that metadata the caller is the owner of the
    client certificate, found by its subject. Neither: `CallerUnauthenticated`.
 5. A caller not allowed the RPC: `CallerForbidden`. Any other service needs `"*"`.
-6. A caller whose token bucket is empty: `CallerRateLimited`.
+6. A caller whose token bucket is empty: `CallerRateLimited`. The buckets are in the shared
+   state backend (`service.auth.rate_limit`), so with Redis they hold across replicas.
 
 The certificate comes from the call's gRPC auth context, which for an mTLS call in grpcio 1.85
 holds `transport_security_type` (`ssl`), `x509_subject` (RFC 2253, as OpenSSL prints it),
@@ -27,6 +28,7 @@ requires and verifies it. A plaintext call's context holds no certificate.
 from __future__ import annotations
 
 import functools
+import os
 import time
 from collections.abc import Callable, Iterable, Mapping
 
@@ -40,9 +42,11 @@ from service.auth.callers import (
     format_subject,
     parse_subject,
 )
-from service.auth.rate_limit import TokenBucket
+from service.auth.rate_limit import CallerRateLimits
 from service.core.errors import CallerForbidden, CallerRateLimited, CallerUnauthenticated
 from service.observability import metrics
+from service.state.keys import KeyedDigests
+from service.state.memory import InProcessState
 
 ANONYMOUS = "anonymous"
 """The name logged for calls made without authentication."""
@@ -64,14 +68,19 @@ class Authorizer:
         registry: CallerRegistry | None,
         reflection_public: bool = True,
         clock: Callable[[], float] = time.monotonic,
+        rate_limits: CallerRateLimits | None = None,
     ) -> None:
-        """`registry` None means authentication is not configured: every call is allowed."""
+        """`registry` None means authentication is not configured: every call is allowed.
+
+        `rate_limits` default to buckets in this process (on `clock`).
+        """
         self._registry = registry
         self._reflection_public = reflection_public
-        self._clock = clock
-        self._buckets: dict[str, TokenBucket] = {}
+        self._rate_limits = rate_limits or CallerRateLimits(
+            InProcessState(clock), KeyedDigests(os.urandom(32)), clock
+        )
 
-    def authorize(self, method: str, metadata: Metadata, auth_context: AuthContext) -> str:
+    async def authorize(self, method: str, metadata: Metadata, auth_context: AuthContext) -> str:
         """The name of the caller of `method` (`/aggregator.v1.AggregatorService/GetHoldings`).
 
         `metadata` is the call's invocation metadata and `auth_context` its
@@ -91,7 +100,10 @@ class Authorizer:
                 raise CallerForbidden(caller.name, method_name)
         elif ALL_METHODS not in caller.methods:
             raise CallerForbidden(caller.name, method)
-        self._take_token(caller)
+        retry_after = await self._rate_limits.take(caller)
+        if retry_after is not None:
+            metrics.CALLER_RATE_LIMITED.labels(caller.name).inc()
+            raise CallerRateLimited(caller.name, retry_after)
         return caller.name
 
     def _identify(
@@ -112,19 +124,6 @@ class Authorizer:
             "The gateway needs to know the caller: send 'authorization: Bearer <key>' "
             "or a client certificate."
         )
-
-    def _take_token(self, caller: Caller) -> None:
-        if caller.rate_per_second is None:
-            return
-        bucket = self._buckets.get(caller.name)
-        if bucket is None:
-            burst = caller.burst if caller.burst is not None else max(1.0, caller.rate_per_second)
-            bucket = TokenBucket(caller.rate_per_second, burst, self._clock)
-            self._buckets[caller.name] = bucket
-        retry_after = bucket.try_take()
-        if retry_after is not None:
-            metrics.CALLER_RATE_LIMITED.labels(caller.name).inc()
-            raise CallerRateLimited(caller.name, retry_after)
 
 
 def _split(method: str) -> tuple[str, str]:

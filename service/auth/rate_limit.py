@@ -1,43 +1,52 @@
-"""A token bucket: each caller's own request rate limit."""
+"""Callers' rate limits, held in the shared state backend so that they hold across replicas.
+
+A caller's token bucket lives in the backend under a keyed digest of its name: with Redis,
+every replica takes from the same bucket. When the backend is unreachable each process falls
+back to a bucket of its own with the caller's full rate (so N replicas then allow up to N
+times the rate), counted in `aggregator_rate_limits_local_total`; reads keep being served.
+"""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
 
-_EPSILON = 1e-9
-"""Tokens short of a whole one by less than this count as whole (float rounding in refills)."""
+from service.auth.callers import Caller
+from service.core.errors import StateUnavailable
+from service.observability import metrics
+from service.state.backend import StateBackend
+from service.state.buckets import TokenBucket
+from service.state.keys import KeyedDigests
+
+__all__ = ["CallerRateLimits", "TokenBucket"]
 
 
-class TokenBucket:
-    """Holds up to `burst` tokens, refilled at `rate_per_second`; each call takes one.
-
-    The bucket starts full. Not thread-safe: the gateway uses it from its one event loop.
-    """
+class CallerRateLimits:
+    """Takes one token per call from its caller's bucket."""
 
     def __init__(
         self,
-        rate_per_second: float,
-        burst: float,
+        backend: StateBackend,
+        digests: KeyedDigests,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        if not rate_per_second > 0:
-            raise ValueError("rate_per_second must be positive")
-        if not burst >= 1:
-            raise ValueError("burst must be at least 1, or no call could ever pass")
-        self._rate = rate_per_second
-        self._burst = burst
+        self._backend = backend
+        self._digests = digests
         self._clock = clock
-        self._tokens = burst
-        self._updated = clock()
+        self._local: dict[str, TokenBucket] = {}
 
-    def try_take(self) -> float | None:
-        """Take a token: None when one was there, else the seconds until one will be."""
-        now = self._clock()
-        if now > self._updated:
-            self._tokens = min(self._burst, self._tokens + (now - self._updated) * self._rate)
-            self._updated = now
-        if self._tokens >= 1 - _EPSILON:
-            self._tokens -= 1
+    async def take(self, caller: Caller) -> float | None:
+        """None when the call may go on, else the seconds until the caller's next token."""
+        if caller.rate_per_second is None:
             return None
-        return (1 - self._tokens) / self._rate
+        burst = caller.burst if caller.burst is not None else max(1.0, caller.rate_per_second)
+        key = self._digests.state_key("rate", caller.name.encode())
+        try:
+            return await self._backend.take_token(key, caller.rate_per_second, burst)
+        except StateUnavailable:
+            metrics.RATE_LIMITS_LOCAL.inc()
+            bucket = self._local.get(caller.name)
+            if bucket is None:
+                bucket = TokenBucket(caller.rate_per_second, burst, self._clock)
+                self._local[caller.name] = bucket
+            return bucket.try_take()

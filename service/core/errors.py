@@ -2,14 +2,19 @@
 
     GatewayError
     ├── InvalidRequest              the caller's input is wrong        INVALID_ARGUMENT
-    │   └── CapabilityMissing       the provider or institution lacks  INVALID_ARGUMENT
-    │                               the RPC (reason names it)
+    │   ├── CapabilityMissing       the provider or institution lacks  INVALID_ARGUMENT
+    │   │                           the RPC (reason names it)
+    │   └── IdempotencyKeyReused    the key came with another request  INVALID_ARGUMENT
     ├── ProviderNotConfigured       no credentials and no sandbox      FAILED_PRECONDITION
     ├── CallerUnauthenticated       no valid API key or client cert    UNAUTHENTICATED
     ├── CallerForbidden             the caller may not call this RPC   PERMISSION_DENIED
     ├── CallerRateLimited           the caller's rate limit is spent   RESOURCE_EXHAUSTED
     ├── DeadlineExceeded            the caller's deadline ran out      DEADLINE_EXCEEDED
     ├── UpstreamOverloaded          too many calls wait for a provider RESOURCE_EXHAUSTED
+    ├── StateUnavailable            the shared state store is down     UNAVAILABLE
+    ├── IdempotencyKeyInFlight      a call with the key is running     ABORTED
+    ├── IdempotentOutcomeUnknown    a call with the key ended unknown  UNKNOWN
+    ├── RecordedFailure             the recorded error of a keyed call its own code
     └── UpstreamError               an upstream call failed
         ├── UpstreamRejectedRequest     400 / badRequest               INVALID_ARGUMENT
         ├── UserCredentialsRejected     the user's token or link       UNAUTHENTICATED
@@ -189,6 +194,65 @@ class UpstreamOverloaded(GatewayError):
             f"Too many calls to {provider} are in flight or waiting; try again shortly."
         )
         self.provider = provider
+
+
+class StateUnavailable(GatewayError):
+    """The shared state store (Redis) cannot be reached; what needed it was not done."""
+
+    reason = "STATE_UNAVAILABLE"
+
+    def __init__(self, message: str, retry_after_seconds: float) -> None:
+        super().__init__(message)
+        self.retry_after_seconds = retry_after_seconds
+
+
+class IdempotencyKeyReused(InvalidRequest):
+    """An idempotency key came again with a request that differs in some other field."""
+
+    reason = "IDEMPOTENCY_KEY_REUSED"
+
+    def __init__(self) -> None:
+        super().__init__(
+            [
+                FieldViolation(
+                    "idempotency_key",
+                    "was already used with a different request; use a new key for a new request",
+                )
+            ]
+        )
+
+
+class IdempotencyKeyInFlight(GatewayError):
+    """A call with the same idempotency key and request is still being served."""
+
+    reason = "IDEMPOTENCY_KEY_IN_FLIGHT"
+
+    def __init__(self, retry_after_seconds: float) -> None:
+        super().__init__(
+            "A call with this idempotency key is still in progress; nothing was sent for this "
+            "one. Retry with the same key once it has finished to get its outcome."
+        )
+        self.retry_after_seconds = retry_after_seconds
+
+
+class IdempotentOutcomeUnknown(GatewayError):
+    """A call with the key may have had its side effect, but no outcome was recorded."""
+
+    reason = "IDEMPOTENT_OUTCOME_UNKNOWN"
+
+
+class RecordedFailure(GatewayError):
+    """The failure recorded for an idempotency key, answered again as it was the first time.
+
+    `status` is the `google.rpc.Status` the first call was answered with, details included
+    (typed `Any`: googleapis-common-protos ships no type information).
+    """
+
+    reason = "RECORDED_FAILURE"
+
+    def __init__(self, status: Any) -> None:
+        super().__init__(str(status.message))
+        self.status = status
 
 
 class UpstreamError(GatewayError):

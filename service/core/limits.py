@@ -50,6 +50,8 @@ GATEWAY_LIMITS: dict[str, FieldLimit] = {
     "aggregator.v1.CancelOrderRequest.symbol_pair": FieldLimit(max_chars=64),
     # A one-time code: Mesh's examples have 6 digits.
     "aggregator.v1.CancelOrderRequest.mfa_code": FieldLimit(max_chars=64),
+    # A caller-chosen id (a UUID is 36 characters); digested, never stored as it is.
+    "aggregator.v1.CancelOrderRequest.idempotency_key": FieldLimit(max_chars=128),
     # The same order reference as a cancel's.
     "aggregator.v1.GetOrderRequest.order_id": FieldLimit(max_chars=256),
     "aggregator.v1.GetOrderRequest.symbol_pair": FieldLimit(max_chars=64),

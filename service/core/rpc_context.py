@@ -29,6 +29,10 @@ class RequestContext:
     caller: str = "-"
     attempts: int = field(default=0)
     """Upstream HTTP exchanges made for this RPC."""
+    side_effect_may_have_reached: bool = False
+    """Whether a request with side effects may have reached an upstream: set as it is sent,
+    unset again when the transport says it never was. An idempotent call records its outcome
+    only then; otherwise nothing happened and its key stays free."""
 
 
 _current: contextvars.ContextVar[RequestContext | None] = contextvars.ContextVar(

@@ -87,6 +87,43 @@ CALLER_RATE_LIMITED = Counter(
     registry=REGISTRY,
 )
 
+STATE_BACKEND_UP = Gauge(
+    "aggregator_state_backend_up",
+    "Whether the shared state backend (Redis) answered its last command: 1 yes, 0 no; the "
+    "in-process backend is always 1.",
+    registry=REGISTRY,
+    multiprocess_mode="livemin",
+)
+STATE_BACKEND_ERRORS = Counter(
+    "aggregator_state_backend_errors_total",
+    "Shared state commands that failed or were not tried because the backend was "
+    "unreachable, by operation (rate_limit, claim, put, delete, ping).",
+    ["operation"],
+    registry=REGISTRY,
+)
+RATE_LIMITS_LOCAL = Counter(
+    "aggregator_rate_limits_local_total",
+    "Caller rate limit checks decided by this process alone because the shared state backend "
+    "was unreachable.",
+    registry=REGISTRY,
+)
+IDEMPOTENT_CALLS = Counter(
+    "aggregator_idempotent_calls_total",
+    "Calls that carried an idempotency key, by method and outcome: `sent` (the first call), "
+    "`replayed` (answered from the record, nothing sent), `in_flight` (ABORTED), `reused` "
+    "(the key came with another request), `unknown` (a first call ended without a record), "
+    "`unavailable` (the store was unreachable; nothing sent).",
+    ["method", "outcome"],
+    registry=REGISTRY,
+)
+IDEMPOTENT_RECORD_FAILURES = Counter(
+    "aggregator_idempotent_record_failures_total",
+    "Outcomes of keyed calls that could not be recorded (the store failed after the call was "
+    "sent); a repeat of such a call is answered UNKNOWN, never sent again.",
+    ["method"],
+    registry=REGISTRY,
+)
+
 
 class MetricsServer:
     """The Prometheus endpoint on its own port, stopped with the gateway."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 from collections.abc import AsyncIterator, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -19,6 +20,7 @@ from opentelemetry.sdk.trace.export import SpanExporter
 from aggregator.v1 import aggregator_service_pb2, aggregator_service_pb2_grpc
 from service.auth.authorizer import Authorizer
 from service.auth.callers import load_callers
+from service.auth.rate_limit import CallerRateLimits
 from service.config import Settings
 from service.core import page_tokens
 from service.observability.metrics import MetricsServer
@@ -43,10 +45,12 @@ from service.providers.registry import (
 from service.providers.settings import ProviderSettings
 from service.providers.upstream import UpstreamHttp
 from service.rpc.boundary import RpcBoundary
+from service.rpc.idempotent_cancel import IdempotentCancels
 from service.rpc.institutions import list_institutions
 from service.rpc.portfolio_entries import entry_of
 from service.rpc.servicer import AggregatorServicer
 from service.sandbox import SandboxUpstreams
+from service.state import KeyedDigests, Sealer, StateBackend, open_state
 
 logger = logging.getLogger(__name__)
 
@@ -132,13 +136,15 @@ async def running_gateway(
         )
         stack.push_async_callback(http.aclose)
         registry = build_registry(settings, providers, http)
+        state = await stack.enter_async_context(open_state(settings))
+        digests = KeyedDigests(_state_key(settings, "state-keys"))
         server = grpc.aio.server(
             interceptors=[
                 *([server_interceptor(tracing)] if tracing is not None else []),
                 RpcBoundary(
                     settings.aggregator_default_deadline_seconds,
                     settings.aggregator_deadline_margin_seconds,
-                    _authorizer(settings),
+                    _authorizer(settings, CallerRateLimits(state, digests)),
                     registry.describe,
                     field_limits(),
                 ),
@@ -152,7 +158,13 @@ async def running_gateway(
             entry_of,
         )
         aggregator_service_pb2_grpc.add_AggregatorServiceServicer_to_server(
-            AggregatorServicer(registry, portfolio, list_institutions(PROVIDERS)), server
+            AggregatorServicer(
+                registry,
+                portfolio,
+                list_institutions(PROVIDERS),
+                _idempotent_cancels(settings, state, digests),
+            ),
+            server,
         )
         health_servicer = health.aio.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
@@ -196,14 +208,32 @@ def _upstream_client(settings: Settings, tracing: TracerProvider | None) -> http
     return client
 
 
-def _authorizer(settings: Settings) -> Authorizer:
+def _authorizer(settings: Settings, rate_limits: CallerRateLimits) -> Authorizer:
     if settings.aggregator_callers_file is None:
         logger.warning(
             "AGGREGATOR_CALLERS_FILE is not set: callers are not authenticated and every "
             "caller may call every RPC"
         )
         return Authorizer(None)
-    return Authorizer(load_callers(settings.aggregator_callers_file))
+    return Authorizer(load_callers(settings.aggregator_callers_file), rate_limits=rate_limits)
+
+
+def _state_key(settings: Settings, purpose: str) -> bytes:
+    """The key derived from the state secret; without one, a key of this process alone (state
+    is then in-process: the settings refuse Redis without the secret)."""
+    return settings.derived_key(purpose) or os.urandom(32)
+
+
+def _idempotent_cancels(
+    settings: Settings, state: StateBackend, digests: KeyedDigests
+) -> IdempotentCancels:
+    return IdempotentCancels(
+        state,
+        digests,
+        Sealer(_state_key(settings, "state-values")),
+        settings.aggregator_idempotency_retention_seconds,
+        settings.aggregator_default_deadline_seconds,
+    )
 
 
 def _listen(server: grpc.aio.Server, settings: Settings) -> int:

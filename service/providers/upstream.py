@@ -221,9 +221,12 @@ class UpstreamHttp:
 
     async def send(self, request: httpx.Request, call: UpstreamCall) -> UpstreamResponse:
         rpc = rpc_context.current()
+        reached_before = False
         if rpc is not None:
             rpc.attempts += 1
             request.headers["X-Request-Id"] = rpc.request_id
+            reached_before = rpc.side_effect_may_have_reached
+            rpc.side_effect_may_have_reached = reached_before or call.has_side_effects
         started = time.perf_counter()
         try:
             async with within_deadline(lambda: _deadline_error(call)):
@@ -233,6 +236,8 @@ class UpstreamHttp:
                 finally:
                     await response.aclose()
         except httpx.HTTPError as exc:
+            if rpc is not None and isinstance(exc, _NEVER_SENT):
+                rpc.side_effect_may_have_reached = reached_before
             _measure(call, "error", started)
             logger.debug(
                 "upstream %s %s failed: %s", call.provider, call.operation, type(exc).__name__

@@ -17,7 +17,6 @@ from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
 from service.auth.authorizer import Authorizer
-from service.auth.rate_limit import TokenBucket
 from service.core.errors import (
     DeadlineExceeded,
     GatewayError,
@@ -36,6 +35,7 @@ from service.core.rpc_context import (
 from service.observability import metrics
 from service.observability.redaction import request_secrets
 from service.rpc.status import GATEWAY_DOMAIN, code_of, internal_error_status, to_grpc_status
+from service.state.buckets import TokenBucket
 from service.version import VERSION
 
 logger = logging.getLogger("service.rpc")
@@ -161,7 +161,9 @@ class RpcBoundary(grpc.aio.ServerInterceptor):
         with ExitStack() as redaction, deadline_in(budget), serving(rpc):
             try:
                 await context.send_initial_metadata(VERSION_METADATA)
-                rpc.caller = self._authorizer.authorize(method, metadata, context.auth_context())
+                rpc.caller = await self._authorizer.authorize(
+                    method, metadata, context.auth_context()
+                )
                 request = self._decoded(method, raw, decode, rpc.caller)
                 if isinstance(request, Message):
                     redaction.enter_context(request_secrets(request))

@@ -33,10 +33,12 @@ from aggregator.v1.aggregator_service_pb2 import (
     StreamPortfolioRequest,
     StreamPortfolioResponse,
 )
+from service.core import rpc_context
 from service.core.rpcs import Rpc
 from service.portfolio.orchestration import Portfolio
 from service.portfolio.summary import in_request_order, summarize
 from service.providers.registry import ProviderRegistry
+from service.rpc.idempotent_cancel import IdempotentCancels
 from service.version import VERSION
 
 Context = grpc.aio.ServicerContext[object, object]
@@ -50,10 +52,12 @@ class AggregatorServicer(aggregator_service_pb2_grpc.AggregatorServiceServicer):
         registry: ProviderRegistry,
         portfolio: Portfolio,
         institutions: ListInstitutionsResponse,
+        cancels: IdempotentCancels,
     ) -> None:
         self._registry = registry
         self._portfolio = portfolio
         self._institutions = institutions
+        self._cancels = cancels
 
     async def GetHoldingsValue(
         self, request: GetHoldingsValueRequest, context: Context
@@ -65,7 +69,9 @@ class AggregatorServicer(aggregator_service_pb2_grpc.AggregatorServiceServicer):
         self, request: CancelOrderRequest, context: Context
     ) -> CancelOrderResponse:
         adapter = self._registry.for_connection(request.connection, Rpc.CANCEL_ORDER)
-        return await adapter.cancel_order(request)
+        rpc = rpc_context.current()
+        caller = rpc.caller if rpc is not None else "-"
+        return await self._cancels.cancel(request, caller, adapter.cancel_order)
 
     async def GetHoldings(
         self, request: GetHoldingsRequest, context: Context

@@ -21,9 +21,14 @@ from service.core.errors import (
     DeadlineExceeded,
     GatewayCredentialsRejected,
     GatewayError,
+    IdempotencyKeyInFlight,
+    IdempotencyKeyReused,
+    IdempotentOutcomeUnknown,
     InvalidRequest,
     ProviderNotConfigured,
     ReconnectRequired,
+    RecordedFailure,
+    StateUnavailable,
     UpstreamBadResponse,
     UpstreamError,
     UpstreamFailedPrecondition,
@@ -50,6 +55,12 @@ CODES: dict[type[GatewayError], grpc.StatusCode] = {
     CallerForbidden: grpc.StatusCode.PERMISSION_DENIED,
     CallerRateLimited: grpc.StatusCode.RESOURCE_EXHAUSTED,
     UpstreamOverloaded: grpc.StatusCode.RESOURCE_EXHAUSTED,
+    StateUnavailable: grpc.StatusCode.UNAVAILABLE,
+    IdempotencyKeyReused: grpc.StatusCode.INVALID_ARGUMENT,
+    IdempotencyKeyInFlight: grpc.StatusCode.ABORTED,
+    IdempotentOutcomeUnknown: grpc.StatusCode.UNKNOWN,
+    # Answered with the recorded status's own code (`code_of`).
+    RecordedFailure: grpc.StatusCode.UNKNOWN,
     CircuitOpen: grpc.StatusCode.UNAVAILABLE,
     UpstreamError: grpc.StatusCode.UNKNOWN,
     UpstreamRejectedRequest: grpc.StatusCode.INVALID_ARGUMENT,
@@ -66,6 +77,8 @@ CODES: dict[type[GatewayError], grpc.StatusCode] = {
     UpstreamBadResponse: grpc.StatusCode.INTERNAL,
 }
 
+_CODES_BY_VALUE = {code.value[0]: code for code in grpc.StatusCode}
+
 INTERNAL_MESSAGE = "The gateway failed unexpectedly; the details are in its log."
 
 MAX_LISTED_VIOLATIONS = 10
@@ -74,7 +87,10 @@ C core): an invalid request names its first violations, and says how many there 
 
 
 def code_of(error: GatewayError) -> grpc.StatusCode:
-    """The code of the error's class, or of its nearest ancestor in `CODES`."""
+    """The code of the error's class, or of its nearest ancestor in `CODES`; a recorded
+    failure keeps the code it was first answered with."""
+    if isinstance(error, RecordedFailure):
+        return _CODES_BY_VALUE.get(error.status.code, grpc.StatusCode.UNKNOWN)
     return next(CODES[cls] for cls in type(error).__mro__ if cls in CODES)
 
 
@@ -84,6 +100,10 @@ def to_grpc_status(error: GatewayError) -> grpc.Status:
 
 def to_rpc_status(error: GatewayError) -> status_pb2.Status:
     """The `google.rpc.Status` of an error, with its rich details."""
+    if isinstance(error, RecordedFailure):
+        recorded = status_pb2.Status()
+        recorded.CopyFrom(error.status)
+        return recorded
     status = status_pb2.Status(code=_rpc_code(code_of(error)), message=_message(error))
     for detail in _details(error):
         packed = any_pb2.Any()
@@ -145,6 +165,11 @@ def _details(error: GatewayError) -> list[Message]:
     if isinstance(error, CallerRateLimited):
         return [
             _error_info(error, GATEWAY_DOMAIN, {"caller": error.caller}),
+            error_details_pb2.RetryInfo(retry_delay=_duration(error.retry_after_seconds)),
+        ]
+    if isinstance(error, StateUnavailable | IdempotencyKeyInFlight):
+        return [
+            _error_info(error, GATEWAY_DOMAIN, {}),
             error_details_pb2.RetryInfo(retry_delay=_duration(error.retry_after_seconds)),
         ]
     if not isinstance(error, UpstreamError):

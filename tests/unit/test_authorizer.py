@@ -113,6 +113,7 @@ def test_the_package_exports_its_public_names() -> None:
         "ANONYMOUS",
         "Authorizer",
         "Caller",
+        "CallerRateLimits",
         "CallerRegistry",
         "CallersFileError",
         "TokenBucket",
@@ -125,33 +126,33 @@ def test_the_package_exports_its_public_names() -> None:
 
 @pytest.mark.parametrize("method", [HEALTH_CHECK, HEALTH_WATCH])
 @pytest.mark.parametrize("reflection_public", [True, False])
-def test_health_checks_are_always_allowed_even_with_a_wrong_key(
+async def test_health_checks_are_always_allowed_even_with_a_wrong_key(
     registry: CallerRegistry, method: str, reflection_public: bool
 ) -> None:
     authorizer = Authorizer(registry, reflection_public=reflection_public)
 
-    assert authorizer.authorize(method, NO_METADATA, NO_AUTH_CONTEXT) == ANONYMOUS
-    assert authorizer.authorize(method, bearer(UNKNOWN_KEY), NO_AUTH_CONTEXT) == ANONYMOUS
+    assert await authorizer.authorize(method, NO_METADATA, NO_AUTH_CONTEXT) == ANONYMOUS
+    assert await authorizer.authorize(method, bearer(UNKNOWN_KEY), NO_AUTH_CONTEXT) == ANONYMOUS
 
 
 @pytest.mark.parametrize("method", REFLECTION)
-def test_public_reflection_needs_no_caller(authorizer: Authorizer, method: str) -> None:
-    assert authorizer.authorize(method, NO_METADATA, NO_AUTH_CONTEXT) == ANONYMOUS
+async def test_public_reflection_needs_no_caller(authorizer: Authorizer, method: str) -> None:
+    assert await authorizer.authorize(method, NO_METADATA, NO_AUTH_CONTEXT) == ANONYMOUS
 
 
 @pytest.mark.parametrize("method", REFLECTION)
-def test_private_reflection_needs_a_caller_allowed_everything(
+async def test_private_reflection_needs_a_caller_allowed_everything(
     registry: CallerRegistry, method: str
 ) -> None:
     authorizer = Authorizer(registry, reflection_public=False)
 
     with pytest.raises(CallerUnauthenticated):
-        authorizer.authorize(method, NO_METADATA, NO_AUTH_CONTEXT)
+        await authorizer.authorize(method, NO_METADATA, NO_AUTH_CONTEXT)
     with pytest.raises(CallerForbidden) as forbidden:
-        authorizer.authorize(method, bearer(PORTFOLIO_KEY), NO_AUTH_CONTEXT)
+        await authorizer.authorize(method, bearer(PORTFOLIO_KEY), NO_AUTH_CONTEXT)
     assert forbidden.value.caller == "portfolio-service"
     assert forbidden.value.method == method
-    assert authorizer.authorize(method, bearer(ADMIN_KEY), NO_AUTH_CONTEXT) == "admin"
+    assert await authorizer.authorize(method, bearer(ADMIN_KEY), NO_AUTH_CONTEXT) == "admin"
 
 
 # Authentication not configured
@@ -160,51 +161,51 @@ def test_private_reflection_needs_a_caller_allowed_everything(
 @pytest.mark.parametrize(
     "metadata", [NO_METADATA, bearer(UNKNOWN_KEY), (("authorization", "garbage"),)]
 )
-def test_without_a_registry_every_call_is_allowed_as_anonymous(
+async def test_without_a_registry_every_call_is_allowed_as_anonymous(
     metadata: tuple[tuple[str, str | bytes], ...],
 ) -> None:
     authorizer = Authorizer(None, reflection_public=False)
 
     for method in [GET_HOLDINGS, CANCEL_ORDER, REFLECTION[0], "/other.Service/Do"]:
-        assert authorizer.authorize(method, metadata, NO_AUTH_CONTEXT) == ANONYMOUS
+        assert await authorizer.authorize(method, metadata, NO_AUTH_CONTEXT) == ANONYMOUS
 
 
 # API keys
 
 
 @pytest.mark.parametrize("scheme", ["Bearer", "bearer", "BEARER", "bEaReR"])
-def test_an_api_key_identifies_its_caller_whatever_the_scheme_case(
+async def test_an_api_key_identifies_its_caller_whatever_the_scheme_case(
     authorizer: Authorizer, scheme: str
 ) -> None:
     metadata = bearer(PORTFOLIO_KEY, scheme)
 
-    assert authorizer.authorize(GET_HOLDINGS, metadata, NO_AUTH_CONTEXT) == "portfolio-service"
+    assert await authorizer.authorize(GET_HOLDINGS, metadata, NO_AUTH_CONTEXT) == "portfolio-service"
 
 
-def test_spaces_around_the_key_are_ignored(authorizer: Authorizer) -> None:
+async def test_spaces_around_the_key_are_ignored(authorizer: Authorizer) -> None:
     metadata = (("authorization", f"  Bearer   {ADMIN_KEY}  "),)
 
-    assert authorizer.authorize(GET_HOLDINGS, metadata, NO_AUTH_CONTEXT) == "admin"
+    assert await authorizer.authorize(GET_HOLDINGS, metadata, NO_AUTH_CONTEXT) == "admin"
 
 
-def test_an_unknown_key_is_refused_without_quoting_it(authorizer: Authorizer) -> None:
+async def test_an_unknown_key_is_refused_without_quoting_it(authorizer: Authorizer) -> None:
     with pytest.raises(CallerUnauthenticated) as raised:
-        authorizer.authorize(GET_HOLDINGS, bearer(UNKNOWN_KEY), NO_AUTH_CONTEXT)
+        await authorizer.authorize(GET_HOLDINGS, bearer(UNKNOWN_KEY), NO_AUTH_CONTEXT)
 
     assert raised.value.message == "The API key is not valid."
 
 
-def test_a_wrong_key_is_refused_even_with_a_known_certificate(
+async def test_a_wrong_key_is_refused_even_with_a_known_certificate(
     authorizer: Authorizer, pki: Pki
 ) -> None:
     with pytest.raises(CallerUnauthenticated) as raised:
-        authorizer.authorize(GET_HOLDINGS, bearer(UNKNOWN_KEY), cert_context(pki, "portfolio"))
+        await authorizer.authorize(GET_HOLDINGS, bearer(UNKNOWN_KEY), cert_context(pki, "portfolio"))
 
     assert UNKNOWN_KEY not in raised.value.message
 
 
-def test_a_valid_key_wins_over_the_certificate(authorizer: Authorizer, pki: Pki) -> None:
-    name = authorizer.authorize(GET_HOLDINGS, bearer(ADMIN_KEY), cert_context(pki, "portfolio"))
+async def test_a_valid_key_wins_over_the_certificate(authorizer: Authorizer, pki: Pki) -> None:
+    name = await authorizer.authorize(GET_HOLDINGS, bearer(ADMIN_KEY), cert_context(pki, "portfolio"))
 
     assert name == "admin"
 
@@ -222,45 +223,45 @@ def test_a_valid_key_wins_over_the_certificate(authorizer: Authorizer, pki: Pki)
         PORTFOLIO_KEY.encode(),
     ],
 )
-def test_a_malformed_authorization_is_refused_without_quoting_it(
+async def test_a_malformed_authorization_is_refused_without_quoting_it(
     authorizer: Authorizer, value: str | bytes
 ) -> None:
     with pytest.raises(CallerUnauthenticated) as raised:
-        authorizer.authorize(GET_HOLDINGS, (("authorization", value),), NO_AUTH_CONTEXT)
+        await authorizer.authorize(GET_HOLDINGS, (("authorization", value),), NO_AUTH_CONTEXT)
 
     assert raised.value.message == "The 'authorization' metadata must be 'Bearer <key>'."
 
 
-def test_two_authorization_entries_are_refused(authorizer: Authorizer) -> None:
+async def test_two_authorization_entries_are_refused(authorizer: Authorizer) -> None:
     metadata = (("authorization", f"Bearer {ADMIN_KEY}"), ("authorization", "Bearer other"))
 
     with pytest.raises(CallerUnauthenticated, match="one 'authorization'") as raised:
-        authorizer.authorize(GET_HOLDINGS, metadata, NO_AUTH_CONTEXT)
+        await authorizer.authorize(GET_HOLDINGS, metadata, NO_AUTH_CONTEXT)
     assert ADMIN_KEY not in raised.value.message
 
 
 # Client certificates
 
 
-def test_a_client_certificate_identifies_its_caller(authorizer: Authorizer, pki: Pki) -> None:
-    assert authorizer.authorize(GET_HOLDINGS, NO_METADATA, cert_context(pki, "portfolio")) == (
+async def test_a_client_certificate_identifies_its_caller(authorizer: Authorizer, pki: Pki) -> None:
+    assert await authorizer.authorize(GET_HOLDINGS, NO_METADATA, cert_context(pki, "portfolio")) == (
         "portfolio-service"
     )
-    assert authorizer.authorize(GET_HOLDINGS, NO_METADATA, cert_context(pki, "cert-only")) == (
+    assert await authorizer.authorize(GET_HOLDINGS, NO_METADATA, cert_context(pki, "cert-only")) == (
         "cert-only"
     )
 
 
-def test_the_pem_certificate_decides_over_the_subject_text(
+async def test_the_pem_certificate_decides_over_the_subject_text(
     authorizer: Authorizer, pki: Pki
 ) -> None:
     context = cert_context(pki, "cert-only")
     context["x509_subject"] = [PORTFOLIO_SUBJECT.encode()]
 
-    assert authorizer.authorize(GET_HOLDINGS, NO_METADATA, context) == "cert-only"
+    assert await authorizer.authorize(GET_HOLDINGS, NO_METADATA, context) == "cert-only"
 
 
-def test_the_subject_text_serves_when_there_is_no_pem_certificate() -> None:
+async def test_the_subject_text_serves_when_there_is_no_pem_certificate() -> None:
     authorizer = Authorizer(
         CallerRegistry(
             [(Caller("multi", frozenset({"*"}), mtls_subject="CN=a+UID=7,O=Example"), None)]
@@ -269,30 +270,30 @@ def test_the_subject_text_serves_when_there_is_no_pem_certificate() -> None:
     # BoringSSL's order for the attributes of a multi-valued RDN differs from the config's.
     context = {"x509_subject": [b"UID=7+CN=a,O=Example"]}
 
-    assert authorizer.authorize(GET_HOLDINGS, NO_METADATA, context) == "multi"
+    assert await authorizer.authorize(GET_HOLDINGS, NO_METADATA, context) == "multi"
 
 
-def test_an_unknown_certificate_is_refused_by_its_subject(authorizer: Authorizer, pki: Pki) -> None:
+async def test_an_unknown_certificate_is_refused_by_its_subject(authorizer: Authorizer, pki: Pki) -> None:
     with pytest.raises(CallerUnauthenticated) as raised:
-        authorizer.authorize(GET_HOLDINGS, NO_METADATA, cert_context(pki, "stranger"))
+        await authorizer.authorize(GET_HOLDINGS, NO_METADATA, cert_context(pki, "stranger"))
 
     assert raised.value.message == (
         f"The client certificate '{STRANGER_SUBJECT}' is not a known caller."
     )
 
 
-def test_an_unreadable_certificate_counts_as_none(authorizer: Authorizer) -> None:
+async def test_an_unreadable_certificate_counts_as_none(authorizer: Authorizer) -> None:
     context = {"x509_pem_cert": [b"not a certificate"], "x509_subject": [b"\xff\xfe"]}
 
     with pytest.raises(CallerUnauthenticated, match="send 'authorization: Bearer <key>'"):
-        authorizer.authorize(GET_HOLDINGS, NO_METADATA, context)
+        await authorizer.authorize(GET_HOLDINGS, NO_METADATA, context)
 
 
-def test_without_key_or_certificate_the_caller_is_told_what_to_send(
+async def test_without_key_or_certificate_the_caller_is_told_what_to_send(
     authorizer: Authorizer,
 ) -> None:
     with pytest.raises(CallerUnauthenticated) as raised:
-        authorizer.authorize(GET_HOLDINGS, (("user-agent", "x"),), {"transport": [b"insecure"]})
+        await authorizer.authorize(GET_HOLDINGS, (("user-agent", "x"),), {"transport": [b"insecure"]})
 
     assert "send 'authorization: Bearer <key>' or a client certificate" in raised.value.message
 
@@ -300,100 +301,100 @@ def test_without_key_or_certificate_the_caller_is_told_what_to_send(
 # Permissions
 
 
-def test_a_caller_may_not_call_an_rpc_it_is_not_allowed(authorizer: Authorizer) -> None:
+async def test_a_caller_may_not_call_an_rpc_it_is_not_allowed(authorizer: Authorizer) -> None:
     with pytest.raises(CallerForbidden) as raised:
-        authorizer.authorize(CANCEL_ORDER, bearer(PORTFOLIO_KEY), NO_AUTH_CONTEXT)
+        await authorizer.authorize(CANCEL_ORDER, bearer(PORTFOLIO_KEY), NO_AUTH_CONTEXT)
 
     assert raised.value.caller == "portfolio-service"
     assert raised.value.method == "CancelOrder"
 
 
-def test_a_certificate_caller_gets_the_same_permission_check(
+async def test_a_certificate_caller_gets_the_same_permission_check(
     authorizer: Authorizer, pki: Pki
 ) -> None:
     with pytest.raises(CallerForbidden):
-        authorizer.authorize(CANCEL_ORDER, NO_METADATA, cert_context(pki, "cert-only"))
+        await authorizer.authorize(CANCEL_ORDER, NO_METADATA, cert_context(pki, "cert-only"))
 
 
-def test_star_allows_every_rpc(authorizer: Authorizer) -> None:
+async def test_star_allows_every_rpc(authorizer: Authorizer) -> None:
     for method in ["GetHoldings", "CancelOrder", "StreamPortfolio", "ListInstitutions"]:
         full_method = f"/aggregator.v1.AggregatorService/{method}"
-        assert authorizer.authorize(full_method, bearer(ADMIN_KEY), NO_AUTH_CONTEXT) == "admin"
+        assert await authorizer.authorize(full_method, bearer(ADMIN_KEY), NO_AUTH_CONTEXT) == "admin"
 
 
 @pytest.mark.parametrize(
     "method",
     ["/other.v1.Service/GetHoldings", "GetHoldings", "/aggregator.v1.AggregatorService/", ""],
 )
-def test_another_service_needs_star_even_for_a_listed_rpc_name(
+async def test_another_service_needs_star_even_for_a_listed_rpc_name(
     authorizer: Authorizer, method: str
 ) -> None:
     with pytest.raises(CallerForbidden) as raised:
-        authorizer.authorize(method, bearer(PORTFOLIO_KEY), NO_AUTH_CONTEXT)
+        await authorizer.authorize(method, bearer(PORTFOLIO_KEY), NO_AUTH_CONTEXT)
 
     assert raised.value.method == method
-    assert authorizer.authorize(method, bearer(ADMIN_KEY), NO_AUTH_CONTEXT) == "admin"
+    assert await authorizer.authorize(method, bearer(ADMIN_KEY), NO_AUTH_CONTEXT) == "admin"
 
 
 # Rate limits
 
 
-def test_a_caller_past_its_rate_is_told_when_to_retry(
+async def test_a_caller_past_its_rate_is_told_when_to_retry(
     authorizer: Authorizer, clock: FakeClock
 ) -> None:
     metadata = bearer(LIMITED_KEY)
-    assert authorizer.authorize(GET_HOLDINGS, metadata, NO_AUTH_CONTEXT) == "limited"
-    assert authorizer.authorize(GET_HOLDINGS, metadata, NO_AUTH_CONTEXT) == "limited"
+    assert await authorizer.authorize(GET_HOLDINGS, metadata, NO_AUTH_CONTEXT) == "limited"
+    assert await authorizer.authorize(GET_HOLDINGS, metadata, NO_AUTH_CONTEXT) == "limited"
 
     with pytest.raises(CallerRateLimited) as raised:
-        authorizer.authorize(GET_HOLDINGS, metadata, NO_AUTH_CONTEXT)
+        await authorizer.authorize(GET_HOLDINGS, metadata, NO_AUTH_CONTEXT)
     assert raised.value.caller == "limited"
     assert raised.value.retry_after_seconds == pytest.approx(1.0)
 
     clock.now += 0.25
     with pytest.raises(CallerRateLimited) as raised:
-        authorizer.authorize(GET_HOLDINGS, metadata, NO_AUTH_CONTEXT)
+        await authorizer.authorize(GET_HOLDINGS, metadata, NO_AUTH_CONTEXT)
     assert raised.value.retry_after_seconds == pytest.approx(0.75)
 
     clock.now += 0.75
-    assert authorizer.authorize(GET_HOLDINGS, metadata, NO_AUTH_CONTEXT) == "limited"
+    assert await authorizer.authorize(GET_HOLDINGS, metadata, NO_AUTH_CONTEXT) == "limited"
 
 
-def test_forbidden_and_unauthenticated_calls_spend_no_tokens(
+async def test_forbidden_and_unauthenticated_calls_spend_no_tokens(
     authorizer: Authorizer,
 ) -> None:
     for _ in range(5):
         with pytest.raises(CallerForbidden):
-            authorizer.authorize(CANCEL_ORDER, bearer(LIMITED_KEY), NO_AUTH_CONTEXT)
+            await authorizer.authorize(CANCEL_ORDER, bearer(LIMITED_KEY), NO_AUTH_CONTEXT)
 
-    assert authorizer.authorize(GET_HOLDINGS, bearer(LIMITED_KEY), NO_AUTH_CONTEXT) == "limited"
-    assert authorizer.authorize(GET_HOLDINGS, bearer(LIMITED_KEY), NO_AUTH_CONTEXT) == "limited"
+    assert await authorizer.authorize(GET_HOLDINGS, bearer(LIMITED_KEY), NO_AUTH_CONTEXT) == "limited"
+    assert await authorizer.authorize(GET_HOLDINGS, bearer(LIMITED_KEY), NO_AUTH_CONTEXT) == "limited"
 
 
-def test_each_caller_has_its_own_bucket_and_unlimited_callers_have_none(
+async def test_each_caller_has_its_own_bucket_and_unlimited_callers_have_none(
     authorizer: Authorizer,
 ) -> None:
     for _ in range(2):
-        authorizer.authorize(GET_HOLDINGS, bearer(LIMITED_KEY), NO_AUTH_CONTEXT)
+        await authorizer.authorize(GET_HOLDINGS, bearer(LIMITED_KEY), NO_AUTH_CONTEXT)
     with pytest.raises(CallerRateLimited):
-        authorizer.authorize(GET_HOLDINGS, bearer(LIMITED_KEY), NO_AUTH_CONTEXT)
+        await authorizer.authorize(GET_HOLDINGS, bearer(LIMITED_KEY), NO_AUTH_CONTEXT)
 
     for _ in range(100):
-        authorizer.authorize(GET_HOLDINGS, bearer(ADMIN_KEY), NO_AUTH_CONTEXT)
+        await authorizer.authorize(GET_HOLDINGS, bearer(ADMIN_KEY), NO_AUTH_CONTEXT)
 
 
-def test_a_caller_without_a_burst_gets_a_bucket_of_its_rate() -> None:
+async def test_a_caller_without_a_burst_gets_a_bucket_of_its_rate() -> None:
     clock = FakeClock()
     caller = Caller("fast", frozenset({"*"}), rate_per_second=3.0)
     authorizer = Authorizer(CallerRegistry([(caller, digest("k"))]), clock=clock)
 
     for _ in range(3):
-        authorizer.authorize(GET_HOLDINGS, bearer("k"), NO_AUTH_CONTEXT)
+        await authorizer.authorize(GET_HOLDINGS, bearer("k"), NO_AUTH_CONTEXT)
     with pytest.raises(CallerRateLimited):
-        authorizer.authorize(GET_HOLDINGS, bearer("k"), NO_AUTH_CONTEXT)
+        await authorizer.authorize(GET_HOLDINGS, bearer("k"), NO_AUTH_CONTEXT)
 
 
-def test_a_loaded_callers_file_drives_keys_methods_and_rates(tmp_path: Path) -> None:
+async def test_a_loaded_callers_file_drives_keys_methods_and_rates(tmp_path: Path) -> None:
     path = tmp_path / "callers.toml"
     path.write_text(
         "[[callers]]\n"
@@ -404,7 +405,7 @@ def test_a_loaded_callers_file_drives_keys_methods_and_rates(tmp_path: Path) -> 
     )
     authorizer = Authorizer(load_callers(path), clock=FakeClock())
 
-    assert authorizer.authorize(GET_HOLDINGS, bearer("s3cret"), NO_AUTH_CONTEXT) == "svc"
+    assert await authorizer.authorize(GET_HOLDINGS, bearer("s3cret"), NO_AUTH_CONTEXT) == "svc"
     with pytest.raises(CallerRateLimited) as raised:
-        authorizer.authorize(GET_HOLDINGS, bearer("s3cret"), NO_AUTH_CONTEXT)
+        await authorizer.authorize(GET_HOLDINGS, bearer("s3cret"), NO_AUTH_CONTEXT)
     assert raised.value.retry_after_seconds == pytest.approx(2.0)

@@ -105,6 +105,11 @@ ENVIRONMENT: dict[str, tuple[str, object]] = {
     "PLAID_SECRET": ("plaid-secret", "plaid-secret"),
     "PLAID_ITEM_RATE_LIMITS": ("0", False),
     "AGGREGATOR_STATE_SECRET": (STATE_SECRET, STATE_SECRET),
+    "AGGREGATOR_REDIS_URL": ("rediss://redis.internal:6380/0", "rediss://redis.internal:6380/0"),
+    "AGGREGATOR_REDIS_PASSWORD": ("redis-password", "redis-password"),
+    "AGGREGATOR_REDIS_CA_FILE": ("/tls/redis-ca.pem", Path("/tls/redis-ca.pem")),
+    "AGGREGATOR_REDIS_TIMEOUT_SECONDS": ("0.2", 0.2),
+    "AGGREGATOR_IDEMPOTENCY_RETENTION_SECONDS": ("3600", 3600.0),
 }
 
 
@@ -154,3 +159,32 @@ def test_keys_derived_for_two_purposes_differ_and_are_stable() -> None:
     assert first == Settings(aggregator_state_secret=STATE_SECRET).derived_key("page-tokens")  # type: ignore[arg-type]
     assert first != settings.derived_key("cache")
     assert Settings().derived_key("page-tokens") is None
+
+
+def test_redis_without_the_state_secret_is_refused_saying_what_to_set() -> None:
+    with pytest.raises(ValueError, match="AGGREGATOR_STATE_SECRET is not") as raised:
+        Settings(aggregator_redis_url="redis://:hunter2@127.0.0.1:6379/0")  # type: ignore[arg-type]
+
+    assert "head -c 32 /dev/urandom | base64" in str(raised.value)
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:6379", "127.0.0.1:6379", "redis-host"])
+def test_a_redis_url_must_be_a_redis_url(url: str) -> None:
+    with pytest.raises(ValueError, match=r"redis://, rediss://"):
+        Settings(aggregator_redis_url=url, aggregator_state_secret=STATE_SECRET)  # type: ignore[arg-type]
+
+
+def test_a_redis_ca_file_needs_tls() -> None:
+    with pytest.raises(ValueError, match="needs a rediss://"):
+        Settings(
+            aggregator_redis_url="redis://127.0.0.1:6379",  # type: ignore[arg-type]
+            aggregator_redis_ca_file=Path("/tls/ca.pem"),
+            aggregator_state_secret=STATE_SECRET,  # type: ignore[arg-type]
+        )
+
+
+def test_shared_state_is_off_by_default_and_records_last_a_day() -> None:
+    settings = Settings()
+
+    assert settings.aggregator_redis_url is None
+    assert settings.aggregator_idempotency_retention_seconds == 24 * 3600

@@ -24,9 +24,14 @@ from service.core.errors import (
     FieldViolation,
     GatewayCredentialsRejected,
     GatewayError,
+    IdempotencyKeyInFlight,
+    IdempotencyKeyReused,
+    IdempotentOutcomeUnknown,
     InvalidRequest,
     ProviderNotConfigured,
     ReconnectRequired,
+    RecordedFailure,
+    StateUnavailable,
     UpstreamBadResponse,
     UpstreamContext,
     UpstreamError,
@@ -53,6 +58,11 @@ EXPECTED_CODES: dict[type[GatewayError], grpc.StatusCode] = {
     CallerForbidden: grpc.StatusCode.PERMISSION_DENIED,
     CallerRateLimited: grpc.StatusCode.RESOURCE_EXHAUSTED,
     UpstreamOverloaded: grpc.StatusCode.RESOURCE_EXHAUSTED,
+    StateUnavailable: grpc.StatusCode.UNAVAILABLE,
+    IdempotencyKeyReused: grpc.StatusCode.INVALID_ARGUMENT,
+    IdempotencyKeyInFlight: grpc.StatusCode.ABORTED,
+    IdempotentOutcomeUnknown: grpc.StatusCode.UNKNOWN,
+    RecordedFailure: grpc.StatusCode.UNKNOWN,
     CircuitOpen: grpc.StatusCode.UNAVAILABLE,
     UpstreamError: grpc.StatusCode.UNKNOWN,
     UpstreamRejectedRequest: grpc.StatusCode.INVALID_ARGUMENT,
@@ -83,6 +93,17 @@ def all_gateway_errors() -> list[type[GatewayError]]:
 
 
 def instance_of(cls: type[GatewayError]) -> GatewayError:
+    if issubclass(cls, IdempotencyKeyReused):
+        return cls()
+    if issubclass(cls, IdempotencyKeyInFlight):
+        return cls(1.0)
+    if issubclass(cls, StateUnavailable):
+        return cls("The store is down.", 1.0)
+    if issubclass(cls, RecordedFailure):
+        recorded = status_pb2.Status(code=code_pb2.UNKNOWN, message="Something failed.")
+        info = error_details_pb2.ErrorInfo(reason=cls.reason, domain=status.GATEWAY_DOMAIN)
+        recorded.details.add().Pack(info)
+        return cls(recorded)
     if issubclass(cls, CapabilityMissing):
         return cls("ORDER_CANCEL", "connection", "CancelOrder does not serve moneykit")
     if issubclass(cls, InvalidRequest):
@@ -248,12 +269,18 @@ def test_a_rate_limit_without_a_known_delay_has_no_retry_info() -> None:
     assert rich.details(error_details_pb2.RetryInfo) == []
 
 
-def test_only_rate_limits_and_open_circuits_carry_retry_info() -> None:
+def test_only_rate_limits_open_circuits_and_retry_laters_carry_retry_info() -> None:
     open_circuit = RichStatus(status.to_grpc_status(instance_of(CircuitOpen)))
     [retry] = open_circuit.details(error_details_pb2.RetryInfo)
     assert retry.retry_delay.ToNanoseconds() == 12_500_000_000
     for cls in all_gateway_errors():
-        if cls in (UpstreamRateLimited, CircuitOpen, CallerRateLimited):
+        if cls in (
+            UpstreamRateLimited,
+            CircuitOpen,
+            CallerRateLimited,
+            StateUnavailable,
+            IdempotencyKeyInFlight,
+        ):
             continue
         rich = RichStatus(status.to_grpc_status(instance_of(cls)))
         assert rich.details(error_details_pb2.RetryInfo) == [], cls.__name__
@@ -354,3 +381,22 @@ def test_transport_error_maps_every_httpx_error(cls: type[httpx.HTTPError]) -> N
         grpc.StatusCode.UNAVAILABLE,
         grpc.StatusCode.UNKNOWN,
     )
+
+
+def test_a_recorded_failure_is_answered_with_its_own_status_and_details() -> None:
+    recorded = status.to_rpc_status(instance_of(UpstreamNotFound))
+
+    error = RecordedFailure(recorded)
+    answered = status.to_rpc_status(error)
+
+    assert status.code_of(error) == grpc.StatusCode.NOT_FOUND
+    assert answered == recorded
+    assert answered is not recorded
+
+
+def test_state_unavailable_and_a_key_in_flight_say_when_to_retry() -> None:
+    for error in (StateUnavailable("The store is down.", 1.5), IdempotencyKeyInFlight(1.5)):
+        rich = RichStatus(status.to_grpc_status(error))
+        [retry] = rich.details(error_details_pb2.RetryInfo)
+        assert retry.retry_delay.ToNanoseconds() == 1_500_000_000
+        assert rich.one(error_details_pb2.ErrorInfo).reason == error.reason

@@ -58,7 +58,7 @@ def whoami_handler(authorizer: Authorizer, seen: AuthContexts) -> grpc.GenericRp
         auth_context = {key: list(values) for key, values in context.auth_context().items()}
         seen.append(auth_context)
         try:
-            name = authorizer.authorize(
+            name = await authorizer.authorize(
                 GET_HOLDINGS, tuple(context.invocation_metadata() or ()), auth_context
             )
         except GatewayError as error:

@@ -281,6 +281,7 @@ class CancelOrderRequest(_message.Message):
     SYMBOL_PAIR_FIELD_NUMBER: _builtins.int
     MFA_CODE_FIELD_NUMBER: _builtins.int
     CONFIRM_FIELD_NUMBER: _builtins.int
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _builtins.int
     order_id: _builtins.str
     """Required. The id of the pending order to cancel, at most 256 characters."""
     is_cryptocurrency: _builtins.bool
@@ -303,6 +304,19 @@ class CancelOrderRequest(_message.Message):
     reads the order until it is final or the deadline nears, and answers OK
     with the final order, or UNKNOWN with the last order read in the details.
     """
+    idempotency_key: _builtins.str
+    """Optional. A caller-chosen id of this cancel (a UUID, say), at most 128
+    characters, that makes retrying it safe: the cancel is sent at most once
+    per caller, connection and key, whichever replica a retry reaches. A
+    repeat with the same key and the same other fields is answered the first
+    call's recorded outcome (its response or its error) for 24 hours by
+    default, and nothing is sent; while the first call is still in flight it
+    fails with ABORTED (retry it to get the outcome); with other fields it
+    fails with INVALID_ARGUMENT. When the first call ended without a recorded
+    outcome the answer is UNKNOWN: check the order with GetOrder. When the
+    gateway cannot reach its state store, a call with a key fails with
+    UNAVAILABLE before anything is sent.
+    """
     @_builtins.property
     def connection(self) -> _connection_pb2.Connection:
         """Required. The connection that placed the order; today a Mesh connection."""
@@ -317,10 +331,11 @@ class CancelOrderRequest(_message.Message):
         symbol_pair: _builtins.str = ...,
         mfa_code: _builtins.str = ...,
         confirm: _builtins.bool = ...,
+        idempotency_key: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["connection", b"connection"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["confirm", b"confirm", "connection", b"connection", "is_cryptocurrency", b"is_cryptocurrency", "mfa_code", b"mfa_code", "order_id", b"order_id", "side", b"side", "symbol_pair", b"symbol_pair"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["confirm", b"confirm", "connection", b"connection", "idempotency_key", b"idempotency_key", "is_cryptocurrency", b"is_cryptocurrency", "mfa_code", b"mfa_code", "order_id", b"order_id", "side", b"side", "symbol_pair", b"symbol_pair"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

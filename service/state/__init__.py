@@ -1,0 +1,27 @@
+"""Shared state: what replicas of the gateway must agree on, in one backend chosen by settings.
+
+`StateBackend` is the protocol (token buckets, claim-once values, values with a lifetime);
+`InProcessState` keeps them in the process (one replica, `make run`), `RedisState` in Redis, so
+that every replica sees the same (`open_state` picks one from the settings). Keys are keyed
+digests (`KeyedDigests`, HMAC with a key derived from `AGGREGATOR_STATE_SECRET`), never raw
+tokens, and values are sealed (`Sealer`, AES-GCM) by their users before they are stored.
+
+It imports only `service.config`, `service.core` and `service.observability`; the auth package
+(rate limits), the RPC edge (idempotent cancels) and the process (which opens it) import it.
+"""
+
+from service.state.backend import StateBackend
+from service.state.keys import KeyedDigests
+from service.state.memory import InProcessState
+from service.state.opening import open_state
+from service.state.redis_backend import RedisState
+from service.state.sealing import Sealer
+
+__all__ = [
+    "InProcessState",
+    "KeyedDigests",
+    "RedisState",
+    "Sealer",
+    "StateBackend",
+    "open_state",
+]
