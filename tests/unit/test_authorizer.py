@@ -179,7 +179,9 @@ async def test_an_api_key_identifies_its_caller_whatever_the_scheme_case(
 ) -> None:
     metadata = bearer(PORTFOLIO_KEY, scheme)
 
-    assert await authorizer.authorize(GET_HOLDINGS, metadata, NO_AUTH_CONTEXT) == "portfolio-service"
+    assert (
+        await authorizer.authorize(GET_HOLDINGS, metadata, NO_AUTH_CONTEXT) == "portfolio-service"
+    )
 
 
 async def test_spaces_around_the_key_are_ignored(authorizer: Authorizer) -> None:
@@ -199,13 +201,17 @@ async def test_a_wrong_key_is_refused_even_with_a_known_certificate(
     authorizer: Authorizer, pki: Pki
 ) -> None:
     with pytest.raises(CallerUnauthenticated) as raised:
-        await authorizer.authorize(GET_HOLDINGS, bearer(UNKNOWN_KEY), cert_context(pki, "portfolio"))
+        await authorizer.authorize(
+            GET_HOLDINGS, bearer(UNKNOWN_KEY), cert_context(pki, "portfolio")
+        )
 
     assert UNKNOWN_KEY not in raised.value.message
 
 
 async def test_a_valid_key_wins_over_the_certificate(authorizer: Authorizer, pki: Pki) -> None:
-    name = await authorizer.authorize(GET_HOLDINGS, bearer(ADMIN_KEY), cert_context(pki, "portfolio"))
+    name = await authorizer.authorize(
+        GET_HOLDINGS, bearer(ADMIN_KEY), cert_context(pki, "portfolio")
+    )
 
     assert name == "admin"
 
@@ -244,12 +250,12 @@ async def test_two_authorization_entries_are_refused(authorizer: Authorizer) -> 
 
 
 async def test_a_client_certificate_identifies_its_caller(authorizer: Authorizer, pki: Pki) -> None:
-    assert await authorizer.authorize(GET_HOLDINGS, NO_METADATA, cert_context(pki, "portfolio")) == (
-        "portfolio-service"
-    )
-    assert await authorizer.authorize(GET_HOLDINGS, NO_METADATA, cert_context(pki, "cert-only")) == (
-        "cert-only"
-    )
+    assert await authorizer.authorize(
+        GET_HOLDINGS, NO_METADATA, cert_context(pki, "portfolio")
+    ) == ("portfolio-service")
+    assert await authorizer.authorize(
+        GET_HOLDINGS, NO_METADATA, cert_context(pki, "cert-only")
+    ) == ("cert-only")
 
 
 async def test_the_pem_certificate_decides_over_the_subject_text(
@@ -273,7 +279,9 @@ async def test_the_subject_text_serves_when_there_is_no_pem_certificate() -> Non
     assert await authorizer.authorize(GET_HOLDINGS, NO_METADATA, context) == "multi"
 
 
-async def test_an_unknown_certificate_is_refused_by_its_subject(authorizer: Authorizer, pki: Pki) -> None:
+async def test_an_unknown_certificate_is_refused_by_its_subject(
+    authorizer: Authorizer, pki: Pki
+) -> None:
     with pytest.raises(CallerUnauthenticated) as raised:
         await authorizer.authorize(GET_HOLDINGS, NO_METADATA, cert_context(pki, "stranger"))
 
@@ -293,7 +301,9 @@ async def test_without_key_or_certificate_the_caller_is_told_what_to_send(
     authorizer: Authorizer,
 ) -> None:
     with pytest.raises(CallerUnauthenticated) as raised:
-        await authorizer.authorize(GET_HOLDINGS, (("user-agent", "x"),), {"transport": [b"insecure"]})
+        await authorizer.authorize(
+            GET_HOLDINGS, (("user-agent", "x"),), {"transport": [b"insecure"]}
+        )
 
     assert "send 'authorization: Bearer <key>' or a client certificate" in raised.value.message
 
@@ -319,7 +329,9 @@ async def test_a_certificate_caller_gets_the_same_permission_check(
 async def test_star_allows_every_rpc(authorizer: Authorizer) -> None:
     for method in ["GetHoldings", "CancelOrder", "StreamPortfolio", "ListInstitutions"]:
         full_method = f"/aggregator.v1.AggregatorService/{method}"
-        assert await authorizer.authorize(full_method, bearer(ADMIN_KEY), NO_AUTH_CONTEXT) == "admin"
+        assert (
+            await authorizer.authorize(full_method, bearer(ADMIN_KEY), NO_AUTH_CONTEXT) == "admin"
+        )
 
 
 @pytest.mark.parametrize(
@@ -367,8 +379,12 @@ async def test_forbidden_and_unauthenticated_calls_spend_no_tokens(
         with pytest.raises(CallerForbidden):
             await authorizer.authorize(CANCEL_ORDER, bearer(LIMITED_KEY), NO_AUTH_CONTEXT)
 
-    assert await authorizer.authorize(GET_HOLDINGS, bearer(LIMITED_KEY), NO_AUTH_CONTEXT) == "limited"
-    assert await authorizer.authorize(GET_HOLDINGS, bearer(LIMITED_KEY), NO_AUTH_CONTEXT) == "limited"
+    assert (
+        await authorizer.authorize(GET_HOLDINGS, bearer(LIMITED_KEY), NO_AUTH_CONTEXT) == "limited"
+    )
+    assert (
+        await authorizer.authorize(GET_HOLDINGS, bearer(LIMITED_KEY), NO_AUTH_CONTEXT) == "limited"
+    )
 
 
 async def test_each_caller_has_its_own_bucket_and_unlimited_callers_have_none(
