@@ -40,6 +40,8 @@ CREDENTIALS = sorted(
     for name in provider.settings_type.credential_fields()
 )
 """Every provider's credentials, which come from the Secret and never the ConfigMap."""
+SHARED_STATE = ["AGGREGATOR_REDIS_URL", "AGGREGATOR_STATE_SECRET"]
+"""The shared state's settings, which come from their own Secret and never the ConfigMap."""
 
 
 def all_documents() -> list[tuple[str, dict[str, Any]]]:
@@ -197,6 +199,7 @@ def test_the_configmap_holds_only_real_settings_that_parse(
     known = setting_names() | SETTINGS_FROM_OTHER_CHANGES
     assert sorted(set(settings) - known) == []
     assert not set(CREDENTIALS) & set(settings)
+    assert not set(SHARED_STATE) & set(settings)
     for name in setting_names():
         monkeypatch.delenv(name, raising=False)
     for name, value in settings.items():
@@ -293,3 +296,31 @@ def test_services_select_the_pods_and_speak_http2_on_the_grpc_port() -> None:
     assert container_port("metrics") == listen_port(
         configmap_settings()["AGGREGATOR_METRICS_LISTEN"]
     )
+
+
+def test_the_shared_state_comes_from_its_secret_and_is_required() -> None:
+    templates = secret_templates()
+    environment = {item["name"]: item for item in container()["env"]}
+    for name in SHARED_STATE:
+        reference = environment[name]["valueFrom"]["secretKeyRef"]
+        assert reference == {"name": "aggregator-gateway-state", "key": name}
+    assert sorted(templates["aggregator-gateway-state"]["stringData"]) == SHARED_STATE
+
+
+def test_the_gateway_refuses_the_shared_state_template_as_it_is(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Applied by mistake, the template's placeholder secret stops the pod."""
+    for name, value in secret_templates()["aggregator-gateway-state"]["stringData"].items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(ValueError, match="base64"):
+        Settings()
+
+
+def test_the_shared_state_template_has_the_shape_of_a_tls_redis_url() -> None:
+    url = secret_templates()["aggregator-gateway-state"]["stringData"]["AGGREGATOR_REDIS_URL"]
+    assert url.startswith("rediss://")
+    assert (
+        Settings(aggregator_redis_url=url, aggregator_state_secret="c" * 44).aggregator_redis_url
+        is not None
+    )  # type: ignore[arg-type]
