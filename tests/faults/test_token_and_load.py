@@ -74,6 +74,10 @@ async def test_retries_against_an_always_failing_upstream_stay_within_the_budget
         "aggregator_breaker_failure_threshold": 0,
         "aggregator_retry_base_delay_seconds": 0.001,
         "aggregator_retry_max_delay_seconds": 0.002,
+        # One window longer than any run and no floor: the share is then the ratio exactly,
+        # however slowly a loaded machine serves the calls.
+        "aggregator_retry_budget_window_seconds": 3600,
+        "aggregator_retry_budget_min_per_second": 0,
     }
     exhausted_before = exhausted_retry_budgets()
     async with faulty_gateway(**settings) as gateway:
