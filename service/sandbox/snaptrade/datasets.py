@@ -150,7 +150,7 @@ def account(account_id: str) -> JsonObject:
             "transactions": {"initial_sync_completed": True, "last_successful_sync": "2024-07-23"},
             "holdings": {
                 "initial_sync_completed": True,
-                "last_successful_sync": "2024-07-23 18:42:46.561408+00:00",
+                "last_successful_sync": "2024-07-23T18:42:46.561408+00:00",
             },
         },
         "balance": {"total": {"amount": Decimal("15363.23"), "currency": "USD"}},
