@@ -7,7 +7,7 @@ import base64
 import hashlib
 import hmac
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from pathlib import Path
 
 import pytest
@@ -175,9 +175,10 @@ def test_value_and_cost_basis_are_exact_per_share_products(
     value = holdings_value.convert(answer)
 
     (holding,) = response.holdings
-    assert Decimal(holding.value) == units * price * times
-    assert Decimal(holding.cost_basis) == units * cost * times
-    assert Decimal(value.total_value) == units * price * times
+    with localcontext(prec=100):
+        assert Decimal(holding.value) == units * price * times
+        assert Decimal(holding.cost_basis) == units * cost * times
+        assert Decimal(value.total_value) == units * price * times
 
 
 def test_an_unknown_kind_is_an_unspecified_security() -> None:
