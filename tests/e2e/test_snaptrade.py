@@ -36,7 +36,7 @@ from aggregator.v1.order_pb2 import Order, OrderSide, OrderStatus, OrderType
 from aggregator.v1.source_pb2 import PROVIDER_SNAPTRADE
 from service.process.server import running_gateway
 from service.sandbox import RecordedRequest, SandboxUpstreams
-from service.sandbox.snaptrade import triggers
+from service.sandbox.snaptrade import datasets, triggers
 from tests.conftest import Gateway, gateway_settings, sandbox_providers, start_gateway
 from tests.e2e import requests
 from tests.e2e.richstatus import RichStatus, unpack
@@ -451,13 +451,13 @@ async def test_a_refresh_asks_for_the_accounts_connection(gateway: Gateway) -> N
     )
 
     assert response.state == RefreshState.REFRESH_STATE_REQUESTED
+    assert response.refreshed_at.ToDatetime(tzinfo=UTC) == datetime(
+        2024, 7, 23, 18, 42, 46, 561408, tzinfo=UTC
+    )
     details, refresh = gateway.sandbox.snaptrade.requests
-    assert details.path == f"/accounts/{ACCOUNT}"
-    authorization = gateway.sandbox.snaptrade.requests[0]
-    assert refresh.method == "POST"
-    assert refresh.path.startswith("/authorizations/")
-    assert refresh.path.endswith("/refresh")
-    assert authorization.method == "GET"
+    assert (details.method, details.path) == ("GET", f"/accounts/{ACCOUNT}")
+    authorization = datasets.authorization_of(ACCOUNT)
+    assert (refresh.method, refresh.path) == ("POST", f"/authorizations/{authorization}/refresh")
 
 
 async def test_waiting_for_a_refresh_is_refused_before_any_request(gateway: Gateway) -> None:

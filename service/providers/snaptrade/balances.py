@@ -9,7 +9,7 @@ ignored and the answer says which it got.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from aggregator.v1.aggregator_service_pb2 import GetBalancesRequest, GetBalancesResponse
 from aggregator.v1.balance_pb2 import Balance
@@ -41,7 +41,7 @@ async def get_balances(client: ProviderClient, request: GetBalancesRequest) -> G
     return convert(
         answer,
         request.connection.snaptrade.account_id,
-        datetime.now().astimezone(),
+        datetime.now(UTC),
         real_time=client.settings.real_time_data,
     )
 
@@ -57,10 +57,8 @@ def convert(
         real_time=real_time,
     )
     for entry in answer.root:
-        balance = Balance(
-            account_id=account_id,
-            currency=entry.currency.code or "" if entry.currency is not None else "",
-        )
+        currency = entry.currency.code if entry.currency is not None else None
+        balance = Balance(account_id=account_id, currency=currency or "")
         decimal_field(balance, "cash", entry.cash)
         decimal_field(balance, "buying_power", entry.buying_power)
         response.balances.append(balance)

@@ -79,13 +79,28 @@ class Balances(RootModel[list[Balance]]):
     """The balances answer: one per currency."""
 
 
+class HoldingsSync(ResponseModel):
+    last_successful_sync: datetime | None = None
+
+
+class SyncStatus(ResponseModel):
+    holdings: HoldingsSync | None = None
+
+
 class Account(ResponseModel):
-    """What the gateway reads of `Account`: the connection (authorization) it belongs to."""
+    """What the gateway reads of `Account`: the connection (authorization) it belongs to, and
+    when its holdings last synced."""
 
     id: str
     brokerage_authorization: str
     name: str | None = None
     institution_name: str | None = None
+    sync_status: SyncStatus | None = None
+
+    @property
+    def holdings_synced_at(self) -> datetime | None:
+        holdings = self.sync_status.holdings if self.sync_status is not None else None
+        return holdings.last_successful_sync if holdings is not None else None
 
 
 class SymbolType(ResponseModel):

@@ -125,7 +125,7 @@ def from_record(record: OrderRecord) -> Order:
             if (kind or "").lower() == "crypto"
             else AssetType.ASSET_TYPE_EQUITY
         )
-    order.payment_symbol = currency.code or "" if currency is not None else ""
+    order.payment_symbol = (currency.code if currency is not None else None) or ""
     _amounts(order, record.total_quantity, record.filled_quantity, record.execution_price)
     if not order.HasField("price"):
         decimal_field(order, "price", record.limit_price)

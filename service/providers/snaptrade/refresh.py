@@ -1,5 +1,6 @@
 """SnapTrade `POST /authorizations/{authorizationId}/refresh`: ask SnapTrade to sync the
-connection (the authorization) the account belongs to, found with `GET /accounts/{accountId}`.
+connection (the authorization) the account belongs to, found with `GET /accounts/{accountId}`,
+which also says when the account's holdings last synced (`refreshed_at`).
 
 The refresh is queued: SnapTrade announces its end only by webhook, so `wait` is not offered
 (refused before any upstream call). Each refresh is billed, and SnapTrade refuses it on
@@ -17,7 +18,7 @@ from aggregator.v1.aggregator_service_pb2 import (
     RefreshState,
 )
 from aggregator.v1.source_pb2 import PROVIDER_SNAPTRADE
-from service.core.converters import data_source
+from service.core.converters import data_source, to_timestamp
 from service.core.errors import CapabilityMissing, UpstreamFailedPrecondition
 from service.providers.operation import ProviderClient, UpstreamRequest
 from service.providers.snaptrade.connection import (
@@ -73,6 +74,8 @@ async def refresh_connection(
     )
     return RefreshConnectionResponse(
         state=RefreshState.REFRESH_STATE_REQUESTED,
+        # The last sync before this refresh, which SnapTrade reports now.
+        refreshed_at=to_timestamp(details.holdings_synced_at),
         source=data_source(
             PROVIDER_SNAPTRADE, computed=False, as_of=datetime.now(UTC), from_provider=False
         ),
