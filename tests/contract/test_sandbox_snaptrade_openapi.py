@@ -46,7 +46,7 @@ from aggregator.v1.order_pb2 import OrderStatus
 from service.sandbox import RecordedRequest, SandboxUpstreams
 from service.sandbox.snaptrade import triggers
 from tests.conftest import Gateway, gateway_settings, start_gateway
-from tests.contract.test_sandbox_mesh_openapi import read_nullable_references_as_meant
+from tests.contract.mesh_openapi import read_nullable_references_as_meant
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 DOCUMENT = REPOSITORY / "docs" / "upstreams" / "snaptrade-openapi.yaml"
