@@ -37,6 +37,7 @@ from aggregator.v1.source_pb2 import PROVIDER_SNAPTRADE
 from service.process.server import running_gateway
 from service.sandbox import RecordedRequest, SandboxUpstreams
 from service.sandbox.snaptrade import datasets, triggers
+from service.sandbox.snaptrade import orders as simulated_orders
 from tests.conftest import Gateway, gateway_settings, sandbox_providers, start_gateway
 from tests.e2e import requests
 from tests.e2e.richstatus import RichStatus, unpack
@@ -211,7 +212,9 @@ async def test_an_order_placed_outside_snaptrade_is_found_in_the_recent_orders(
 
 async def test_an_unknown_order_is_not_found(gateway: Gateway) -> None:
     status = await failure(
-        gateway.stub.GetOrder(GetOrderRequest(connection=account(), order_id="nope"), timeout=10)
+        gateway.stub.GetOrder(
+            GetOrderRequest(connection=account(), order_id=triggers.ORDER_UNKNOWN), timeout=10
+        )
     )
 
     assert status.code == grpc.StatusCode.NOT_FOUND
@@ -232,7 +235,7 @@ async def test_orders_are_listed_in_pages_over_one_upstream_list(gateway: Gatewa
     whole = await gateway.stub.ListOrders(ListOrdersRequest(connection=account()), timeout=10)
     paged = await list_all(gateway, ListOrdersRequest(connection=account(), page_size=2))
 
-    assert len(whole.orders) == len(triggers.__doc__.split("| `sandbox-order-")) - 1  # type: ignore[union-attr]
+    assert len(whole.orders) == len(simulated_orders.ORDERS)
     assert [o.order_id for o in paged] == [o.order_id for o in whole.orders]
     first = query(gateway.sandbox.snaptrade.requests[0])
     assert (first["state"], first["days"]) == (["all"], ["90"])

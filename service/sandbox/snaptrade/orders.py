@@ -77,6 +77,18 @@ ORDERS = (
 )
 BY_ID = {order.order_id: order for order in ORDERS}
 
+
+def order_named(order_id: str) -> SimulatedOrder | None:
+    """The order of `order_id`: a listed one, none for the unknown trigger, and for any other id
+    an open order placed through SnapTrade, so that any id but the trigger is answered
+    normally."""
+    if order_id == triggers.ORDER_UNKNOWN:
+        return None
+    return BY_ID.get(order_id) or SimulatedOrder(
+        order_id, timedelta(days=1), "PENDING", OnCancel.CANCELS
+    )
+
+
 OPEN_STATUSES = frozenset({"PENDING", "ACCEPTED", "CANCEL_PENDING"})
 _V2_LEG_STATUSES = {"ACCEPTED": "PENDING", "PENDING": "PENDING"}
 

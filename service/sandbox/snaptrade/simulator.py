@@ -22,11 +22,11 @@ from service.sandbox.snaptrade.errors import (
 )
 from service.sandbox.snaptrade.failures import user_failure
 from service.sandbox.snaptrade.orders import (
-    BY_ID,
     OPEN_STATUSES,
     ORDERS,
     OnCancel,
     OrderBook,
+    order_named,
     record,
     record_v2,
 )
@@ -153,7 +153,7 @@ class SnapTradeSimulator(SimulatedUpstream):
     def _order_detail(
         self, request: RecordedRequest, query: _Query, parameters: list[str]
     ) -> Response:
-        order = BY_ID.get(parameters[1])
+        order = order_named(parameters[1])
         if order is None or not order.through_snaptrade:
             return not_found()
         status = self._orders.status(query["userId"], parameters[0], order, reading=True)
@@ -161,7 +161,7 @@ class SnapTradeSimulator(SimulatedUpstream):
 
     def _cancel(self, request: RecordedRequest, query: _Query, parameters: list[str]) -> Response:
         order_id = json.loads(request.body)["brokerage_order_id"]
-        order = BY_ID.get(order_id)
+        order = order_named(order_id)
         if order is None:
             return not_found()
         user_id, account_id = query["userId"], parameters[0]

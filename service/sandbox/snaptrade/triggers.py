@@ -45,7 +45,8 @@ remembered until `reset()`:
 | `sandbox-order-failed-cancel` | 5 hours ago, through SnapTrade, `PENDING` | 500, and the order stays `PENDING` |
 | `sandbox-order-rejected` | 40 days ago, through SnapTrade, `REJECTED` | 400, as for a filled order |
 | `sandbox-order-old` | 80 days ago, through SnapTrade, `EXECUTED` | 400, as for a filled order |
-| any other id | - | 404 `{default_detail, default_code: 1011}` |
+| `sandbox-order-unknown` | - | 404 `{default_detail, default_code: 1011}`; the detail answers 404 too, and no list has it |
+| any other id | 1 day ago, through SnapTrade, `PENDING` (listed nowhere) | 200; then `CANCELED`, as `sandbox-order-open` |
 """  # noqa: E501 (the tables are pasted into the README as they are)
 
 SNAPTRADE_BAD_REQUEST = "snaptrade-sandbox-bad-request"
@@ -73,5 +74,6 @@ ORDER_LOST_ANSWER = "sandbox-order-lost-answer"
 ORDER_FAILED_CANCEL = "sandbox-order-failed-cancel"
 ORDER_REJECTED = "sandbox-order-rejected"
 ORDER_OLD = "sandbox-order-old"
+ORDER_UNKNOWN = "sandbox-order-unknown"
 
 RATE_LIMIT_RESET_SECONDS = 30
