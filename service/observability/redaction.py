@@ -3,7 +3,9 @@
 Secrets are known three ways: the gateway's own credentials (registered at start-up),
 the secret fields of the request being served (registered per RPC in a context variable),
 and anything shaped like a bearer token. `scrub` and `scrub_json` apply the same knowledge to
-texts that are not log records, such as what an upstream said.
+texts that are not log records, such as what an upstream said. A secret is scrubbed as written
+and percent-encoded, since some travel in URLs (SnapTrade's `userSecret`); and URLs given to
+a log record (httpx's own "HTTP Request" line) are logged without their query.
 """
 
 from __future__ import annotations
@@ -14,7 +16,9 @@ import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
+from urllib.parse import quote, quote_plus
 
+import httpx
 from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.message import Message
 
@@ -71,8 +75,13 @@ def _field_secrets(name: str, field: FieldDescriptor, values: Iterable[Any]) -> 
 
 def scrub(text: str) -> str:
     """`text` without any known secret or bearer token."""
+    forms = {
+        form
+        for secret in (*_static_secrets, *_request_secrets.get())
+        for form in (secret, quote(secret, safe=""), quote_plus(secret))
+    }
     # Longest first, so a secret that contains another is never left half visible.
-    for secret in sorted({*_static_secrets, *_request_secrets.get()}, key=len, reverse=True):
+    for secret in sorted(forms, key=len, reverse=True):
         text = text.replace(secret, REDACTED)
     return _BEARER.sub(rf"\g<1>{REDACTED}", text)
 
@@ -86,6 +95,10 @@ def scrub_json(value: Any) -> Any:
     if isinstance(value, list):
         return [scrub_json(item) for item in value]
     return value
+
+
+def _without_query(value: object) -> object:
+    return value.copy_with(query=None) if isinstance(value, httpx.URL) else value
 
 
 _formatter = logging.Formatter()
@@ -105,6 +118,8 @@ def install_redaction() -> None:
 
     def make_redacted_record(*args: Any, **kwargs: Any) -> logging.LogRecord:
         record = make_record(*args, **kwargs)
+        if isinstance(record.args, tuple):
+            record.args = tuple(_without_query(arg) for arg in record.args)
         try:
             message = record.getMessage()
         except (TypeError, ValueError):

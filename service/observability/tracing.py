@@ -16,7 +16,7 @@ import grpc
 import httpx
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.instrumentation.grpc import aio_server_interceptor
-from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
+from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor, RequestInfo
 from opentelemetry.sdk.resources import (
     SERVICE_INSTANCE_ID,
     SERVICE_NAME,
@@ -31,6 +31,7 @@ from opentelemetry.sdk.trace.export import (
     SimpleSpanProcessor,
     SpanExporter,
 )
+from opentelemetry.trace import Span
 
 from service.version import DISTRIBUTION, VERSION
 
@@ -69,4 +70,17 @@ def server_interceptor(provider: TracerProvider) -> grpc.aio.ServerInterceptor:
 
 
 def instrument_client(client: httpx.AsyncClient, provider: TracerProvider) -> None:
-    HTTPXClientInstrumentor.instrument_client(client, tracer_provider=provider)
+    HTTPXClientInstrumentor.instrument_client(
+        client, tracer_provider=provider, request_hook=_url_without_query
+    )
+
+
+async def _url_without_query(span: Span, request: RequestInfo) -> None:
+    """Upstream URLs are traced without their query, which may carry a user's secret
+    (SnapTrade's `userSecret`)."""
+    url = str(httpx.URL(str(request.url)).copy_with(query=None))
+    recorded = getattr(span, "attributes", None) or {}
+    # The URL's attribute in the old and in the stable HTTP semantic conventions.
+    for key in ("http.url", "url.full"):
+        if key in recorded:
+            span.set_attribute(key, url)

@@ -38,7 +38,7 @@ from service.config import Settings
 from service.core.errors import CapabilityMissing, FieldViolation, InvalidRequest
 from service.core.limits import GATEWAY_LIMITS, FieldLimit
 from service.core.rpcs import CAPABILITY_NAMES, Rpc
-from service.providers import mesh, moneykit, plaid
+from service.providers import mesh, moneykit, plaid, snaptrade
 from service.providers.client import HttpProviderClient
 from service.providers.declaration import ProviderDeclaration
 from service.providers.operation import RpcRequest, RpcResponse, Serving, Step, serve
@@ -47,7 +47,12 @@ from service.providers.upstream import UpstreamHttp
 from service.resilience.guard import ProviderGuard
 from service.sandbox import SandboxUpstreams
 
-PROVIDERS: tuple[ProviderDeclaration, ...] = (mesh.PROVIDER, moneykit.PROVIDER, plaid.PROVIDER)
+PROVIDERS: tuple[ProviderDeclaration, ...] = (
+    mesh.PROVIDER,
+    moneykit.PROVIDER,
+    plaid.PROVIDER,
+    snaptrade.PROVIDER,
+)
 
 _BY_NAME = {provider.name: provider for provider in PROVIDERS}
 

@@ -248,5 +248,11 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(response.body)
 
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        # Without the query, which may carry a secret (SnapTrade's `userSecret`).
+        _LOGGER.debug(
+            "%s %s %s %s", self.address_string(), self.command, self.path.partition("?")[0], code
+        )
+
     def log_message(self, format: str, *args: object) -> None:
         _LOGGER.debug("%s %s", self.address_string(), format % args)

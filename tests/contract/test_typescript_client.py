@@ -16,7 +16,9 @@ from typing import Any
 import pytest
 
 from aggregator.v1 import aggregator_service_pb2
+from aggregator.v1.source_pb2 import Provider
 from scripts.generate_typescript import generate
+from service.providers.registry import PROVIDERS
 from service.version import VERSION
 from tests.conftest import Gateway
 from tests.contract.test_generated_code import files_under
@@ -145,7 +147,7 @@ async def test_cancel_order_holdings_and_institutions(smoke: dict[str, Any]) -> 
     assert holdings["source"]["provider"] == "PROVIDER_MONEYKIT"
     assert smoke["ListInstitutions"] == {
         "institutions": 59,
-        "providers": ["PROVIDER_MESH", "PROVIDER_MONEYKIT", "PROVIDER_PLAID"],
+        "providers": [Provider.Name(provider.enum) for provider in PROVIDERS],
     }
 
 

@@ -114,6 +114,10 @@ async def test_the_readme_buf_curl_commands_work_through_reflection(gateway: Gat
     assert len(plaid["transactions"]) == 3
     assert plaid["totalSize"] == 7
     assert plaid["nextPageToken"]
+    snaptrade_holdings = json.loads(outputs["GetHoldings"][2])
+    assert snaptrade_holdings["source"]["provider"] == "PROVIDER_SNAPTRADE"
+    snaptrade_cancel = json.loads(outputs["CancelOrder"][2])
+    assert snaptrade_cancel["confirmation"] == "CANCEL_CONFIRMATION_CONFIRMED"
 
 
 async def test_the_readme_portfolio_client_shows_entries_errors_and_the_stream(

@@ -18,6 +18,7 @@ from service.process.server import running_gateway
 from service.providers.mesh.settings import MeshSettings
 from service.providers.moneykit.settings import MoneyKitSettings
 from service.providers.settings import ProviderSettings
+from service.providers.snaptrade.settings import SnapTradeSettings
 from tests.faults.upstream import FaultyUpstream
 
 FAST_RETRIES = {
@@ -81,6 +82,12 @@ def faulty_gateway(upstream: FaultyUpstream, transport: str) -> GatewayFactory:
                 client_id="mk-id",
                 client_secret=SecretStr("mk-secret"),
                 **moneykit_overrides,  # type: ignore[arg-type]
+            ),
+            "snaptrade": SnapTradeSettings(
+                base_url=upstream.url,
+                client_id="st-id",
+                consumer_key=SecretStr("st-key"),
+                confirm_interval_seconds=0.05,
             ),
         }
         async with running_gateway(

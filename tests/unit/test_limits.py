@@ -28,7 +28,8 @@ from service.core.limits import (
 from service.providers.mesh.limits import FIELD_LIMITS as MESH_LIMITS
 from service.providers.moneykit.limits import FIELD_LIMITS as MONEYKIT_LIMITS
 from service.providers.plaid.limits import FIELD_LIMITS as PLAID_LIMITS
-from service.providers.registry import field_limits
+from service.providers.registry import PROVIDERS, field_limits
+from service.providers.snaptrade.limits import FIELD_LIMITS as SNAPTRADE_LIMITS
 from tests.e2e import requests
 
 LIMITS = field_limits()
@@ -190,9 +191,10 @@ def test_every_declared_limit_names_a_bounded_field_of_a_request() -> None:
 
 
 def test_the_gateway_and_each_provider_declare_their_own_fields() -> None:
-    declared = [set(GATEWAY_LIMITS), set(MESH_LIMITS), set(MONEYKIT_LIMITS), set(PLAID_LIMITS)]
+    declared = [set(GATEWAY_LIMITS), *(set(provider.field_limits) for provider in PROVIDERS)]
 
     assert sum(len(names) for names in declared) == len(set().union(*declared)) == len(LIMITS)
     assert all(name.startswith("aggregator.v1.MeshConnection.") for name in MESH_LIMITS)
     assert all(name.startswith("aggregator.v1.MoneyKitLink.") for name in MONEYKIT_LIMITS)
     assert all(name.startswith("aggregator.v1.PlaidItem.") for name in PLAID_LIMITS)
+    assert all(name.startswith("aggregator.v1.SnapTradeAccount.") for name in SNAPTRADE_LIMITS)

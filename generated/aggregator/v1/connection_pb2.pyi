@@ -151,14 +151,18 @@ class SnapTradeAccount(_message.Message):
     USER_SECRET_FIELD_NUMBER: _builtins.int
     ACCOUNT_ID_FIELD_NUMBER: _builtins.int
     user_id: _builtins.str
-    """Required. The SnapTrade user id the gateway's client registered."""
+    """Required. The SnapTrade user id the gateway's client registered: at most
+    256 characters and at most 512 bytes once percent-encoded, since it goes in
+    the upstream URL's query.
+    """
     user_secret: _builtins.str
-    """Required. The user's secret, issued when the user was registered. It is a
-    secret: the gateway never logs it or returns it, and no URL that carries it
-    reaches a log line, a metric or a span.
+    """Required. The user's secret, issued when the user was registered: at most
+    256 characters and at most 512 bytes once percent-encoded. It is a secret:
+    the gateway never logs it or returns it, and no URL that carries it reaches
+    a log line, a metric or a span.
     """
     account_id: _builtins.str
-    """Required. The SnapTrade account id."""
+    """Required. The SnapTrade account id, a UUID: at most 64 characters."""
     def __init__(
         self,
         *,

@@ -150,23 +150,26 @@ export const PlaidItemSchema: GenMessage<PlaidItem> = /*@__PURE__*/
  */
 export type SnapTradeAccount = Message<"aggregator.v1.SnapTradeAccount"> & {
   /**
-   * Required. The SnapTrade user id the gateway's client registered.
+   * Required. The SnapTrade user id the gateway's client registered: at most
+   * 256 characters and at most 512 bytes once percent-encoded, since it goes in
+   * the upstream URL's query.
    *
    * @generated from field: string user_id = 1;
    */
   userId: string;
 
   /**
-   * Required. The user's secret, issued when the user was registered. It is a
-   * secret: the gateway never logs it or returns it, and no URL that carries it
-   * reaches a log line, a metric or a span.
+   * Required. The user's secret, issued when the user was registered: at most
+   * 256 characters and at most 512 bytes once percent-encoded. It is a secret:
+   * the gateway never logs it or returns it, and no URL that carries it reaches
+   * a log line, a metric or a span.
    *
    * @generated from field: string user_secret = 2;
    */
   userSecret: string;
 
   /**
-   * Required. The SnapTrade account id.
+   * Required. The SnapTrade account id, a UUID: at most 64 characters.
    *
    * @generated from field: string account_id = 3;
    */
