@@ -145,7 +145,8 @@ class UpstreamContext:
     """More for the caller, packed into the status details as they are (for example the
     order as last read when a cancel's outcome is unknown)."""
     upstream_request_id: str = ""
-    """The upstream's own id of the failed request (Plaid's `request_id`), for its support."""
+    """The upstream's own id of the failed request (such as a `request_id`), for
+    the provider's support."""
 
 
 class CallerUnauthenticated(GatewayError):
@@ -299,8 +300,8 @@ class UpstreamFailedPrecondition(UpstreamError):
 
 
 class ReconnectRequired(UpstreamFailedPrecondition):
-    """The user must sign in to the institution again through the provider (Plaid's Link in
-    update mode) before the connection works again; no retry can fix it."""
+    """The user must sign in to the institution again through the provider (a re-link flow)
+    before the connection works again; no retry can fix it."""
 
     reason = "RECONNECT_REQUIRED"
 

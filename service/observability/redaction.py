@@ -4,7 +4,7 @@ Secrets are known three ways: the gateway's own credentials (registered at start
 the secret fields of the request being served (registered per RPC in a context variable),
 and anything shaped like a bearer token. `scrub` and `scrub_json` apply the same knowledge to
 texts that are not log records, such as what an upstream said. A secret is scrubbed as written
-and percent-encoded, since some travel in URLs (SnapTrade's `userSecret`); and URLs given to
+and percent-encoded, since some travel in URLs (a user secret in a query); and URLs given to
 a log record (httpx's own "HTTP Request" line) are logged without their query.
 """
 

@@ -77,7 +77,7 @@ def instrument_client(client: httpx.AsyncClient, provider: TracerProvider) -> No
 
 async def _url_without_query(span: Span, request: RequestInfo) -> None:
     """Upstream URLs are traced without their query, which may carry a user's secret
-    (SnapTrade's `userSecret`)."""
+    (a user secret in a query string)."""
     url = str(httpx.URL(str(request.url)).copy_with(query=None))
     recorded = getattr(span, "attributes", None) or {}
     # The URL's attribute in the old and in the stable HTTP semantic conventions.

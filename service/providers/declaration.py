@@ -72,7 +72,7 @@ class Operations:
         Serving[ListInvestmentTransactionsRequest, ListInvestmentTransactionsResponse] | None
     ) = None
     refresh_if_older: FreshnessCheck | None = None
-    """For providers that cache data (MoneyKit): before a read with `max_age`, refresh the
+    """For providers that cache data: before a read with `max_age`, refresh the
     connection's data if it is older and wait for it within the deadline."""
 
     @cached_property
@@ -137,7 +137,7 @@ class ProviderDeclaration(ABC):
     name: ClassVar[str]
     """The provider's branch of `Connection.provider`, and its name in logs and metrics."""
     label: ClassVar[str]
-    """The provider's own name, for messages (`Mesh`)."""
+    """The provider's own name, for messages."""
     enum: ClassVar[Provider.ValueType]
     settings_type: ClassVar[type[ProviderSettings]]
     operations: ClassVar[Operations]
