@@ -82,11 +82,17 @@ def decimal_field(message: Message, name: str, value: Decimal | None) -> None:
 
 
 def to_timestamp(value: datetime | None) -> timestamp_pb2.Timestamp | None:
-    """A protobuf timestamp; a time without a zone is UTC, as the upstreams document."""
+    """A protobuf timestamp; a time without a zone is UTC, as the upstreams document.
+
+    Whole seconds and microseconds from `timedelta` arithmetic, exact like
+    `Timestamp.FromDatetime` and several times cheaper (a holdings answer has thousands)."""
     if value is None:
         return None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    timestamp = timestamp_pb2.Timestamp()
-    timestamp.FromDatetime(value)
-    return timestamp
+    since_epoch = (value if value.tzinfo is not None else value.replace(tzinfo=UTC)) - _EPOCH
+    return timestamp_pb2.Timestamp(
+        seconds=since_epoch.days * 86400 + since_epoch.seconds,
+        nanos=since_epoch.microseconds * 1000,
+    )
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

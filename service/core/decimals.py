@@ -63,7 +63,34 @@ def to_decimal(value: object) -> Decimal:
         raise ValueError(f"{type(value).__name__} is not a decimal number")
     if not number.is_finite():
         raise ValueError("amounts must be finite")
-    return _check_magnitude(number)
+    if number.adjusted() >= MAX_INTEGER_DIGITS:
+        raise ValueError("number out of range for an amount")
+    # The fraction's digits from the text, which is plain (no exponent) for the usual
+    # magnitudes; `as_tuple` builds a tuple of every digit, and a holdings answer has thousands.
+    text = str(number)
+    if "E" in text:
+        return _check_magnitude(number)
+    point = text.find(".")
+    if point >= 0 and len(text) - point - 1 > MAX_FRACTION_DIGITS:
+        raise ValueError("number out of range for an amount")
+    return number
+
+
+def check_amount(number: Decimal) -> Decimal:
+    """An amount a typed decoder (msgspec) made from JSON: finite and within the bounds."""
+    if not number.is_finite():
+        raise ValueError("amounts must be finite")
+    if number.adjusted() >= MAX_INTEGER_DIGITS:
+        raise ValueError("number out of range for an amount")
+    # The fraction's digits from the text, which is plain (no exponent) for the usual
+    # magnitudes; `as_tuple` builds a tuple of every digit, and a holdings answer has thousands.
+    text = str(number)
+    if "E" in text:
+        return _check_magnitude(number)
+    point = text.find(".")
+    if point >= 0 and len(text) - point - 1 > MAX_FRACTION_DIGITS:
+        raise ValueError("number out of range for an amount")
+    return number
 
 
 def decimal_text(value: Decimal) -> str:

@@ -3,11 +3,12 @@ redacted as it is made (`service.observability.redaction`)."""
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
 from datetime import UTC, datetime
 from typing import Literal
+
+import msgspec
 
 from service.core import rpc_context
 from service.observability.redaction import install_redaction, scrub
@@ -26,6 +27,10 @@ RPC_FIELDS = (
 """The structured fields of the one line logged per RPC."""
 
 LogFormat = Literal["json", "text"]
+
+_encode_json = msgspec.json.Encoder(enc_hook=str).encode
+"""msgspec's encoder rather than `json.dumps`: the JSON line is made once per RPC, and this is
+several times cheaper; anything it cannot encode is written as its text, as before."""
 
 
 class _RequestIdFilter(logging.Filter):
@@ -54,11 +59,16 @@ class JsonFormatter(logging.Formatter):
             record.exc_text = scrub(self.formatException(record.exc_info))
         if record.exc_text:
             line["exception"] = record.exc_text
-        return json.dumps(line, default=str)
+        return _encode_json(line).decode()
 
 
 def configure_logging(level: str, log_format: LogFormat = "text") -> None:
     install_redaction()
+    # No format of the gateway's names a thread or process; not looking them up for every
+    # record is the logging documentation's own advice.
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
     handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(_RequestIdFilter())
     handler.setFormatter(

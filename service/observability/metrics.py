@@ -4,6 +4,7 @@ values to files (prometheus-client's multiprocess mode) and the supervisor serve
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from wsgiref.simple_server import WSGIServer
@@ -123,6 +124,33 @@ IDEMPOTENT_RECORD_FAILURES = Counter(
     ["method"],
     registry=REGISTRY,
 )
+
+
+class MethodMetrics:
+    """The children of one RPC method's series, looked up once rather than per call
+    (`labels()` takes a lock and builds a key each time)."""
+
+    def __init__(self, method: str) -> None:
+        self._method = method
+        self.in_flight = RPCS_IN_FLIGHT.labels(method)
+        self.seconds = RPC_SECONDS.labels(method)
+        self._calls: dict[str, Counter] = {}
+
+    def calls(self, code: str) -> Counter:
+        counter = self._calls.get(code)
+        if counter is None:
+            counter = self._calls[code] = RPCS.labels(self._method, code)
+        return counter
+
+
+@functools.cache
+def upstream_exchange(provider: str, operation: str, http_status: str) -> tuple[Counter, Histogram]:
+    """The request counter and latency histogram of one upstream operation's exchanges;
+    labels are fixed vocabularies, so the cache is bounded."""
+    return (
+        UPSTREAM_REQUESTS.labels(provider, operation, http_status),
+        UPSTREAM_SECONDS.labels(provider, operation),
+    )
 
 
 class MetricsServer:

@@ -11,6 +11,7 @@ a log record (httpx's own "HTTP Request" line) are logged without their query.
 from __future__ import annotations
 
 import contextvars
+import functools
 import logging
 import re
 from collections.abc import Iterable, Iterator
@@ -19,7 +20,7 @@ from typing import Any
 from urllib.parse import quote, quote_plus
 
 import httpx
-from google.protobuf.descriptor import FieldDescriptor
+from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from google.protobuf.message import Message
 
 REDACTED = "[REDACTED]"
@@ -29,26 +30,59 @@ of their connections (`register_secret_fields`)."""
 
 _BEARER = re.compile(r"(?i)(bearer\s+)[^\s'\",]+")
 _static_secrets: set[str] = set()
-_request_secrets: contextvars.ContextVar[tuple[str, ...]] = contextvars.ContextVar(
-    "request_secrets", default=()
-)
+_static_forms: tuple[str, ...] = ()
+"""Every written form of the static secrets, longest first: computed once per registration,
+not once per scrubbed text."""
+_static_version = 0
 
 
 def register_secret(value: str) -> None:
     """Scrub `value` from every log record from now on (credentials, access tokens)."""
-    if value:
+    global _static_forms, _static_version
+    if value and value not in _static_secrets:
         _static_secrets.add(value)
+        _static_forms = _longest_first(_static_secrets)
+        _static_version += 1
 
 
 def register_secret_fields(names: Iterable[str]) -> None:
     """Treat request fields named `names` as secrets from now on."""
     SECRET_FIELDS.update(names)
+    _secret_paths.cache_clear()
+
+
+class _RequestSecrets:
+    """The secrets of the request being served, found only once something is scrubbed: an RPC
+    that logs and raises nothing never walks its request."""
+
+    __slots__ = ("_forms", "_request", "_values", "_version")
+
+    def __init__(self, request: Message) -> None:
+        self._request = request
+        self._values: tuple[str, ...] | None = None
+        self._forms: tuple[str, ...] = ()
+        self._version = -1
+
+    def forms(self) -> tuple[str, ...]:
+        if self._values is None:
+            self._values = tuple(_secret_values(self._request))
+        if self._version != _static_version:
+            self._forms = (
+                _longest_first({*_static_secrets, *self._values}) if self._values else _static_forms
+            )
+            self._version = _static_version
+        return self._forms
+
+
+_request_secrets: contextvars.ContextVar[_RequestSecrets | None] = contextvars.ContextVar(
+    "request_secrets", default=None
+)
 
 
 @contextmanager
 def request_secrets(request: Message) -> Iterator[None]:
     """Scrub the secret fields of `request` from what is logged or built while it is served."""
-    token = _request_secrets.set(tuple(_secret_values(request)))
+    token = _request_secrets.set(_RequestSecrets(request))
     try:
         yield
     finally:
@@ -57,7 +91,12 @@ def request_secrets(request: Message) -> Iterator[None]:
 
 def _secret_values(message: Message) -> Iterator[str]:
     """Every secret field's text in `message`, however deep: nested, repeated, map, oneof."""
+    paths = _secret_paths(message.DESCRIPTOR)
+    if not paths:
+        return
     for field, value in message.ListFields():
+        if field.number not in paths:
+            continue
         if field.message_type is not None and field.message_type.GetOptions().map_entry:
             value_field = field.message_type.fields_by_name["value"]
             yield from _field_secrets(field.name, value_field, list(value.values()))
@@ -73,17 +112,45 @@ def _field_secrets(name: str, field: FieldDescriptor, values: Iterable[Any]) -> 
             yield value
 
 
+@functools.cache
+def _secret_paths(descriptor: Descriptor) -> frozenset[int]:
+    """The numbers of the fields of `descriptor` that are secrets or may hold one, so that a
+    request is walked only where a secret can be (the answer of each message type is kept)."""
+    return frozenset(
+        field.number for field in descriptor.fields if _may_hold_secret(field, frozenset())
+    )
+
+
+def _may_hold_secret(field: FieldDescriptor, visiting: frozenset[str]) -> bool:
+    entry = field.message_type
+    if entry is not None and entry.GetOptions().map_entry:
+        value_field = entry.fields_by_name["value"]
+        if value_field.message_type is None:
+            return field.name in SECRET_FIELDS
+        field, entry = value_field, value_field.message_type
+    if entry is None:
+        return field.name in SECRET_FIELDS
+    if entry.full_name in visiting:
+        # A recursive type (Struct, Value) holds what its other fields hold.
+        return False
+    return any(_may_hold_secret(nested, visiting | {entry.full_name}) for nested in entry.fields)
+
+
 def scrub(text: str) -> str:
     """`text` without any known secret or bearer token."""
-    forms = {
-        form
-        for secret in (*_static_secrets, *_request_secrets.get())
-        for form in (secret, quote(secret, safe=""), quote_plus(secret))
-    }
+    secrets = _request_secrets.get()
     # Longest first, so a secret that contains another is never left half visible.
-    for secret in sorted(forms, key=len, reverse=True):
-        text = text.replace(secret, REDACTED)
+    for secret in secrets.forms() if secrets is not None else _static_forms:
+        if secret in text:
+            text = text.replace(secret, REDACTED)
     return _BEARER.sub(rf"\g<1>{REDACTED}", text)
+
+
+def _longest_first(secrets: Iterable[str]) -> tuple[str, ...]:
+    forms = {
+        form for secret in secrets for form in (secret, quote(secret, safe=""), quote_plus(secret))
+    }
+    return tuple(sorted(forms, key=len, reverse=True))
 
 
 def scrub_json(value: Any) -> Any:

@@ -272,10 +272,9 @@ class UpstreamHttp:
 
 
 def _measure(call: UpstreamCall, http_status: str, started: float) -> None:
-    metrics.UPSTREAM_REQUESTS.labels(call.provider, call.operation, http_status).inc()
-    metrics.UPSTREAM_SECONDS.labels(call.provider, call.operation).observe(
-        time.perf_counter() - started
-    )
+    requests, seconds = metrics.upstream_exchange(call.provider, call.operation, http_status)
+    requests.inc()
+    seconds.observe(time.perf_counter() - started)
 
 
 def _deadline_error(call: UpstreamCall) -> DeadlineExceeded:

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from types import TracebackType
 
 from service.core.errors import UpstreamOverloaded
 
@@ -16,9 +15,12 @@ class Bulkhead:
         self._max_waiting = max_waiting
         self._waiting = 0
 
-    @asynccontextmanager
-    async def slot(self) -> AsyncIterator[None]:
-        """Hold one of the provider's slots; fail at once when the waiting line is full."""
+    def slot(self) -> Bulkhead:
+        """Hold one of the provider's slots (`async with`); fail at once when the waiting line
+        is full. The bulkhead is its own context manager: no generator per call."""
+        return self
+
+    async def __aenter__(self) -> None:
         if self._slots.locked():
             if self._waiting >= self._max_waiting:
                 raise UpstreamOverloaded(self._provider)
@@ -29,7 +31,11 @@ class Bulkhead:
                 self._waiting -= 1
         else:
             await self._slots.acquire()
-        try:
-            yield
-        finally:
-            self._slots.release()
+
+    async def __aexit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._slots.release()

@@ -67,16 +67,23 @@ class RetryBudget:
         self._retries: deque[float] = deque()
 
     def record_request(self) -> None:
-        self._requests.append(self._clock())
+        now = self._clock()
+        # Forgotten as they leave the window, so memory stays bounded when nothing is retried.
+        self._forget_before(self._requests, now - self._window)
+        self._requests.append(now)
 
     def try_spend(self) -> bool:
         """Count one retry if the budget allows it."""
         now = self._clock()
         for times in (self._requests, self._retries):
-            while times and times[0] <= now - self._window:
-                times.popleft()
+            self._forget_before(times, now - self._window)
         allowed = max(self._floor, self._ratio * len(self._requests))
         if len(self._retries) + 1 > allowed:
             return False
         self._retries.append(now)
         return True
+
+    @staticmethod
+    def _forget_before(times: deque[float], oldest: float) -> None:
+        while times and times[0] <= oldest:
+            times.popleft()

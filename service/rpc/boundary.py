@@ -48,6 +48,11 @@ VERSION_METADATA = (("aggregator-version", VERSION),)
 """Sent with every response, so a caller (or a proxy's log) sees which release answered."""
 
 
+_RPC_FIELDS = ("method", "provider", "code", "duration_ms", "institution", "caller", "attempts")
+_RPC_LINE = "rpc " + " ".join(f"{name}=%s" for name in _RPC_FIELDS)
+_FAILED_RPC_LINE = f"{_RPC_LINE} upstream_request_id=%s"
+
+
 Request = TypeVar("Request")
 Response = TypeVar("Response")
 Handler = Callable[[Any, grpc.aio.ServicerContext[Any, Any]], Awaitable[Any]]
@@ -82,6 +87,10 @@ class RpcBoundary(grpc.aio.ServerInterceptor):
         """The provider(s) and institution a request names, for its log line."""
         self._limits = limits
         self._malformed_reports = OncePerInterval(MALFORMED_REPORT_INTERVAL_SECONDS)
+        self._wrapped: dict[str, tuple[object, grpc.RpcMethodHandler[Any, Any]]] = {}
+        """Each method's handler as wrapped here, beside the handler it wraps: grpc asks the
+        interceptor for every call, and the wrapping is the same while the handler is."""
+        self._metrics: dict[str, metrics.MethodMetrics] = {}
 
     async def intercept_service(
         self,
@@ -94,6 +103,16 @@ class RpcBoundary(grpc.aio.ServerInterceptor):
         if handler is None:
             return handler
         method = handler_call_details.method
+        cached = self._wrapped.get(method)
+        if cached is not None and cached[0] is handler:
+            return cached[1]
+        wrapped = self._wrap(method, handler)
+        self._wrapped[method] = (handler, wrapped)
+        return wrapped
+
+    def _wrap(
+        self, method: str, handler: grpc.RpcMethodHandler[Request, Response]
+    ) -> grpc.RpcMethodHandler[Request, Response]:
         decode = cast(Deserializer | None, handler.request_deserializer)
         # grpc.aio runs coroutine and async-generator handlers though the types name sync ones.
         # Without a deserializer grpc hands over the request's bytes, for the boundary to decode.
@@ -155,7 +174,10 @@ class RpcBoundary(grpc.aio.ServerInterceptor):
         rpc = RequestContext(request_id_from(metadata), method)
         remaining = context.time_remaining()
         budget = (self._default_deadline if remaining is None else remaining) - self._margin
-        metrics.RPCS_IN_FLIGHT.labels(method).inc()
+        method_metrics = self._metrics.get(method)
+        if method_metrics is None:
+            method_metrics = self._metrics[method] = metrics.MethodMetrics(method)
+        method_metrics.in_flight.inc()
         # `redaction` scrubs the request's secret fields from the logs once it is decoded, up
         # to and including the RPC's last log line.
         with ExitStack() as redaction, deadline_in(budget), serving(rpc):
@@ -190,29 +212,40 @@ class RpcBoundary(grpc.aio.ServerInterceptor):
                 raise _Failed(internal_error_status()) from None
             finally:
                 elapsed = time.perf_counter() - started
-                provider, institution = (
-                    self._describe(request) if isinstance(request, Message) else ("-", "-")
-                )
-                metrics.RPCS_IN_FLIGHT.labels(method).dec()
-                metrics.RPCS.labels(method, code.name).inc()
-                metrics.RPC_SECONDS.labels(method).observe(elapsed)
-                fields = {
-                    "method": method,
-                    "provider": provider,
-                    "code": code.name,
-                    "duration_ms": round(elapsed * 1000, 1),
-                    "institution": institution,
-                    "caller": rpc.caller,
-                    "attempts": rpc.attempts,
-                }
-                if upstream_request_id:
-                    # The upstream's id of the failed request: what its support asks for.
-                    fields["upstream_request_id"] = upstream_request_id
-                logger.info(
-                    "rpc " + " ".join(f"{name}=%s" for name in fields),
-                    *fields.values(),
-                    extra=fields,
-                )
+                method_metrics.in_flight.dec()
+                method_metrics.calls(code.name).inc()
+                method_metrics.seconds.observe(elapsed)
+                if logger.isEnabledFor(logging.INFO):
+                    self._log(method, request, code, elapsed, rpc, upstream_request_id)
+
+    def _log(
+        self,
+        method: str,
+        request: object,
+        code: grpc.StatusCode,
+        elapsed: float,
+        rpc: RequestContext,
+        upstream_request_id: str,
+    ) -> None:
+        """The RPC's one log line: its fields in the message and, for JSON, as keys."""
+        provider, institution = (
+            self._describe(request) if isinstance(request, Message) else ("-", "-")
+        )
+        fields: dict[str, object] = {
+            "method": method,
+            "provider": provider,
+            "code": code.name,
+            "duration_ms": round(elapsed * 1000, 1),
+            "institution": institution,
+            "caller": rpc.caller,
+            "attempts": rpc.attempts,
+        }
+        line = _RPC_LINE
+        if upstream_request_id:
+            # The upstream's id of the failed request: what its support asks for.
+            fields["upstream_request_id"] = upstream_request_id
+            line = _FAILED_RPC_LINE
+        logger.info(line, *fields.values(), extra=fields)
 
     def _decoded(self, method: str, raw: bytes, decode: Deserializer | None, caller: str) -> Any:
         if decode is None:

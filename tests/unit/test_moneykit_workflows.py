@@ -6,6 +6,7 @@ import json
 from datetime import UTC, datetime
 
 import httpx
+import msgspec
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -56,11 +57,11 @@ def test_a_code_moneykit_adds_later_is_unavailable_not_a_crash(code: str) -> Non
 
 
 def product(**fields: str | None) -> models.Product:
-    return models.Product.model_validate(fields)
+    return msgspec.convert(fields, models.Product)
 
 
 def link(**fields: str | None) -> models.Link:
-    return models.Link.model_validate({**LINK, "products": {"investments": fields}})
+    return msgspec.convert({**LINK, "products": {"investments": fields}}, models.Link)
 
 
 def test_a_zoneless_refresh_time_is_utc_and_compares_with_a_zoned_one() -> None:

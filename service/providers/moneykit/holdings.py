@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
+from typing import Any
 
 from aggregator.v1 import holdings_pb2
 from aggregator.v1.aggregator_service_pb2 import GetHoldingsRequest, GetHoldingsResponse
 from aggregator.v1.result_pb2 import ResultEnvelope, ResultStatus
 from aggregator.v1.source_pb2 import PROVIDER_MONEYKIT, DataSource
 from service.core.converters import data_source, decimal_field, to_timestamp
+from service.core.decimals import decimal_text
 from service.core.validation import Violations
 from service.providers.moneykit import models
 from service.providers.moneykit.connection import link_path, validate_connection
@@ -62,14 +65,34 @@ _LINK_STATES = {
 
 
 def convert(body: models.InvestmentHoldings, received_at: datetime) -> GetHoldingsResponse:
-    return GetHoldingsResponse(
-        holdings=[_holding(holding) for holding in body.holdings],
-        securities=[security(item) for item in body.securities],
+    response = GetHoldingsResponse(
         accounts=[_account(account) for account in body.accounts],
         link=_link(body.link),
         result=ResultEnvelope(status=ResultStatus.RESULT_STATUS_OK),
         source=link_source(body.link, received_at, computed=False),
     )
+    # Built in place (`add`) rather than as messages passed to the constructor, which copies
+    # each one: an answer may hold thousands.
+    add_holding = response.holdings.add
+    for holding in body.holdings:
+        add_holding(
+            account_id=holding.account_id,
+            security_id=holding.security_id,
+            price_datetime=to_timestamp(holding.price_datetime),
+            quantity=_text(holding.quantity),
+            price=_text(holding.price),
+            value=_text(holding.value),
+            cost_basis=_text(holding.cost_basis),
+        )
+    add_security = response.securities.add
+    for item in body.securities:
+        add_security(**_security_fields(item))
+    return response
+
+
+def _text(value: Decimal | None) -> str | None:
+    """An optional decimal-string field's value; None leaves it unset."""
+    return None if value is None else decimal_text(value)
 
 
 REFRESH_PRODUCTS = ("investments", "holdings")
@@ -87,31 +110,23 @@ def link_source(link: models.Link, received_at: datetime, *, computed: bool) -> 
     return data_source(PROVIDER_MONEYKIT, computed=computed, as_of=received_at, from_provider=False)
 
 
-def _holding(source: models.Holding) -> holdings_pb2.Holding:
-    holding = holdings_pb2.Holding(
-        account_id=source.account_id,
-        security_id=source.security_id,
-        price_datetime=to_timestamp(source.price_datetime),
-    )
-    for name in ("quantity", "price", "value", "cost_basis"):
-        decimal_field(holding, name, getattr(source, name))
-    return holding
-
-
 def security(source: models.Security) -> holdings_pb2.Security:
-    security = holdings_pb2.Security(
-        security_id=source.security_id,
-        name=source.name or "",
-        type=_SECURITY_TYPES.get(source.type or "", holdings_pb2.SECURITY_TYPE_UNSPECIFIED),
-        currency=source.currency or "",
-        ticker=source.ticker or "",
-        isin=source.isin or "",
-        sedol=source.sedol or "",
-        close_datetime=to_timestamp(source.close_datetime),
-        close_date=source.close_date.isoformat() if source.close_date else "",
-    )
-    decimal_field(security, "close_price", source.close_price)
-    return security
+    return holdings_pb2.Security(**_security_fields(source))
+
+
+def _security_fields(source: models.Security) -> dict[str, Any]:
+    return {
+        "security_id": source.security_id,
+        "name": source.name or "",
+        "type": _SECURITY_TYPES.get(source.type or "", holdings_pb2.SECURITY_TYPE_UNSPECIFIED),
+        "currency": source.currency or "",
+        "ticker": source.ticker or "",
+        "isin": source.isin or "",
+        "sedol": source.sedol or "",
+        "close_datetime": to_timestamp(source.close_datetime),
+        "close_date": source.close_date.isoformat() if source.close_date else "",
+        "close_price": _text(source.close_price),
+    }
 
 
 def _account(source: models.Account) -> holdings_pb2.Account:

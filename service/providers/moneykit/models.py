@@ -1,49 +1,69 @@
-"""MoneyKit's JSON, typed. Amounts may be JSON numbers or decimal strings; both stay exact."""
+"""MoneyKit's JSON, typed. Amounts may be JSON numbers or decimal strings; both stay exact.
+
+msgspec Structs rather than pydantic models: a holdings answer has thousands of entries, and
+msgspec decodes and validates them (required fields, types) in one pass in C, decoding a JSON
+number or a decimal string into a `Decimal` from its text, never through a float. What msgspec
+does not check, each Struct checks after decoding (`__post_init__`): amounts are finite and
+within the bounds of `service.core.decimals`, and times without a zone are UTC where MoneyKit
+writes them so. Unknown fields are ignored: MoneyKit adds fields over API versions.
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+import msgspec
+from pydantic import BaseModel, ConfigDict
 
-from service.core.decimals import ExactDecimal
-
-
-def _utc_if_zoneless(value: datetime) -> datetime:
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+from service.core.decimals import check_amount
 
 
-UtcDatetime = Annotated[datetime, AfterValidator(_utc_if_zoneless)]
-"""A time MoneyKit may write without a zone (its examples do), meaning UTC: comparable with
-any other."""
+class DateOrTime(datetime):
+    """A time MoneyKit may write as a date alone (a balance's `2024-03-14`), meaning its
+    midnight; msgspec's own datetimes are RFC 3339 date-times only."""
 
 
-class ResponseModel(BaseModel):
-    """Unknown fields are ignored: MoneyKit adds fields over API versions."""
+def decode_hook(kind: type, value: object) -> object:
+    """How msgspec decodes the types it does not know (`DateOrTime`)."""
+    if kind is DateOrTime and isinstance(value, str):
+        return DateOrTime.fromisoformat(value)
+    raise NotImplementedError(f"cannot decode {kind.__name__}")
 
-    model_config = ConfigDict(extra="ignore")
+
+def _utc_if_zoneless(value: datetime | None) -> datetime | None:
+    return value if value is None or value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
-class AccessToken(ResponseModel):
+def _amounts(*values: Decimal | None) -> None:
+    for value in values:
+        if value is not None:
+            check_amount(value)
+
+
+class AccessToken(msgspec.Struct):
     """The answer of `POST /auth/token`."""
 
-    access_token: str = Field(min_length=1)
+    access_token: Annotated[str, msgspec.Meta(min_length=1)]
+    expires_in: Annotated[int, msgspec.Meta(gt=0)]
     token_type: str = "bearer"  # noqa: S105 (a token type, not a secret)
-    expires_in: int = Field(gt=0)
 
 
-class Holding(ResponseModel):
+class Holding(msgspec.Struct):
     account_id: str
     security_id: str
-    quantity: ExactDecimal | None = None
-    price: ExactDecimal | None = None
+    quantity: Decimal | None = None
+    price: Decimal | None = None
     price_datetime: datetime | None = None
-    value: ExactDecimal | None = None
-    cost_basis: ExactDecimal | None = None
+    value: Decimal | None = None
+    cost_basis: Decimal | None = None
+
+    def __post_init__(self) -> None:
+        _amounts(self.quantity, self.price, self.value, self.cost_basis)
 
 
-class Security(ResponseModel):
+class Security(msgspec.Struct):
     security_id: str
     name: str | None = None
     type: str | None = None
@@ -51,20 +71,26 @@ class Security(ResponseModel):
     ticker: str | None = None
     isin: str | None = None
     sedol: str | None = None
-    close_price: ExactDecimal | None = None
+    close_price: Decimal | None = None
     close_date: date | None = None
     close_datetime: datetime | None = None
 
+    def __post_init__(self) -> None:
+        _amounts(self.close_price)
 
-class Balances(ResponseModel):
+
+class Balances(msgspec.Struct):
     currency: str | None = None
-    available: ExactDecimal | None = None
-    current: ExactDecimal | None = None
-    limit: ExactDecimal | None = None
-    balance_date: datetime | None = None
+    available: Decimal | None = None
+    current: Decimal | None = None
+    limit: Decimal | None = None
+    balance_date: DateOrTime | None = None
+
+    def __post_init__(self) -> None:
+        _amounts(self.available, self.current, self.limit)
 
 
-class Account(ResponseModel):
+class Account(msgspec.Struct):
     account_id: str
     account_type: str | None = None
     name: str | None = None
@@ -72,22 +98,28 @@ class Account(ResponseModel):
     balances: Balances | None = None
 
 
-class ProductSettings(ResponseModel):
+class ProductSettings(msgspec.Struct):
     required: bool = False
     prefetch: bool = False
 
 
-class Product(ResponseModel):
-    refreshed_at: UtcDatetime | None = None
-    last_attempted_at: UtcDatetime | None = None
+class Product(msgspec.Struct):
+    refreshed_at: datetime | None = None
+    """A time MoneyKit may write without a zone (its examples do), meaning UTC: comparable with
+    any other."""
+    last_attempted_at: datetime | None = None
     error_code: str | None = None
     """Why the last refresh failed (`rate_limit`, `auth_expired`, ...); kept as text, so a code
     MoneyKit adds later is still read."""
     error_message: str | None = None
     settings: ProductSettings | None = None
 
+    def __post_init__(self) -> None:
+        self.refreshed_at = _utc_if_zoneless(self.refreshed_at)
+        self.last_attempted_at = _utc_if_zoneless(self.last_attempted_at)
 
-class Link(ResponseModel):
+
+class Link(msgspec.Struct):
     link_id: str
     institution_id: str | None = None
     institution_name: str | None = None
@@ -95,17 +127,17 @@ class Link(ResponseModel):
     state: str | None = None
     error_code: str | None = None
     last_synced_at: datetime | None = None
-    tags: list[str] = Field(default_factory=list)
-    products: dict[str, Product | None] = Field(default_factory=dict)
+    tags: list[str] = []
+    products: dict[str, Product | None] = {}
 
 
-class InvestmentHoldings(ResponseModel):
+class InvestmentHoldings(msgspec.Struct):
     """The answer of `GET /links/{id}/investments/holdings`."""
 
-    holdings: list[Holding] = Field(default_factory=list)
-    securities: list[Security] = Field(default_factory=list)
-    accounts: list[Account] = Field(default_factory=list)
     link: Link
+    holdings: list[Holding] = []
+    securities: list[Security] = []
+    accounts: list[Account] = []
 
 
 class LinkAccount(Account):
@@ -116,42 +148,47 @@ class LinkAccount(Account):
     closed: bool | None = None
 
 
-class LinkAccounts(ResponseModel):
+class LinkAccounts(msgspec.Struct):
     """The answer of `GET /links/{id}/accounts`."""
 
-    accounts: list[LinkAccount] = Field(default_factory=list)
     link: Link
+    accounts: list[LinkAccount] = []
 
 
-class InvestmentTransaction(ResponseModel):
+class InvestmentTransaction(msgspec.Struct):
     investment_transaction_id: str
     account_id: str
-    amount: ExactDecimal | None = None
     # Named apart from the `date` and `datetime` types they hold.
-    posted_on: date = Field(alias="date")
-    happened_at: UtcDatetime | None = Field(default=None, alias="datetime")
+    posted_on: date = msgspec.field(name="date")
+    amount: Decimal | None = None
+    happened_at: datetime | None = msgspec.field(default=None, name="datetime")
     description: str | None = None
     type: str | None = None
-    fees: ExactDecimal | None = None
-    price: ExactDecimal | None = None
-    quantity: ExactDecimal | None = None
+    fees: Decimal | None = None
+    price: Decimal | None = None
+    quantity: Decimal | None = None
     security_id: str | None = None
 
+    def __post_init__(self) -> None:
+        _amounts(self.amount, self.fees, self.price, self.quantity)
+        self.happened_at = _utc_if_zoneless(self.happened_at)
 
-class InvestmentTransactions(ResponseModel):
+
+class InvestmentTransactions(msgspec.Struct):
     """The answer of `GET /links/{id}/investments/transactions`: one page of them."""
 
-    total: int = Field(ge=0)
+    total: Annotated[int, msgspec.Meta(ge=0)]
+    link: Link
     page: int | None = None
     size: int | None = None
-    investment_transactions: list[InvestmentTransaction] = Field(default_factory=list)
-    securities: list[Security] = Field(default_factory=list)
-    accounts: list[Account] = Field(default_factory=list)
-    link: Link
+    investment_transactions: list[InvestmentTransaction] = []
+    securities: list[Security] = []
+    accounts: list[Account] = []
 
 
-class ErrorBody(ResponseModel):
-    """MoneyKit's error body; extra fields (such as `link_error_code`) are kept as data."""
+class ErrorBody(BaseModel):
+    """MoneyKit's error body; extra fields (such as `link_error_code`) are kept as data, which
+    pydantic's `extra="allow"` does and msgspec cannot. Error bodies are small and rare."""
 
     model_config = ConfigDict(extra="allow")
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-from pydantic import BaseModel, ValidationError
+import msgspec
+from pydantic import ValidationError
 
 from service.core.decimals import parse_json_exact
 from service.core.envelope import Envelope, EnvelopeStatus
@@ -17,8 +18,8 @@ from service.core.errors import (
     UpstreamError,
     UserCredentialsRejected,
 )
-from service.providers.answers import envelope_status, read_model
-from service.providers.moneykit.models import ErrorBody
+from service.providers.answers import envelope_status, read_struct
+from service.providers.moneykit.models import ErrorBody, decode_hook
 from service.providers.upstream import (
     UpstreamCall,
     UpstreamResponse,
@@ -27,7 +28,7 @@ from service.providers.upstream import (
     upstream_error,
 )
 
-Model = TypeVar("Model", bound=BaseModel)
+Struct = TypeVar("Struct", bound=msgspec.Struct)
 
 EXPIRED_ACCESS_TOKEN = "api_error.auth.expired_access_token"  # noqa: S105 (an error code)
 
@@ -35,10 +36,10 @@ _ENVELOPE_STATUS_OVERRIDES = {401: EnvelopeStatus.PERMISSION_DENIED}
 """MoneyKit's 401 is an authorization failure of the link or of the gateway."""
 
 
-def read_body(response: UpstreamResponse, model: type[Model], call: UpstreamCall) -> Model:
+def read_body(response: UpstreamResponse, struct: type[Struct], call: UpstreamCall) -> Struct:
     """The validated body of a successful call, or the gateway error of a failed one."""
     if 200 <= response.status_code < 300:
-        return read_model(response, model, call, "MoneyKit")
+        return read_struct(response, struct, call, "MoneyKit", decode_hook)
     raise failure(response, call)
 
 
