@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable, Mapping
+from decimal import Decimal
 from typing import Any, TypeVar
 
 import msgspec
@@ -91,4 +92,4 @@ def read_struct(
 def _decoder(
     struct: type[msgspec.Struct], decode_hook: DecodeHook | None
 ) -> msgspec.json.Decoder[Any]:
-    return msgspec.json.Decoder(struct, dec_hook=decode_hook)
+    return msgspec.json.Decoder(struct, dec_hook=decode_hook, float_hook=Decimal)

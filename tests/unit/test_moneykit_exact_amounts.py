@@ -51,3 +51,13 @@ def test_any_amount_as_a_json_number_or_string_comes_out_as_its_exact_decimal_te
 def test_an_amount_that_is_not_a_bounded_number_is_a_bad_response(amount: str) -> None:
     with pytest.raises(UpstreamBadResponse):
         converted(answer(amount, '"1"'))
+
+
+@pytest.mark.parametrize("amount", ['"1_000"', '"\u0661\u0662"', '"12abc"', '""', '"0x1A"'])
+def test_a_string_amount_that_is_not_plain_decimal_text_is_a_bad_response(amount: str) -> None:
+    with pytest.raises(UpstreamBadResponse):
+        converted(answer(amount, '"1"'))
+
+
+def test_an_integer_minus_zero_keeps_its_sign() -> None:
+    assert converted(answer("-0", "-0.0")) == ("-0", "-0.0")

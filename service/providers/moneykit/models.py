@@ -1,11 +1,13 @@
 """MoneyKit's JSON, typed. Amounts may be JSON numbers or decimal strings; both stay exact.
 
 msgspec Structs rather than pydantic models: a holdings answer has thousands of entries, and
-msgspec decodes and validates them (required fields, types) in one pass in C, decoding a JSON
-number or a decimal string into a `Decimal` from its text, never through a float. What msgspec
-does not check, each Struct checks after decoding (`__post_init__`): amounts are finite and
-within the bounds of `service.core.decimals`, and times without a zone are UTC where MoneyKit
-writes them so. Unknown fields are ignored: MoneyKit adds fields over API versions.
+msgspec decodes and validates them (required fields, types) in one pass in C. Amounts are the
+one type it is not left to decode: its own `Decimal` takes whatever `Decimal()` takes (`1_000`,
+non-ASCII digits), so an `Amount` field reaches `decode_hook` with the JSON string, or the JSON
+number as a `Decimal` made from its text (the decoder's `float_hook`, never a float), and is
+read by `service.core.decimals.to_decimal`, the same rule as every other provider's amounts.
+Times without a zone are UTC where MoneyKit writes them so (`__post_init__`). Unknown fields are
+ignored: MoneyKit adds fields over API versions.
 """
 
 from __future__ import annotations
@@ -17,7 +19,11 @@ from typing import Annotated, Any
 import msgspec
 from pydantic import BaseModel, ConfigDict
 
-from service.core.decimals import check_amount
+from service.core.decimals import to_decimal
+
+
+class Amount(Decimal):
+    """A MoneyKit amount, as exact as its text and within the bounds every amount keeps."""
 
 
 class DateOrTime(datetime):
@@ -26,7 +32,9 @@ class DateOrTime(datetime):
 
 
 def decode_hook(kind: type, value: object) -> object:
-    """How msgspec decodes the types it does not know (`DateOrTime`)."""
+    """How msgspec decodes the types it does not know (`Amount`, `DateOrTime`)."""
+    if kind is Amount:
+        return Amount(to_decimal(value))
     if kind is DateOrTime and isinstance(value, str):
         return DateOrTime.fromisoformat(value)
     raise NotImplementedError(f"cannot decode {kind.__name__}")
@@ -34,12 +42,6 @@ def decode_hook(kind: type, value: object) -> object:
 
 def _utc_if_zoneless(value: datetime | None) -> datetime | None:
     return value if value is None or value.tzinfo is not None else value.replace(tzinfo=UTC)
-
-
-def _amounts(*values: Decimal | None) -> None:
-    for value in values:
-        if value is not None:
-            check_amount(value)
 
 
 class AccessToken(msgspec.Struct):
@@ -53,14 +55,11 @@ class AccessToken(msgspec.Struct):
 class Holding(msgspec.Struct):
     account_id: str
     security_id: str
-    quantity: Decimal | None = None
-    price: Decimal | None = None
+    quantity: Amount | None = None
+    price: Amount | None = None
     price_datetime: datetime | None = None
-    value: Decimal | None = None
-    cost_basis: Decimal | None = None
-
-    def __post_init__(self) -> None:
-        _amounts(self.quantity, self.price, self.value, self.cost_basis)
+    value: Amount | None = None
+    cost_basis: Amount | None = None
 
 
 class Security(msgspec.Struct):
@@ -71,23 +70,17 @@ class Security(msgspec.Struct):
     ticker: str | None = None
     isin: str | None = None
     sedol: str | None = None
-    close_price: Decimal | None = None
+    close_price: Amount | None = None
     close_date: date | None = None
     close_datetime: datetime | None = None
-
-    def __post_init__(self) -> None:
-        _amounts(self.close_price)
 
 
 class Balances(msgspec.Struct):
     currency: str | None = None
-    available: Decimal | None = None
-    current: Decimal | None = None
-    limit: Decimal | None = None
+    available: Amount | None = None
+    current: Amount | None = None
+    limit: Amount | None = None
     balance_date: DateOrTime | None = None
-
-    def __post_init__(self) -> None:
-        _amounts(self.available, self.current, self.limit)
 
 
 class Account(msgspec.Struct):
@@ -160,17 +153,16 @@ class InvestmentTransaction(msgspec.Struct):
     account_id: str
     # Named apart from the `date` and `datetime` types they hold.
     posted_on: date = msgspec.field(name="date")
-    amount: Decimal | None = None
+    amount: Amount | None = None
     happened_at: datetime | None = msgspec.field(default=None, name="datetime")
     description: str | None = None
     type: str | None = None
-    fees: Decimal | None = None
-    price: Decimal | None = None
-    quantity: Decimal | None = None
+    fees: Amount | None = None
+    price: Amount | None = None
+    quantity: Amount | None = None
     security_id: str | None = None
 
     def __post_init__(self) -> None:
-        _amounts(self.amount, self.fees, self.price, self.quantity)
         self.happened_at = _utc_if_zoneless(self.happened_at)
 
 
