@@ -8,6 +8,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
@@ -27,9 +28,12 @@ from aggregator.v1.aggregator_service_pb2 import (
 from aggregator.v1.aggregator_service_pb2_grpc import AggregatorServiceStub
 from aggregator.v1.institution_pb2 import Institution
 from aggregator.v1.source_pb2 import DataSource
+from aggregator_client import AggregatorClient
 from service.observability import metrics
+from service.process.server import running_gateway
 from service.sandbox import SandboxUpstreams
 from service.sandbox.mesh.endpoints import BALANCE_PATH, HOLDINGS_GET_PATH, HOLDINGS_VALUE_PATH
+from tests.conftest import sandbox_providers
 from tests.e2e import requests
 from tests.e2e.richstatus import unpack
 from tests.e2e.test_shared_state import replicas, shared
@@ -262,6 +266,22 @@ async def test_the_in_process_backend_caches_for_its_own_gateway_only(
     assert source_of(cached).fetched_at == source_of(live).fetched_at
     assert not source_of(elsewhere).from_cache
     assert value.upstream_requests(sandbox) == 2
+
+
+async def test_the_python_client_passes_max_age_on_every_cached_read(
+    sandbox: SandboxUpstreams,
+) -> None:
+    connection = requests.mesh(TOKEN)
+    settings = shared(sandbox, None)
+    async with (
+        running_gateway(settings, providers=sandbox_providers(sandbox)) as running,
+        AggregatorClient(f"127.0.0.1:{running.port}") as client,
+    ):
+        answers = [
+            await read(connection, max_age=timedelta(minutes=1))
+            for read in (client.get_holdings_value, client.get_balances) * 2
+        ]
+    assert [answer.source.from_cache for answer in answers] == [False, False, True, True]
 
 
 async def test_portfolio_entries_use_the_same_entries_as_single_reads(
