@@ -317,6 +317,9 @@ def run(smoke: bool) -> dict[str, object]:
             ]
             bench.notes["workers"] = workers_scenario(bench, fast, slow, value_body)
             choices_scenario(bench, fast, slow, value_body)
+        from bench.shared_state import shared_state_rows  # it imports this module's helpers
+
+        bench.results.extend(shared_state_rows(smoke, fast, slow))
     bench.notes["conversion (GetHoldings)"] = conversion_rows(smoke)
     return {"results": [asdict(result) for result in bench.results], "notes": bench.notes}
 

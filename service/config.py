@@ -74,6 +74,9 @@ class Settings(BaseSettings):
     aggregator_redis_ca_file: Path | None = Field(default=None)
     aggregator_redis_timeout_seconds: float = Field(default=0.5, gt=0)
     aggregator_idempotency_retention_seconds: float = Field(default=24 * 3600.0, gt=0)
+    aggregator_read_cache_retention_seconds: float = Field(default=300.0, gt=0)
+    """How long an answer fetched for a read with a `max_age` is kept; a longer `max_age`
+    finds nothing older."""
 
     @field_validator("aggregator_state_secret")
     @classmethod

@@ -98,7 +98,7 @@ STATE_BACKEND_UP = Gauge(
 STATE_BACKEND_ERRORS = Counter(
     "aggregator_state_backend_errors_total",
     "Shared state commands that failed or were not tried because the backend was "
-    "unreachable, by operation (rate_limit, claim, put, delete, ping).",
+    "unreachable, by operation (rate_limit, claim, get, put, delete, ping).",
     ["operation"],
     registry=REGISTRY,
 )
@@ -121,6 +121,23 @@ IDEMPOTENT_RECORD_FAILURES = Counter(
     "aggregator_idempotent_record_failures_total",
     "Outcomes of keyed calls that could not be recorded (the store failed after the call was "
     "sent); a repeat of such a call is answered UNKNOWN, never sent again.",
+    ["method"],
+    registry=REGISTRY,
+)
+
+READ_CACHE = Counter(
+    "aggregator_read_cache_total",
+    "Reads that carried a max_age, by method and outcome: `hit` (answered from an answer "
+    "fetched within max_age), `miss` (none, or none recent enough: fetched live), "
+    "`unreadable` (an entry that does not open, sealed under another state secret: fetched "
+    "live), `unavailable` (the store was unreachable: fetched live).",
+    ["method", "outcome"],
+    registry=REGISTRY,
+)
+READ_CACHE_STORE_FAILURES = Counter(
+    "aggregator_read_cache_store_failures_total",
+    "Live answers that could not be kept in the read cache (the store was unreachable), by "
+    "method; the answer itself was served.",
     ["method"],
     registry=REGISTRY,
 )

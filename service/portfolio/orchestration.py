@@ -12,6 +12,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 
 from aggregator.v1.aggregator_service_pb2 import (
     Freshness,
@@ -30,8 +31,9 @@ from service.core.errors import (
 )
 from service.core.rpcs import Rpc
 from service.core.validation import Violations
-from service.providers.operation import run_together
-from service.providers.registry import ProviderAdapter, ProviderRegistry, max_age_of
+from service.providers.operation import Step, run_together
+from service.providers.registry import ProviderAdapter, ProviderRegistry, requested_max_age
+from service.state.read_cache import ReadCache
 
 logger = logging.getLogger(__name__)
 
@@ -53,12 +55,18 @@ EntryOf = Callable[[Outcome], PortfolioEntry]
 
 class Portfolio:
     def __init__(
-        self, registry: ProviderRegistry, max_connections: int, concurrency: int, entry_of: EntryOf
+        self,
+        registry: ProviderRegistry,
+        max_connections: int,
+        concurrency: int,
+        entry_of: EntryOf,
+        reads: ReadCache,
     ) -> None:
         self._registry = registry
         self._max_connections = max_connections
         self._concurrency = concurrency
         self._entry_of = entry_of
+        self._reads = reads
 
     async def entries(
         self,
@@ -72,11 +80,11 @@ class Portfolio:
         Fails as a whole only before any upstream call (invalid input), or at the end when every
         connection failed for the same reason on the gateway's side.
         """
-        if request is not None and request.HasField("max_age"):
-            max_age_of(request.max_age)  # INVALID_ARGUMENT before any upstream call
+        # INVALID_ARGUMENT before any upstream call.
+        max_age = requested_max_age(request) if request is not None else None
         adapters = self._adapters(connections, rpc)
         outcomes: list[Outcome] = []
-        async for outcome in self._outcomes(connections, adapters, request):
+        async for outcome in self._outcomes(connections, adapters, _Reading(request, max_age)):
             outcomes.append(outcome)
             yield self._entry_of(outcome)
         failure = shared_gateway_failure(outcomes)
@@ -121,11 +129,11 @@ class Portfolio:
         self,
         connections: Sequence[Connection],
         adapters: Sequence[ProviderAdapter],
-        request: GetPortfolioRequest | StreamPortfolioRequest | None,
+        reading: _Reading,
     ) -> AsyncIterator[Outcome]:
         slots = asyncio.Semaphore(self._concurrency)
         tasks = [
-            asyncio.ensure_future(_outcome(index, connection, adapter, slots, request))
+            asyncio.ensure_future(_outcome(index, connection, adapter, slots, reading, self._reads))
             for index, (connection, adapter) in enumerate(zip(connections, adapters, strict=True))
         ]
         try:
@@ -137,16 +145,25 @@ class Portfolio:
             await asyncio.gather(*tasks, return_exceptions=True)
 
 
+@dataclass(frozen=True)
+class _Reading:
+    """What a portfolio request asks of every connection's data."""
+
+    request: GetPortfolioRequest | StreamPortfolioRequest | None
+    max_age: timedelta | None
+
+
 async def _outcome(
     index: int,
     connection: Connection,
     adapter: ProviderAdapter,
     slots: asyncio.Semaphore,
-    request: GetPortfolioRequest | StreamPortfolioRequest | None,
+    reading: _Reading,
+    reads: ReadCache,
 ) -> Outcome:
     async with slots:
         try:
-            data = await _data(connection, adapter, request)
+            data = await _data(connection, adapter, reading, reads)
             return Outcome(index, connection, adapter, data=data)
         except GatewayError as error:
             return Outcome(index, connection, adapter, error=error)
@@ -156,26 +173,55 @@ async def _outcome(
 
 
 async def _data(
-    connection: Connection,
-    adapter: ProviderAdapter,
-    request: GetPortfolioRequest | StreamPortfolioRequest | None,
+    connection: Connection, adapter: ProviderAdapter, reading: _Reading, reads: ReadCache
 ) -> PortfolioData:
-    """The holdings and value of a connection, as far as its provider serves them, refreshed
-    first when the provider caches them and they are older than the request's `max_age`."""
+    """The holdings and value of a connection, as far as its provider serves them: each from
+    the read cache when the request's `max_age` allows (the entries a GetHoldings or
+    GetHoldingsValue of the connection keeps), else live, refreshed first when the provider
+    caches them and they are older than `max_age`."""
+    steps = adapter.portfolio_steps(connection)
+    data = PortfolioData()
+    live = await _not_cached(steps, data, reading.max_age, reads)
+    if not live:
+        return data
     freshness = (
-        await adapter.refresh_if_older(connection, request)
-        if request is not None
+        await adapter.refresh_if_older(connection, reading.request)
+        if reading.request is not None
         else Freshness.FRESHNESS_UNSPECIFIED
     )
-    steps = adapter.portfolio_steps(connection)
-    responses = await run_together(adapter.client, list(steps.values()))
-    data = PortfolioData()
-    for field, response in zip(steps, responses, strict=True):
-        getattr(data, field).CopyFrom(response)
-    if data.HasField("holdings"):
+    responses = await run_together(adapter.client, list(live.values()))
+    for field, response in zip(live, responses, strict=True):
+        getattr(data, field).CopyFrom(reads.stamp(response))
+    if "holdings" in live:
         # The holdings say how fresh they are, as a GetHoldings answer would.
         data.holdings.freshness = freshness
+    if reading.max_age is not None:
+        await asyncio.gather(
+            *(reads.keep(step.request, getattr(data, field)) for field, step in live.items())
+        )
     return data
+
+
+async def _not_cached(
+    steps: dict[str, Step], data: PortfolioData, max_age: timedelta | None, reads: ReadCache
+) -> dict[str, Step]:
+    """The steps the cache has no answer for within `max_age`; the others' answers go in
+    `data`."""
+    if max_age is None:
+        return steps
+    cached = await asyncio.gather(
+        *(
+            reads.lookup(step.request, max_age, type(getattr(data, field)))
+            for field, step in steps.items()
+        )
+    )
+    live = {}
+    for (field, step), answer in zip(steps.items(), cached, strict=True):
+        if answer is None:
+            live[field] = step
+        else:
+            getattr(data, field).CopyFrom(answer)
+    return live
 
 
 def shared_gateway_failure(outcomes: Sequence[Outcome]) -> GatewayError | None:

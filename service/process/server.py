@@ -50,7 +50,7 @@ from service.rpc.institutions import list_institutions
 from service.rpc.portfolio_entries import entry_of
 from service.rpc.servicer import AggregatorServicer
 from service.sandbox import SandboxUpstreams
-from service.state import KeyedDigests, Sealer, StateBackend, open_state
+from service.state import KeyedDigests, ReadCache, Sealer, StateBackend, open_state
 
 logger = logging.getLogger(__name__)
 
@@ -138,6 +138,12 @@ async def running_gateway(
         registry = build_registry(settings, providers, http)
         state = await stack.enter_async_context(open_state(settings))
         digests = KeyedDigests(_state_key(settings, "state-keys"))
+        reads = ReadCache(
+            state,
+            digests,
+            Sealer(_state_key(settings, "read-cache-values")),
+            settings.aggregator_read_cache_retention_seconds,
+        )
         server = grpc.aio.server(
             interceptors=[
                 *([server_interceptor(tracing)] if tracing is not None else []),
@@ -156,6 +162,7 @@ async def running_gateway(
             settings.aggregator_portfolio_max_connections,
             settings.aggregator_portfolio_concurrency,
             entry_of,
+            reads,
         )
         aggregator_service_pb2_grpc.add_AggregatorServiceServicer_to_server(
             AggregatorServicer(
@@ -163,6 +170,7 @@ async def running_gateway(
                 portfolio,
                 list_institutions(PROVIDERS),
                 _idempotent_cancels(settings, state, digests),
+                reads,
             ),
             server,
         )

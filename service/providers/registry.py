@@ -55,6 +55,7 @@ PROVIDERS: tuple[ProviderDeclaration, ...] = (
 )
 
 _BY_NAME = {provider.name: provider for provider in PROVIDERS}
+_DURATION_SECONDS_MAX = 315_576_000_000
 
 
 def provider_settings_from_env() -> dict[str, ProviderSettings]:
@@ -172,13 +173,22 @@ class ProviderAdapter:
 
 def max_age_of(duration: Duration) -> timedelta:
     """`duration` as a `timedelta`; INVALID_ARGUMENT when it is negative or out of range."""
-    try:
-        max_age = duration.ToTimedelta()
-    except (OverflowError, ValueError):
-        max_age = None
-    if max_age is None or max_age < timedelta(0):
+    # Duration's own range (about 10,000 years, nanos below a second); ToTimedelta checks
+    # neither.
+    if not (0 <= duration.seconds <= _DURATION_SECONDS_MAX and 0 <= duration.nanos < 10**9):
         raise InvalidRequest([FieldViolation("max_age", "must be a duration of zero or more")])
-    return max_age
+    return duration.ToTimedelta()
+
+
+def requested_max_age(
+    request: GetHoldingsRequest
+    | GetHoldingsValueRequest
+    | GetBalancesRequest
+    | GetPortfolioRequest
+    | StreamPortfolioRequest,
+) -> timedelta | None:
+    """The request's `max_age`, None when unset; INVALID_ARGUMENT when it is invalid."""
+    return max_age_of(request.max_age) if request.HasField("max_age") else None
 
 
 class ProviderRegistry:

@@ -37,8 +37,9 @@ from service.core import rpc_context
 from service.core.rpcs import Rpc
 from service.portfolio.orchestration import Portfolio
 from service.portfolio.summary import in_request_order, summarize
-from service.providers.registry import ProviderRegistry
+from service.providers.registry import ProviderRegistry, requested_max_age
 from service.rpc.idempotent_cancel import IdempotentCancels
+from service.state.read_cache import ReadCache
 from service.version import VERSION
 
 Context = grpc.aio.ServicerContext[object, object]
@@ -53,17 +54,24 @@ class AggregatorServicer(aggregator_service_pb2_grpc.AggregatorServiceServicer):
         portfolio: Portfolio,
         institutions: ListInstitutionsResponse,
         cancels: IdempotentCancels,
+        reads: ReadCache,
     ) -> None:
         self._registry = registry
         self._portfolio = portfolio
         self._institutions = institutions
         self._cancels = cancels
+        self._reads = reads
 
     async def GetHoldingsValue(
         self, request: GetHoldingsValueRequest, context: Context
     ) -> GetHoldingsValueResponse:
         adapter = self._registry.for_connection(request.connection, Rpc.GET_HOLDINGS_VALUE)
-        return await adapter.get_holdings_value(request)
+        return await self._reads.read(
+            request,
+            requested_max_age(request),
+            adapter.get_holdings_value,
+            GetHoldingsValueResponse,
+        )
 
     async def CancelOrder(
         self, request: CancelOrderRequest, context: Context
@@ -77,7 +85,9 @@ class AggregatorServicer(aggregator_service_pb2_grpc.AggregatorServiceServicer):
         self, request: GetHoldingsRequest, context: Context
     ) -> GetHoldingsResponse:
         adapter = self._registry.for_connection(request.connection, Rpc.GET_HOLDINGS)
-        return await adapter.get_holdings(request)
+        return await self._reads.read(
+            request, requested_max_age(request), adapter.get_holdings, GetHoldingsResponse
+        )
 
     async def ListInstitutions(
         self, request: ListInstitutionsRequest, context: Context
@@ -122,7 +132,9 @@ class AggregatorServicer(aggregator_service_pb2_grpc.AggregatorServiceServicer):
         self, request: GetBalancesRequest, context: Context
     ) -> GetBalancesResponse:
         adapter = self._registry.for_connection(request.connection, Rpc.GET_BALANCES)
-        return await adapter.get_balances(request)
+        return await self._reads.read(
+            request, requested_max_age(request), adapter.get_balances, GetBalancesResponse
+        )
 
     async def ListInvestmentTransactions(
         self, request: ListInvestmentTransactionsRequest, context: Context

@@ -27,6 +27,10 @@ class StateBackend(Protocol):
         None when this call stored it, else the value already there (left as it is)."""
         ...
 
+    async def get(self, key: str) -> bytes | None:
+        """The value under `key`, or None when there is none (or it expired)."""
+        ...
+
     async def put(self, key: str, value: bytes, ttl_seconds: float) -> None:
         """Store `value` under `key` for `ttl_seconds`, replacing what was there."""
         ...

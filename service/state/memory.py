@@ -37,6 +37,9 @@ class InProcessState:
         self._store(key, value, ttl_seconds)
         return None
 
+    async def get(self, key: str) -> bytes | None:
+        return self._live(key)
+
     async def put(self, key: str, value: bytes, ttl_seconds: float) -> None:
         self._store(key, value, ttl_seconds)
 

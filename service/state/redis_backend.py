@@ -104,6 +104,11 @@ class RedisState:
         )
         return None if existing is None else bytes(existing)
 
+    async def get(self, key: str) -> bytes | None:
+        value = await self._run("get", lambda: self._client.get(key))
+        # The client is made without decode_responses: values come back as bytes.
+        return value.encode() if isinstance(value, str) else value
+
     async def put(self, key: str, value: bytes, ttl_seconds: float) -> None:
         await self._run("put", lambda: self._client.set(key, value, px=_milliseconds(ttl_seconds)))
 
@@ -137,8 +142,8 @@ class RedisState:
                 # The exception's class only: redis-py's messages name hosts and ports.
                 logger.warning(
                     "shared state backend redis is unreachable (%s): rate limits are enforced "
-                    "per process and calls with an idempotency key fail with UNAVAILABLE until "
-                    "it is back",
+                    "per process, reads with a max_age are served live and calls with an "
+                    "idempotency key fail with UNAVAILABLE until it is back",
                     type(exc).__name__,
                 )
             raise _unavailable(PAUSE_AFTER_FAILURE_SECONDS) from exc

@@ -41,10 +41,15 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 @pytest.fixture
 async def gateway(sandbox: SandboxUpstreams) -> AsyncIterator[Gateway]:
     """The suite's gateway, without the per-Item limits it keeps for Plaid and with keyed
-    cancels remembered for a millisecond: hypothesis repeats values across examples, and the
-    sixteenth holdings call of a minute for one Item would be refused by the limit working, a
-    repeated idempotency key answered from its record, not by anything in the input."""
+    cancels and cached reads remembered for a millisecond: hypothesis repeats values across
+    examples, and the sixteenth holdings call of a minute for one Item would be refused by the
+    limit working, a repeated idempotency key answered from its record and a repeated read
+    with a `max_age` from the cache, not by anything in the input."""
     providers = sandbox_providers(sandbox, plaid={"item_rate_limits": False})
-    settings = gateway_settings(sandbox, aggregator_idempotency_retention_seconds=0.001)
+    settings = gateway_settings(
+        sandbox,
+        aggregator_idempotency_retention_seconds=0.001,
+        aggregator_read_cache_retention_seconds=0.001,
+    )
     async for running in start_gateway(settings, sandbox, providers):
         yield running

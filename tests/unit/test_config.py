@@ -116,6 +116,7 @@ ENVIRONMENT: dict[str, tuple[str, object]] = {
     "AGGREGATOR_REDIS_CA_FILE": ("/tls/redis-ca.pem", Path("/tls/redis-ca.pem")),
     "AGGREGATOR_REDIS_TIMEOUT_SECONDS": ("0.2", 0.2),
     "AGGREGATOR_IDEMPOTENCY_RETENTION_SECONDS": ("3600", 3600.0),
+    "AGGREGATOR_READ_CACHE_RETENTION_SECONDS": ("60", 60.0),
 }
 
 

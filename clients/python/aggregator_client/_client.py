@@ -73,9 +73,17 @@ class AggregatorClient:
         await self._channel.close()
 
     async def get_holdings_value(
-        self, connection: Connection, *, deadline: float | None = None
+        self,
+        connection: Connection,
+        *,
+        max_age: timedelta | None = None,
+        deadline: float | None = None,
     ) -> api.GetHoldingsValueResponse:
+        """The value; with `max_age`, possibly one the gateway fetched at most that long ago
+        (`source.from_cache` says so)."""
         request = api.GetHoldingsValueRequest(connection=connection)
+        if max_age is not None:
+            request.max_age.CopyFrom(_duration(max_age))
         return await self._unary(self._stub.GetHoldingsValue, request, deadline)
 
     async def cancel_order(
@@ -150,7 +158,8 @@ class AggregatorClient:
         deadline: float | None = None,
     ) -> api.GetHoldingsResponse:
         """The holdings; with `max_age`, refreshed first if the provider's copy is older
-        (`freshness` says what came of it)."""
+        (`freshness` says what came of it), or ones the gateway fetched at most that long ago
+        (`source.from_cache`)."""
         request = api.GetHoldingsRequest(connection=connection, account_ids=account_ids)
         if max_age is not None:
             request.max_age.CopyFrom(_duration(max_age))
@@ -161,11 +170,15 @@ class AggregatorClient:
         connection: Connection,
         account_ids: Sequence[str] = (),
         *,
+        max_age: timedelta | None = None,
         deadline: float | None = None,
     ) -> api.GetBalancesResponse:
         """Cash and buying power per currency (Mesh) or each account's balances (MoneyKit,
-        only `account_ids` when given)."""
+        only `account_ids` when given); with `max_age`, possibly ones the gateway fetched at
+        most that long ago (`source.from_cache`)."""
         request = api.GetBalancesRequest(connection=connection, account_ids=account_ids)
+        if max_age is not None:
+            request.max_age.CopyFrom(_duration(max_age))
         return await self._unary(self._stub.GetBalances, request, deadline)
 
     async def refresh_connection(

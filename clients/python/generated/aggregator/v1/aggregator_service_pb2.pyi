@@ -147,18 +147,28 @@ class GetHoldingsValueRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
     CONNECTION_FIELD_NUMBER: _builtins.int
+    MAX_AGE_FIELD_NUMBER: _builtins.int
     @_builtins.property
     def connection(self) -> _connection_pb2.Connection:
         """Required. The connection to value; today a Mesh connection."""
+
+    @_builtins.property
+    def max_age(self) -> _duration_pb2.Duration:
+        """Optional. How old the answer may be: the gateway may answer with a value
+        it fetched for the same connection and request at most this long ago
+        (`source.from_cache` says so), shared by every replica. Unset: a live
+        answer, and nothing is kept. Negative or out of range: `INVALID_ARGUMENT`.
+        """
 
     def __init__(
         self,
         *,
         connection: _connection_pb2.Connection | None = ...,
+        max_age: _duration_pb2.Duration | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["connection", b"connection"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["connection", b"connection", "max_age", b"max_age"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["connection", b"connection"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["connection", b"connection", "max_age", b"max_age"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -401,8 +411,11 @@ class GetHoldingsRequest(_message.Message):
     def max_age(self) -> _duration_pb2.Duration:
         """Optional. How old the holdings may be. When the provider's copy is older
         (MoneyKit caches holdings), the gateway asks for a refresh and waits for it
-        within the deadline first; `freshness` says what it got. Unset: whatever
-        the provider has.
+        within the deadline first; `freshness` says what it got. The gateway may
+        also answer with holdings it fetched for the same connection and request
+        at most this long ago (`source.from_cache` says so), shared by every
+        replica. Unset: whatever the provider has, fetched live, and nothing is
+        kept. Negative or out of range: `INVALID_ARGUMENT`.
         """
 
     def __init__(
@@ -541,8 +554,11 @@ class GetPortfolioRequest(_message.Message):
 
     @_builtins.property
     def max_age(self) -> _duration_pb2.Duration:
-        """Optional. How old each connection's holdings may be, as
-        `GetHoldingsRequest.max_age`.
+        """Optional. How old each connection's holdings and value may be, as
+        `GetHoldingsRequest.max_age` and `GetHoldingsValueRequest.max_age`: a
+        provider that caches data is asked to refresh it when older, and the
+        gateway may answer each connection's holdings and value with ones it
+        fetched at most this long ago (each one's `source.from_cache` says so).
         """
 
     def __init__(
@@ -605,7 +621,7 @@ class StreamPortfolioRequest(_message.Message):
 
     @_builtins.property
     def max_age(self) -> _duration_pb2.Duration:
-        """Optional. How old each connection's holdings may be, as
+        """Optional. How old each connection's holdings and value may be, as
         `GetPortfolioRequest.max_age`.
         """
 
@@ -1167,6 +1183,7 @@ class GetBalancesRequest(_message.Message):
     CONNECTION_FIELD_NUMBER: _builtins.int
     ACCOUNT_IDS_FIELD_NUMBER: _builtins.int
     REAL_TIME_FIELD_NUMBER: _builtins.int
+    MAX_AGE_FIELD_NUMBER: _builtins.int
     real_time: _builtins.bool
     """Optional. Read the balances from the institution in real time where the
     provider charges for it and otherwise serves a cached copy (Plaid's
@@ -1185,16 +1202,25 @@ class GetBalancesRequest(_message.Message):
         bytes once percent-encoded, since they go in the upstream URL's query.
         """
 
+    @_builtins.property
+    def max_age(self) -> _duration_pb2.Duration:
+        """Optional. How old the answer may be: the gateway may answer with balances
+        it fetched for the same connection and request at most this long ago
+        (`source.from_cache` says so), shared by every replica. Unset: a live
+        answer, and nothing is kept. Negative or out of range: `INVALID_ARGUMENT`.
+        """
+
     def __init__(
         self,
         *,
         connection: _connection_pb2.Connection | None = ...,
         account_ids: _abc.Iterable[_builtins.str] | None = ...,
         real_time: _builtins.bool = ...,
+        max_age: _duration_pb2.Duration | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["connection", b"connection"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["connection", b"connection", "max_age", b"max_age"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["account_ids", b"account_ids", "connection", b"connection", "real_time", b"real_time"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["account_ids", b"account_ids", "connection", b"connection", "max_age", b"max_age", "real_time", b"real_time"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

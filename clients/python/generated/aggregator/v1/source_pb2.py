@@ -25,15 +25,15 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1a\x61ggregator/v1/source.proto\x12\raggregator.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x9c\x01\n\nDataSource\x12)\n\x08provider\x18\x01 \x01(\x0e\x32\x17.aggregator.v1.Provider\x12\x1b\n\x13\x63omputed_by_gateway\x18\x02 \x01(\x08\x12)\n\x05\x61s_of\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x1b\n\x13\x61s_of_from_provider\x18\x04 \x01(\x08*z\n\x08Provider\x12\x18\n\x14PROVIDER_UNSPECIFIED\x10\x00\x12\x11\n\rPROVIDER_MESH\x10\x01\x12\x15\n\x11PROVIDER_MONEYKIT\x10\x02\x12\x12\n\x0ePROVIDER_PLAID\x10\x03\x12\x16\n\x12PROVIDER_SNAPTRADE\x10\x04\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1a\x61ggregator/v1/source.proto\x12\raggregator.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xe0\x01\n\nDataSource\x12)\n\x08provider\x18\x01 \x01(\x0e\x32\x17.aggregator.v1.Provider\x12\x1b\n\x13\x63omputed_by_gateway\x18\x02 \x01(\x08\x12)\n\x05\x61s_of\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x1b\n\x13\x61s_of_from_provider\x18\x04 \x01(\x08\x12\x12\n\nfrom_cache\x18\x05 \x01(\x08\x12.\n\nfetched_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp*z\n\x08Provider\x12\x18\n\x14PROVIDER_UNSPECIFIED\x10\x00\x12\x11\n\rPROVIDER_MESH\x10\x01\x12\x15\n\x11PROVIDER_MONEYKIT\x10\x02\x12\x12\n\x0ePROVIDER_PLAID\x10\x03\x12\x16\n\x12PROVIDER_SNAPTRADE\x10\x04\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'aggregator.v1.source_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_PROVIDER']._serialized_start=237
-  _globals['_PROVIDER']._serialized_end=359
+  _globals['_PROVIDER']._serialized_start=305
+  _globals['_PROVIDER']._serialized_end=427
   _globals['_DATASOURCE']._serialized_start=79
-  _globals['_DATASOURCE']._serialized_end=235
+  _globals['_DATASOURCE']._serialized_end=303
 # @@protoc_insertion_point(module_scope)

@@ -60,6 +60,8 @@ class DataSource(_message.Message):
     COMPUTED_BY_GATEWAY_FIELD_NUMBER: _builtins.int
     AS_OF_FIELD_NUMBER: _builtins.int
     AS_OF_FROM_PROVIDER_FIELD_NUMBER: _builtins.int
+    FROM_CACHE_FIELD_NUMBER: _builtins.int
+    FETCHED_AT_FIELD_NUMBER: _builtins.int
     provider: Global___Provider.ValueType
     """The provider that supplied the data."""
     computed_by_gateway: _builtins.bool
@@ -70,10 +72,21 @@ class DataSource(_message.Message):
     """Whether `as_of` is the provider's own time (true) or the time the gateway
     received the answer (false).
     """
+    from_cache: _builtins.bool
+    """Whether the gateway answered from an answer it had fetched earlier (within
+    the request's `max_age`) rather than asking the provider for this call.
+    """
     @_builtins.property
     def as_of(self) -> _timestamp_pb2.Timestamp:
         """When the data was current: the provider's refreshed-at time when it gave
         one, otherwise when the gateway received the provider's answer.
+        """
+
+    @_builtins.property
+    def fetched_at(self) -> _timestamp_pb2.Timestamp:
+        """When the gateway received the provider's answer: now for a live answer,
+        the original fetch for one from the cache. Set on every answer of
+        `GetHoldings`, `GetHoldingsValue`, `GetBalances` and portfolio entries.
         """
 
     def __init__(
@@ -83,10 +96,12 @@ class DataSource(_message.Message):
         computed_by_gateway: _builtins.bool = ...,
         as_of: _timestamp_pb2.Timestamp | None = ...,
         as_of_from_provider: _builtins.bool = ...,
+        from_cache: _builtins.bool = ...,
+        fetched_at: _timestamp_pb2.Timestamp | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["as_of", b"as_of"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["as_of", b"as_of", "fetched_at", b"fetched_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["as_of", b"as_of", "as_of_from_provider", b"as_of_from_provider", "computed_by_gateway", b"computed_by_gateway", "provider", b"provider"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["as_of", b"as_of", "as_of_from_provider", b"as_of_from_provider", "computed_by_gateway", b"computed_by_gateway", "fetched_at", b"fetched_at", "from_cache", b"from_cache", "provider", b"provider"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file aggregator/v1/source.proto.
  */
 export const file_aggregator_v1_source: GenFile = /*@__PURE__*/
-  fileDesc("ChphZ2dyZWdhdG9yL3YxL3NvdXJjZS5wcm90bxINYWdncmVnYXRvci52MSKcAQoKRGF0YVNvdXJjZRIpCghwcm92aWRlchgBIAEoDjIXLmFnZ3JlZ2F0b3IudjEuUHJvdmlkZXISGwoTY29tcHV0ZWRfYnlfZ2F0ZXdheRgCIAEoCBIpCgVhc19vZhgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGwoTYXNfb2ZfZnJvbV9wcm92aWRlchgEIAEoCCp6CghQcm92aWRlchIYChRQUk9WSURFUl9VTlNQRUNJRklFRBAAEhEKDVBST1ZJREVSX01FU0gQARIVChFQUk9WSURFUl9NT05FWUtJVBACEhIKDlBST1ZJREVSX1BMQUlEEAMSFgoSUFJPVklERVJfU05BUFRSQURFEARiBnByb3RvMw", [file_google_protobuf_timestamp]);
+  fileDesc("ChphZ2dyZWdhdG9yL3YxL3NvdXJjZS5wcm90bxINYWdncmVnYXRvci52MSLgAQoKRGF0YVNvdXJjZRIpCghwcm92aWRlchgBIAEoDjIXLmFnZ3JlZ2F0b3IudjEuUHJvdmlkZXISGwoTY29tcHV0ZWRfYnlfZ2F0ZXdheRgCIAEoCBIpCgVhc19vZhgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGwoTYXNfb2ZfZnJvbV9wcm92aWRlchgEIAEoCBISCgpmcm9tX2NhY2hlGAUgASgIEi4KCmZldGNoZWRfYXQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wKnoKCFByb3ZpZGVyEhgKFFBST1ZJREVSX1VOU1BFQ0lGSUVEEAASEQoNUFJPVklERVJfTUVTSBABEhUKEVBST1ZJREVSX01PTkVZS0lUEAISEgoOUFJPVklERVJfUExBSUQQAxIWChJQUk9WSURFUl9TTkFQVFJBREUQBGIGcHJvdG8z", [file_google_protobuf_timestamp]);
 
 /**
  * Where a response's figures came from.
@@ -50,6 +50,23 @@ export type DataSource = Message<"aggregator.v1.DataSource"> & {
    * @generated from field: bool as_of_from_provider = 4;
    */
   asOfFromProvider: boolean;
+
+  /**
+   * Whether the gateway answered from an answer it had fetched earlier (within
+   * the request's `max_age`) rather than asking the provider for this call.
+   *
+   * @generated from field: bool from_cache = 5;
+   */
+  fromCache: boolean;
+
+  /**
+   * When the gateway received the provider's answer: now for a live answer,
+   * the original fetch for one from the cache. Set on every answer of
+   * `GetHoldings`, `GetHoldingsValue`, `GetBalances` and portfolio entries.
+   *
+   * @generated from field: google.protobuf.Timestamp fetched_at = 6;
+   */
+  fetchedAt?: Timestamp | undefined;
 };
 
 /**
