@@ -147,6 +147,7 @@ async def running_gateway(
                     _authorizer(settings, CallerRateLimits(state, digests)),
                     registry.describe,
                     field_limits(),
+                    settings.aggregator_max_rpcs_in_flight,
                 ),
             ],
             options=server_options(settings),
