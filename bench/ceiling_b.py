@@ -19,7 +19,6 @@ Run: .venv/bin/python -m bench.ceiling_b --port 50062 --mesh URL --moneykit URL
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 from datetime import UTC, datetime
 from decimal import Decimal

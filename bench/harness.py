@@ -99,7 +99,9 @@ def process(
                     child.wait()
 
 
-def _wait_for_port(child: subprocess.Popen[bytes], port: int, command: list[str], log: Path) -> None:
+def _wait_for_port(
+    child: subprocess.Popen[bytes], port: int, command: list[str], log: Path
+) -> None:
     for _ in range(600):
         with socket.socket() as probe:
             if probe.connect_ex(("127.0.0.1", port)) == 0:
@@ -201,3 +203,37 @@ def percentile(values: list[float], percent: float) -> float:
     if not values:
         return float("nan")
     return values[min(len(values) - 1, round(percent / 100 * (len(values) - 1)))]
+
+
+class Bench:
+    """The results of one run, and the call counts that suit it (`smoke`: a few seconds)."""
+
+    def __init__(self, smoke: bool) -> None:
+        self.smoke = smoke
+        self.results: list[LoadResult] = []
+        self.notes: dict[str, object] = {}
+
+    def calls_for(self, concurrency: int) -> int:
+        return 200 if self.smoke else max(4000, concurrency * 40)
+
+    def load(
+        self, scenario: str, target: str, server: Server, method: str, body: bytes,
+        concurrency: int, calls: int | None = None, clients: int = 1,
+    ) -> LoadResult:  # fmt: skip
+        """One closed-loop h2load run of `method` against `server`, recorded."""
+        calls = calls or self.calls_for(concurrency)
+        full = f"{SERVICE}/{method}"
+        before = rpc_counts(server.metrics_port, full) if server.metrics_port else None
+        cpu_before = cpu_seconds(server.pid)
+        run = h2load(f"{server.url}{full}", body, max(1, concurrency // clients), calls,
+                     clients=clients)  # fmt: skip
+        cpu = cpu_seconds(server.pid) - cpu_before
+        ok = None
+        if server.metrics_port and before is not None:
+            ok = rpc_counts(server.metrics_port, full).get("OK", 0) - before.get("OK", 0)
+        result = LoadResult(
+            scenario, target, concurrency, run.succeeded, run.calls_per_second, run.p50_ms,
+            run.p99_ms, cpu * 1000 / run.succeeded if run.succeeded else None, ok,
+        )  # fmt: skip
+        self.results.append(result)
+        return result

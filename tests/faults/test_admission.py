@@ -8,6 +8,8 @@ import asyncio
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from service.config import Settings
+from service.process.server import server_options
 from service.version import VERSION
 from tests.e2e import requests
 from tests.e2e.richstatus import unpack
@@ -56,3 +58,13 @@ async def test_a_call_beyond_the_in_flight_cap_is_turned_away_with_retry_info_un
     assert [response.total_value for response in answered] == ["186.03", "186.03"]
     assert after.total_value == "186.03", "calls are admitted again once the in-flight ones end"
     assert upstream.attempts == 3
+
+
+def test_grpc_turns_calls_away_beyond_the_pending_limit_before_the_event_loop_takes_them() -> None:
+    # The limit is grpc's own (its server answers RESOURCE_EXHAUSTED without involving Python),
+    # so what is checked here is that the setting reaches it, soft and hard limit alike;
+    # `make bench`'s overload scenario measures its effect.
+    options = dict(server_options(Settings(aggregator_max_pending_rpcs=17)))
+
+    assert options["grpc.server.max_pending_requests"] == 17
+    assert options["grpc.server.max_pending_requests_hard_limit"] == 17
