@@ -13,7 +13,7 @@ CONCURRENCY = 64
 
 
 def growth(env: Environment) -> None:
-    first, total = (1_000, 10_000) if env.smoke else (10_000, 100_000)
+    first, total = (100, 1_000) if env.smoke else (10_000, 100_000)
     port, metrics_port = free_port(), free_port()
     settings = default_env(env.fast, env.fast, port, metrics_port)
     label = f"{GATEWAY}, fresh process"

@@ -33,7 +33,7 @@ def overload(env: Environment) -> None:
     peak = env.bench.load(SCENARIO, f"{GATEWAY}, peak (closed loop)", server,
                           "GetHoldingsValue", VALUE_BODY, 64, clients=4)  # fmt: skip
     rows: list[dict[str, float]] = []
-    seconds = 1 if env.smoke else SECONDS
+    seconds = 0.3 if env.smoke else SECONDS
     for factor in (2, 4):
         offered = factor * peak.calls_per_second
         before = rpc_counts(server.metrics_port, method)

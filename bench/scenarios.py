@@ -134,7 +134,7 @@ def workers(env: Environment) -> None:
     """Scenario 5: one process against two sharing the port, unpinned, at concurrency 64
     over 4 connections (the kernel spreads connections, not calls, over the workers)."""
     rates: dict[str, float] = {}
-    for count in (1, 2):
+    for count in (2,) if env.smoke else (1, 2):
         port, metrics_port = free_port(), free_port()
         settings = {
             **tuned_env(env.fast, env.slow, port, metrics_port),
@@ -164,7 +164,7 @@ CHOICES = [("httpx", "asyncio"), ("httpx", "uvloop"), ("aiohttp", "asyncio"), ("
 
 def choices(env: Environment) -> None:
     """The transport and event-loop choices, each measured at concurrency 64, pinned, tuned."""
-    for transport, loop in CHOICES:
+    for transport, loop in CHOICES[:1] if env.smoke else CHOICES:
         port, metrics_port = free_port(), free_port()
         settings = {
             **tuned_env(env.fast, env.slow, port, metrics_port),
