@@ -1,5 +1,5 @@
 """Ceiling A: a no-op grpc.aio server answering GetHoldingsValue with a fixed response, the
-most any Python gRPC handler can do on this machine.
+most any Python gRPC handler can do on this machine (uvloop, as the gateway).
 
 Run: .venv/bin/python -m bench.echo --port 50061
 """
@@ -7,9 +7,9 @@ Run: .venv/bin/python -m bench.echo --port 50061
 from __future__ import annotations
 
 import argparse
-import asyncio
 
 import grpc
+import uvloop
 
 from aggregator.v1.aggregator_service_pb2 import GetHoldingsValueResponse
 
@@ -35,7 +35,7 @@ async def serve(port: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, required=True)
-    asyncio.run(serve(parser.parse_args().port))
+    uvloop.run(serve(parser.parse_args().port))
 
 
 if __name__ == "__main__":

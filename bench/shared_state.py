@@ -30,7 +30,9 @@ from aggregator.v1.aggregator_service_pb2 import GetHoldingsValueRequest, ListIn
 from aggregator.v1.aggregator_service_pb2_grpc import AggregatorServiceStub
 from aggregator.v1.connection_pb2 import Connection, MeshConnection
 from aggregator.v1.institution_pb2 import Institution
-from bench.run import SERVER_CORE, LoadResult, cpu_seconds, free_port, gateway_env, pinned, process
+from bench.environment import Environment
+from bench.harness import SERVER_CORE, LoadResult, cpu_seconds, free_port, pinned, process
+from bench.servers import default_env
 from tests.support.redis_server import redis_server
 
 CALLER_KEY = "bench-caller-key"
@@ -44,8 +46,12 @@ VALUE = GetHoldingsValueRequest(
 CACHED_VALUE = GetHoldingsValueRequest(connection=VALUE.connection, max_age=Duration(seconds=3600))
 
 
-def shared_state_rows(smoke: bool, fast: str, slow: str) -> list[LoadResult]:
-    """Rows of scenarios 7 and 8, against gateways whose providers use `fast` and `slow`."""
+def shared_state(env: Environment) -> None:
+    """Scenarios 7 and 8, against gateways with their default settings on the fast upstream."""
+    env.bench.results.extend(_rows(env.smoke, env.fast))
+
+
+def _rows(smoke: bool, fast: str) -> list[LoadResult]:
     calls = 200 if smoke else 2000
     rows = []
     with tempfile.TemporaryDirectory() as scratch, redis_server(Path(scratch) / "redis") as redis:
@@ -60,13 +66,13 @@ def shared_state_rows(smoke: bool, fast: str, slow: str) -> list[LoadResult]:
         )
         for state, backend in (("in-process", {}), ("Redis", {"AGGREGATOR_REDIS_URL": redis.url})):
             limited = {**backend, "AGGREGATOR_CALLERS_FILE": str(callers)}
-            with _gateway(fast, slow, limited) as (port, pid):
+            with _gateway(fast, limited) as (port, pid):
                 rows.append(
                     _measure("7. caller rate limit (ListInstitutions)", f"gateway, {state} state",
                              port, pid, calls, "ListInstitutions", ListInstitutionsRequest(),
                              (("authorization", f"Bearer {CALLER_KEY}"),))
                 )  # fmt: skip
-            with _gateway(fast, slow, backend) as (port, pid):
+            with _gateway(fast, backend) as (port, pid):
                 rows.append(
                     _measure("8. cache hit (GetHoldingsValue)", f"gateway, {state} state",
                              port, pid, calls, "GetHoldingsValue", CACHED_VALUE)
@@ -80,11 +86,11 @@ def shared_state_rows(smoke: bool, fast: str, slow: str) -> list[LoadResult]:
 
 
 @contextmanager
-def _gateway(fast: str, slow: str, extra: dict[str, str]) -> Iterator[tuple[int, int]]:
+def _gateway(fast: str, extra: dict[str, str]) -> Iterator[tuple[int, int]]:
     """A gateway process with the shared state secret and `extra` settings: (port, pid)."""
     port, metrics_port = free_port(), free_port()
     env = {
-        **gateway_env(fast, slow, port, metrics_port),
+        **default_env(fast, fast, port, metrics_port),
         **extra,
         "AGGREGATOR_STATE_SECRET": SECRET,
     }

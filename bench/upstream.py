@@ -1,7 +1,10 @@
 """A fast local upstream for benchmarks (aiohttp): Mesh and MoneyKit endpoints with fixed,
-documented-shape answers, optionally delayed.
+documented-shape answers, optionally delayed, optionally over TLS.
 
-Run: .venv/bin/python -m bench.upstream --port 8081 [--delay 0.1]
+MoneyKit's link `mk_sandbox_seed_example` answers the documentation's example body, value for
+value (the sandbox's dataset); any other link `..._N` answers N generated holdings.
+
+Run: .venv/bin/python -m bench.upstream --port 8081 [--delay 0.1] [--cert F --key F]
 """
 
 from __future__ import annotations
@@ -9,8 +12,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import ssl
 
 from aiohttp import web
+
+from service.sandbox._json import dumps
+from service.sandbox.moneykit.datasets import SEED_EXAMPLE
+from service.sandbox.moneykit.triggers import MONEYKIT_SEED_EXAMPLE
 
 HOLDINGS_VALUE = json.dumps(
     {
@@ -111,7 +119,9 @@ def app(delay: float) -> web.Application:
     async def holdings(request: web.Request) -> web.Response:
         link_id = request.match_info["link_id"]
         count = int(link_id.rsplit("_", 1)[-1]) if link_id.rsplit("_", 1)[-1].isdigit() else 10
-        if link_id not in cache:
+        if link_id == MONEYKIT_SEED_EXAMPLE:
+            cache.setdefault(link_id, dumps(SEED_EXAMPLE.to_json()))
+        elif link_id not in cache:
             cache[link_id] = moneykit_holdings(count, link_id)
         await pause()
         return web.Response(body=cache[link_id], content_type="application/json")
@@ -128,8 +138,21 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--delay", type=float, default=0.0)
+    parser.add_argument("--cert", help="serve HTTPS with this certificate (PEM)")
+    parser.add_argument("--key", help="the certificate's private key (PEM)")
     args = parser.parse_args()
-    web.run_app(app(args.delay), host="127.0.0.1", port=args.port, print=None, access_log=None)
+    tls = None
+    if args.cert:
+        tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        tls.load_cert_chain(args.cert, args.key)
+    web.run_app(
+        app(args.delay),
+        host="127.0.0.1",
+        port=args.port,
+        ssl_context=tls,
+        print=None,
+        access_log=None,
+    )
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@
     ├── CallerForbidden             the caller may not call this RPC   PERMISSION_DENIED
     ├── CallerRateLimited           the caller's rate limit is spent   RESOURCE_EXHAUSTED
     ├── DeadlineExceeded            the caller's deadline ran out      DEADLINE_EXCEEDED
+    ├── GatewayOverloaded           too many RPCs in flight already    RESOURCE_EXHAUSTED
     ├── UpstreamOverloaded          too many calls wait for a provider RESOURCE_EXHAUSTED
     ├── StateUnavailable            the shared state store is down     UNAVAILABLE
     ├── IdempotencyKeyInFlight      a call with the key is running     ABORTED
@@ -183,6 +184,19 @@ class DeadlineExceeded(GatewayError):
     """The caller's deadline (or the default one) ran out; upstream work was abandoned."""
 
     reason = "DEADLINE_EXCEEDED"
+
+
+class GatewayOverloaded(GatewayError):
+    """The process serves as many RPCs as it admits at once; this one was turned away unread."""
+
+    reason = "GATEWAY_OVERLOADED"
+
+    def __init__(self, retry_after_seconds: float) -> None:
+        super().__init__(
+            "The gateway is serving as many calls as it admits at once; nothing was done. "
+            "Try again after the suggested delay."
+        )
+        self.retry_after_seconds = retry_after_seconds
 
 
 class UpstreamOverloaded(GatewayError):

@@ -22,7 +22,8 @@ RPCS = Counter(
 REFUSED_REQUESTS = Counter(
     "aggregator_refused_requests_total",
     "Requests refused before any handler ran, by method and why: `malformed` (the body does "
-    "not decode as the request message) or `over_limit` (a field over its size limit).",
+    "not decode as the request message), `over_limit` (a field over its size limit) or "
+    "`overloaded` (turned away unread: as many RPCs as the process admits were in flight).",
     ["method", "reason"],
     registry=REGISTRY,
 )

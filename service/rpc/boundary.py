@@ -8,6 +8,8 @@ import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import ExitStack, asynccontextmanager
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, TypeVar, cast
 
 import grpc
@@ -20,6 +22,7 @@ from service.auth.authorizer import Authorizer
 from service.core.errors import (
     DeadlineExceeded,
     GatewayError,
+    GatewayOverloaded,
     InvalidRequest,
     UpstreamError,
     UpstreamOutcomeUnknown,
@@ -46,6 +49,13 @@ MALFORMED_REPORT_INTERVAL_SECONDS = 60.0
 
 VERSION_METADATA = (("aggregator-version", VERSION),)
 """Sent with every response, so a caller (or a proxy's log) sees which release answered."""
+
+OVERLOADED_RETRY_SECONDS = 1.0
+"""The RetryInfo delay of an RPC turned away because too many are in flight."""
+
+EXEMPT_FROM_ADMISSION = "/grpc."
+"""grpc's own services (health, reflection) are always admitted: a probe must not fail, and
+restart the process, because the process is busy."""
 
 
 _RPC_FIELDS = ("method", "provider", "code", "duration_ms", "institution", "caller", "attempts")
@@ -79,6 +89,7 @@ class RpcBoundary(grpc.aio.ServerInterceptor):
         authorizer: Authorizer,
         describe: Callable[[Message], tuple[str, str]],
         limits: FieldLimits,
+        max_in_flight: int,
     ) -> None:
         self._default_deadline = default_deadline
         self._margin = margin
@@ -91,6 +102,9 @@ class RpcBoundary(grpc.aio.ServerInterceptor):
         """Each method's handler as wrapped here, beside the handler it wraps: grpc asks the
         interceptor for every call, and the wrapping is the same while the handler is."""
         self._metrics: dict[str, metrics.MethodMetrics] = {}
+        self._max_in_flight = max_in_flight
+        self._in_flight = 0
+        self._overload_reports = OncePerInterval(MALFORMED_REPORT_INTERVAL_SECONDS)
 
     async def intercept_service(
         self,
@@ -103,6 +117,9 @@ class RpcBoundary(grpc.aio.ServerInterceptor):
         if handler is None:
             return handler
         method = handler_call_details.method
+        if self._in_flight >= self._max_in_flight and not method.startswith(EXEMPT_FROM_ADMISSION):
+            self._report_overload()
+            return cast("grpc.RpcMethodHandler[Request, Response]", _turned_away(method))
         cached = self._wrapped.get(method)
         if cached is not None and cached[0] is handler:
             return cached[1]
@@ -182,6 +199,7 @@ class RpcBoundary(grpc.aio.ServerInterceptor):
         # to and including the RPC's last log line.
         with ExitStack() as redaction, deadline_in(budget), serving(rpc):
             try:
+                self._in_flight += 1
                 await context.send_initial_metadata(VERSION_METADATA)
                 rpc.caller = await self._authorizer.authorize(
                     method, metadata, context.auth_context()
@@ -212,6 +230,7 @@ class RpcBoundary(grpc.aio.ServerInterceptor):
                 raise _Failed(internal_error_status()) from None
             finally:
                 elapsed = time.perf_counter() - started
+                self._in_flight -= 1
                 method_metrics.in_flight.dec()
                 method_metrics.calls(code.name).inc()
                 method_metrics.seconds.observe(elapsed)
@@ -246,6 +265,16 @@ class RpcBoundary(grpc.aio.ServerInterceptor):
             fields["upstream_request_id"] = upstream_request_id
             line = _FAILED_RPC_LINE
         logger.info(line, *fields.values(), extra=fields)
+
+    def _report_overload(self) -> None:
+        held_back = self._overload_reports.take("")
+        if held_back is not None:
+            logger.warning(
+                "turning calls away with RESOURCE_EXHAUSTED: %d RPCs in flight "
+                "(AGGREGATOR_MAX_RPCS_IN_FLIGHT); %d more turned away since the last report",
+                self._in_flight,
+                held_back,
+            )
 
     def _decoded(self, method: str, raw: bytes, decode: Deserializer | None, caller: str) -> Any:
         if decode is None:
@@ -296,6 +325,35 @@ class OncePerInterval:
             self._held_back[key] = self._held_back.get(key, 0) + 1
             return None
         return self._held_back.pop(key, 0)
+
+
+@dataclass(frozen=True)
+class _Status(grpc.Status):
+    code: grpc.StatusCode
+    details: str
+    trailing_metadata: tuple[tuple[str, str | bytes], ...]
+
+
+def _overloaded_status() -> grpc.Status:
+    status = to_grpc_status(GatewayOverloaded(OVERLOADED_RETRY_SECONDS))
+    return _Status(status.code, status.details, (*status.trailing_metadata, *VERSION_METADATA))
+
+
+_OVERLOADED = _overloaded_status()
+"""Built once: turning a call away must cost far less than serving one, or an overload
+spends the process on refusals."""
+
+
+@lru_cache(maxsize=64)
+def _turned_away(method: str) -> grpc.RpcMethodHandler[Any, Any]:
+    """A handler that answers at once, unread; one per method, which registered handlers bound."""
+
+    async def turn_away(raw: bytes, context: grpc.aio.ServicerContext[Any, Any]) -> None:
+        metrics.REFUSED_REQUESTS.labels(method, "overloaded").inc()
+        metrics.RPCS.labels(method, grpc.StatusCode.RESOURCE_EXHAUSTED.name).inc()
+        await context.abort_with_status(_OVERLOADED)
+
+    return grpc.unary_unary_rpc_method_handler(turn_away)
 
 
 class _Malformed(Exception):

@@ -21,6 +21,7 @@ from service.core.errors import (
     DeadlineExceeded,
     GatewayCredentialsRejected,
     GatewayError,
+    GatewayOverloaded,
     IdempotencyKeyInFlight,
     IdempotencyKeyReused,
     IdempotentOutcomeUnknown,
@@ -55,6 +56,7 @@ CODES: dict[type[GatewayError], grpc.StatusCode] = {
     CallerForbidden: grpc.StatusCode.PERMISSION_DENIED,
     CallerRateLimited: grpc.StatusCode.RESOURCE_EXHAUSTED,
     UpstreamOverloaded: grpc.StatusCode.RESOURCE_EXHAUSTED,
+    GatewayOverloaded: grpc.StatusCode.RESOURCE_EXHAUSTED,
     StateUnavailable: grpc.StatusCode.UNAVAILABLE,
     IdempotencyKeyReused: grpc.StatusCode.INVALID_ARGUMENT,
     IdempotencyKeyInFlight: grpc.StatusCode.ABORTED,
@@ -167,7 +169,7 @@ def _details(error: GatewayError) -> list[Message]:
             _error_info(error, GATEWAY_DOMAIN, {"caller": error.caller}),
             error_details_pb2.RetryInfo(retry_delay=_duration(error.retry_after_seconds)),
         ]
-    if isinstance(error, StateUnavailable | IdempotencyKeyInFlight):
+    if isinstance(error, StateUnavailable | IdempotencyKeyInFlight | GatewayOverloaded):
         return [
             _error_info(error, GATEWAY_DOMAIN, {}),
             error_details_pb2.RetryInfo(retry_delay=_duration(error.retry_after_seconds)),

@@ -30,15 +30,39 @@ def test_the_smoke_bench_measures_every_part_and_writes_its_report(tmp_path: Pat
 
     data = json.loads((tmp_path / "results.json").read_text())
     targets = {(r["scenario"], r["target"], r["concurrency"]) for r in data["results"]}
-    assert ("1. GetHoldingsValue", "gateway", 1) in targets
-    assert ("1. GetHoldingsValue", "ceiling A (no-op grpc.aio)", 16) in targets
-    assert ("4. CancelOrder", "gateway", 16) in targets
+    for target in ("ceiling A (no-op grpc.aio)", "ceiling B (plain handler)", "gateway (defaults)"):
+        assert ("1. GetHoldingsValue", target, 16) in targets
+    assert ("1. GetHoldingsValue", "gateway (tuned)", 16) in targets
+    for scenario in ("4. CancelOrder", "4. GetHoldings (MoneyKit seed example)"):
+        assert (scenario, "ceiling B (plain handler)", 16) in targets
+        assert (scenario, "gateway (defaults)", 16) in targets
+    assert ("8. GetHoldingsValue, upstream over TLS", "gateway (defaults)", 16) in targets
+    scenarios = {r["scenario"] for r in data["results"]}
+    assert {"5. workers", "6. memory in flight", "7. memory growth", "9. overload"} <= scenarios
+    assert "choices" in scenarios
     for result in data["results"]:
-        assert result["calls"] == 200
-        if result["target"] == "gateway":
-            assert result["ok"] == 200, "every call the gateway answered was a gRPC OK"
-    assert data["notes"]["conversion (GetHoldings)"]
-    assert data["notes"]["portfolio seconds by connections (upstream 100 ms)"]
+        if result["scenario"] in ("7. memory growth", "6. memory in flight"):
+            continue
+        assert result["calls"] == 200, result
+        if result["ok"] is not None:
+            assert result["ok"] == 200, f"every call the gateway answered was a gRPC OK: {result}"
+
+    notes = data["notes"]
+    assert notes["conversion (GetHoldings)"]
+    assert notes["portfolio seconds by connections (upstream 100 ms)"]
+    assert notes["RSS MiB after 10,000 / 100,000 calls"]["calls"] == [100, 1000]
+    overload = notes["overload (GetHoldingsValue, defaults)"]
+    assert [row["factor"] for row in overload] == [2, 4]
+    for row in overload:
+        assert row["goodput_calls_per_second"] > 0, "some calls were served at overload"
+        assert row["other_failures_share"] == 0, "at overload a call is served or turned away"
+    assert data["settings"]["gateway (defaults)"] == {"AGGREGATOR_WORKERS": "1"}, (
+        "the headline gateway runs with its default settings"
+    )
+
     report = (tmp_path / "results.md").read_text()
+    assert "x ceiling B" in report
     assert "x ceiling A" in report
+    assert "## Targets (issue 14)" in report
+    assert "Scenario 9: overload" in report
     assert "Smoke run" in report

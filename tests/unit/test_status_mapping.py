@@ -24,6 +24,7 @@ from service.core.errors import (
     FieldViolation,
     GatewayCredentialsRejected,
     GatewayError,
+    GatewayOverloaded,
     IdempotencyKeyInFlight,
     IdempotencyKeyReused,
     IdempotentOutcomeUnknown,
@@ -58,6 +59,7 @@ EXPECTED_CODES: dict[type[GatewayError], grpc.StatusCode] = {
     CallerForbidden: grpc.StatusCode.PERMISSION_DENIED,
     CallerRateLimited: grpc.StatusCode.RESOURCE_EXHAUSTED,
     UpstreamOverloaded: grpc.StatusCode.RESOURCE_EXHAUSTED,
+    GatewayOverloaded: grpc.StatusCode.RESOURCE_EXHAUSTED,
     StateUnavailable: grpc.StatusCode.UNAVAILABLE,
     IdempotencyKeyReused: grpc.StatusCode.INVALID_ARGUMENT,
     IdempotencyKeyInFlight: grpc.StatusCode.ABORTED,
@@ -95,7 +97,7 @@ def all_gateway_errors() -> list[type[GatewayError]]:
 def instance_of(cls: type[GatewayError]) -> GatewayError:
     if issubclass(cls, IdempotencyKeyReused):
         return cls()
-    if issubclass(cls, IdempotencyKeyInFlight):
+    if issubclass(cls, IdempotencyKeyInFlight | GatewayOverloaded):
         return cls(1.0)
     if issubclass(cls, StateUnavailable):
         return cls("The store is down.", 1.0)
@@ -280,6 +282,7 @@ def test_only_rate_limits_open_circuits_and_retry_laters_carry_retry_info() -> N
             CallerRateLimited,
             StateUnavailable,
             IdempotencyKeyInFlight,
+            GatewayOverloaded,
         ):
             continue
         rich = RichStatus(status.to_grpc_status(instance_of(cls)))
