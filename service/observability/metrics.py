@@ -99,7 +99,7 @@ STATE_BACKEND_UP = Gauge(
 STATE_BACKEND_ERRORS = Counter(
     "aggregator_state_backend_errors_total",
     "Shared state commands that failed or were not tried because the backend was "
-    "unreachable, by operation (rate_limit, claim, get, put, delete, ping).",
+    "unreachable, by operation (rate_limit, call_limit, claim, get, put, delete, ping).",
     ["operation"],
     registry=REGISTRY,
 )
@@ -107,6 +107,14 @@ RATE_LIMITS_LOCAL = Counter(
     "aggregator_rate_limits_local_total",
     "Caller rate limit checks decided by this process alone because the shared state backend "
     "was unreachable.",
+    registry=REGISTRY,
+)
+
+PROVIDER_LIMITS_LOCAL = Counter(
+    "aggregator_provider_limits_local_total",
+    "Checks of a provider's documented rate limits decided by this process alone because the "
+    "shared state backend was unreachable, by provider.",
+    ["provider"],
     registry=REGISTRY,
 )
 IDEMPOTENT_CALLS = Counter(

@@ -140,9 +140,9 @@ async def running_gateway(
             _upstream_client(settings, tracing), settings.aggregator_max_response_bytes
         )
         stack.push_async_callback(http.aclose)
-        registry = build_registry(settings, providers, http)
         state = await stack.enter_async_context(open_state(settings))
         digests = KeyedDigests(_state_key(settings, "state-keys"))
+        registry = build_registry(settings, providers, http, (state, digests))
         reads = ReadCache(
             state,
             digests,

@@ -1,5 +1,6 @@
 """What every provider's HTTP client shares: the base URL, the guard, coalescing of identical
-reads, and the one place an `UpstreamRequest` becomes an HTTP request."""
+reads, the provider's documented rate limits, and the one place an `UpstreamRequest` becomes an
+HTTP request."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from urllib.parse import urlencode
 import httpx
 
 from service.core.errors import FieldViolation, InvalidRequest, ProviderNotConfigured
+from service.providers.call_limits import CallLimits
 from service.providers.operation import UpstreamRequest
 from service.providers.settings import ProviderSettings
 from service.providers.upstream import UpstreamCall, UpstreamHttp, UpstreamResponse
@@ -37,6 +39,9 @@ class HttpProviderClient(ABC, Generic[SettingsType]):
         self.http = http
         self._base_url = settings.base_url.rstrip("/")
         self._guard = guard
+        self.call_limits = CallLimits.per_process(label)
+        """The provider's documented limits; the registry replaces them with the declared
+        ones, counted in the gateway's shared state."""
 
     async def exchange(
         self,
@@ -54,6 +59,7 @@ class HttpProviderClient(ABC, Generic[SettingsType]):
             raise ProviderNotConfigured(self.label)
 
         async def attempt() -> Answer:
+            await self.call_limits.admit(call, request)
             return read(await self.send(call, request))
 
         key = None

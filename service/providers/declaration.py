@@ -41,6 +41,7 @@ from service.core.errors import CapabilityMissing
 from service.core.limits import FieldLimit
 from service.core.rpcs import CAPABILITY_NAMES, PORTFOLIO_RPCS, Rpc
 from service.core.validation import Violations
+from service.providers.call_limits import DocumentedLimit
 from service.providers.client import HttpProviderClient
 from service.providers.operation import ProviderClient, Serving
 from service.providers.settings import ProviderSettings
@@ -153,6 +154,11 @@ class ProviderDeclaration(ABC):
         self, settings: ProviderSettings, http: UpstreamHttp, guard: ProviderGuard
     ) -> HttpProviderClient[Any]:
         """The provider's client over the gateway's shared HTTP client."""
+
+    def call_limits(self, settings: ProviderSettings) -> tuple[DocumentedLimit, ...]:
+        """The provider's documented rate limits under `settings`, which the gateway keeps
+        across its replicas; none by default."""
+        return ()
 
     @abstractmethod
     def validate_connection(

@@ -39,6 +39,7 @@ from service.core.errors import CapabilityMissing, FieldViolation, InvalidReques
 from service.core.limits import GATEWAY_LIMITS, FieldLimit
 from service.core.rpcs import CAPABILITY_NAMES, Rpc
 from service.providers import mesh, moneykit, plaid, snaptrade
+from service.providers.call_limits import CallLimits
 from service.providers.client import HttpProviderClient
 from service.providers.declaration import ProviderDeclaration
 from service.providers.operation import RpcRequest, RpcResponse, Serving, Step, serve
@@ -46,6 +47,8 @@ from service.providers.settings import ProviderSettings
 from service.providers.upstream import UpstreamHttp
 from service.resilience.guard import ProviderGuard
 from service.sandbox import SandboxUpstreams
+from service.state.backend import StateBackend
+from service.state.keys import KeyedDigests
 
 PROVIDERS: tuple[ProviderDeclaration, ...] = (
     mesh.PROVIDER,
@@ -235,22 +238,28 @@ class ProviderRegistry:
 
 
 def build_registry(
-    settings: Settings, providers: Mapping[str, ProviderSettings], http: UpstreamHttp
+    settings: Settings,
+    providers: Mapping[str, ProviderSettings],
+    http: UpstreamHttp,
+    state: tuple[StateBackend, KeyedDigests] | None = None,
 ) -> ProviderRegistry:
-    return ProviderRegistry(
-        {
-            provider.name: ProviderAdapter(
-                provider,
-                provider.connect(
-                    # A provider without a section is one nobody configured.
-                    providers.get(provider.name) or provider.settings_type.model_construct(),
-                    http,
-                    ProviderGuard.from_settings(provider.name, settings),
-                ),
-            )
-            for provider in PROVIDERS
-        }
-    )
+    """Every provider's adapter; their documented limits are counted in `state` (the shared
+    backend and its digests), or by this process alone without it."""
+    adapters = {}
+    for provider in PROVIDERS:
+        # A provider without a section is one nobody configured.
+        section = providers.get(provider.name) or provider.settings_type.model_construct()
+        client = provider.connect(
+            section, http, ProviderGuard.from_settings(provider.name, settings)
+        )
+        limits = provider.call_limits(section)
+        client.call_limits = (
+            CallLimits(provider.label, limits, *state)
+            if state is not None
+            else CallLimits.per_process(provider.label, limits)
+        )
+        adapters[provider.name] = ProviderAdapter(provider, client)
+    return ProviderRegistry(adapters)
 
 
 def field_limits() -> dict[str, FieldLimit]:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
+
+from service.state.windows import WindowRefusal, WindowSlot
 
 
 class StateBackend(Protocol):
@@ -20,6 +23,12 @@ class StateBackend(Protocol):
         """Take a token from the bucket `key` (up to `burst` tokens, refilled at
         `rate_per_second`, full when new): None when one was there, else the seconds until one
         will be."""
+        ...
+
+    async def take_slots(self, slots: Sequence[WindowSlot]) -> WindowRefusal | None:
+        """Count one call in each sliding window of `slots`, atomically and all or none: None
+        when every window had room, else which was full and the seconds until all would
+        have."""
         ...
 
     async def claim(self, key: str, value: bytes, ttl_seconds: float) -> bytes | None:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from service.state.buckets import TokenBucket
+from service.state.windows import SlidingWindows, WindowRefusal, WindowSlot
 
 
 class InProcessState:
@@ -22,6 +23,7 @@ class InProcessState:
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
         self._buckets: dict[str, TokenBucket] = {}
+        self._windows = SlidingWindows(clock=clock)
         self._values: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
 
     async def take_token(self, key: str, rate_per_second: float, burst: float) -> float | None:
@@ -29,6 +31,9 @@ class InProcessState:
         if bucket is None:
             bucket = self._buckets[key] = TokenBucket(rate_per_second, burst, self._clock)
         return bucket.try_take()
+
+    async def take_slots(self, slots: Sequence[WindowSlot]) -> WindowRefusal | None:
+        return self._windows.take(slots)
 
     async def claim(self, key: str, value: bytes, ttl_seconds: float) -> bytes | None:
         existing = self._live(key)

@@ -8,6 +8,14 @@ but no token bucket, so it could not keep the callers file's `rate_per_second` a
 meaning what they mean in-process, and its retry time is a second call
 (`get_window_stats`).
 
+A provider's documented limits ("N requests per connection in any minute") are sliding windows,
+one sorted set of call times per key, checked and counted by another small script: every window
+a call counts in (its connection's and the gateway's client's) in one round trip, all or none.
+A token bucket would let twice the limit through in the first minute after a quiet one;
+`limits`' moving window is the same idea but checks one key per call, and its refusal carries
+no retry time. The keys of one call are several keys of one script, which Redis Cluster would
+need in one hash slot: the gateway uses one Redis, not a cluster.
+
 When Redis cannot be reached every operation raises `StateUnavailable` at once, and for a
 second after a failure no command is even tried, so a hung Redis costs one timeout per
 second, not one per call. The first failure and the recovery are logged once each, and
@@ -18,8 +26,9 @@ from __future__ import annotations
 
 import logging
 import math
+import secrets
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
 
 import redis.asyncio
@@ -27,6 +36,7 @@ from redis.exceptions import RedisError
 
 from service.core.errors import StateUnavailable
 from service.observability import metrics
+from service.state.windows import WindowRefusal, WindowSlot
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +69,39 @@ redis.call('PEXPIRE', KEYS[1], ARGV[3])
 return wait
 """
 
+# Times are in milliseconds of Redis's clock. A member is the time and a nonce of the call, so
+# two calls in the same microsecond are two members. Returns false when counted, else the
+# (1-based) key that was full and the seconds until every window has room.
+_WINDOWS_SCRIPT = """
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000 + tonumber(clock[2]) / 1000
+local full = false
+local wait = 0
+for i, key in ipairs(KEYS) do
+  local max_calls = tonumber(ARGV[2 * i - 1])
+  local window = tonumber(ARGV[2 * i])
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', string.format('%.17g', now - window))
+  local count = redis.call('ZCARD', key)
+  if count >= max_calls then
+    local oldest = redis.call('ZRANGE', key, count - max_calls, count - max_calls, 'WITHSCORES')
+    local until_room = tonumber(oldest[2]) + window - now
+    if not full or until_room > wait then
+      full = i
+      wait = until_room
+    end
+  end
+end
+if full then
+  return {full, string.format('%.17g', wait / 1000)}
+end
+local member = string.format('%.17g', now) .. ':' .. ARGV[#ARGV]
+for i, key in ipairs(KEYS) do
+  redis.call('ZADD', key, string.format('%.17g', now), member)
+  redis.call('PEXPIRE', key, ARGV[2 * i])
+end
+return false
+"""
+
 _CLAIM_SCRIPT = """
 local existing = redis.call('GET', KEYS[1])
 if existing then
@@ -85,6 +128,7 @@ class RedisState:
         self._clock = clock
         self._take_token = client.register_script(_BUCKET_SCRIPT)
         self._claim = client.register_script(_CLAIM_SCRIPT)
+        self._take_slots = client.register_script(_WINDOWS_SCRIPT)
         self._down_until: float | None = None
         self._up = True
         metrics.STATE_BACKEND_UP.set(1)
@@ -97,6 +141,22 @@ class RedisState:
             lambda: self._take_token(keys=[key], args=[rate_per_second, burst, expire_ms]),
         )
         return None if wait is None else float(wait)
+
+    async def take_slots(self, slots: Sequence[WindowSlot]) -> WindowRefusal | None:
+        if not slots:
+            return None
+        args: list[str | int] = []
+        for slot in slots:
+            args += [slot.max_calls, _milliseconds(slot.window_seconds)]
+        args.append(secrets.token_hex(8))
+        refused = await self._run(
+            "call_limit",
+            lambda: self._take_slots(keys=[slot.key for slot in slots], args=args),
+        )
+        if refused is None:
+            return None
+        index, wait = refused
+        return WindowRefusal(int(index) - 1, float(wait))
 
     async def claim(self, key: str, value: bytes, ttl_seconds: float) -> bytes | None:
         existing = await self._run(

@@ -1,5 +1,5 @@
-"""SnapTrade's pieces on their own: the signature, the rolling limit, the statuses, the page
-mapping and the exact per-share arithmetic."""
+"""SnapTrade's pieces on their own: the signature, the statuses, the page mapping and the exact
+per-share arithmetic (its rate limits: `test_call_limits.py`)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,6 @@ from hypothesis import strategies as st
 
 from aggregator.v1.order_pb2 import OrderStatus
 from service.providers.snaptrade import holdings, holdings_value, list_orders, orders
-from service.providers.snaptrade.limiter import RollingMinuteLimit
 from service.providers.snaptrade.models import AllPositions
 from service.providers.snaptrade.signing import canonical_text, signature
 
@@ -50,40 +49,6 @@ def test_the_signature_is_the_base64_hmac_sha256_under_the_consumer_key() -> Non
 
     assert signature("key", None, "/accounts", "clientId=A&timestamp=1") == expected
     assert signature("other", None, "/accounts", "clientId=A&timestamp=1") != expected
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def test_the_limit_counts_the_trailing_minute() -> None:
-    clock = Clock()
-    limit = RollingMinuteLimit(3, clock)
-
-    assert [limit.try_take() for _ in range(3)] == [None, None, None]
-    clock.now += 20
-    assert limit.try_take() == pytest.approx(40.0)
-    clock.now += 40
-    assert [limit.try_take() for _ in range(3)] == [None, None, None]
-    assert limit.try_take() == pytest.approx(60.0)
-
-
-@given(st.lists(st.floats(min_value=0, max_value=5), min_size=1, max_size=200))
-def test_no_minute_ever_holds_more_than_the_limit(pauses: list[float]) -> None:
-    clock = Clock()
-    limit = RollingMinuteLimit(5, clock)
-    passed: list[float] = []
-    for pause in pauses:
-        clock.now += pause
-        if limit.try_take() is None:
-            passed.append(clock.now)
-
-    for index, moment in enumerate(passed):
-        assert sum(1 for other in passed[index:] if other < moment + 60) <= 5
 
 
 def documented_statuses() -> set[str]:

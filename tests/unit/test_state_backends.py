@@ -17,6 +17,7 @@ from service.config import Settings
 from service.core.errors import StateUnavailable
 from service.state import InProcessState, KeyedDigests, RedisState, Sealer, StateBackend, open_state
 from service.state.opening import redis_client
+from service.state.windows import WindowSlot
 from tests.support.certs import make_pki
 from tests.support.redis_server import RedisServer, redis_server
 
@@ -71,6 +72,43 @@ async def test_buckets_are_separate_by_key(backend: StateBackend) -> None:
     assert await backend.take_token("aggregator:rate:a", 1.0, 1.0) is None
     assert await backend.take_token("aggregator:rate:a", 1.0, 1.0) is not None
     assert await backend.take_token("aggregator:rate:b", 1.0, 1.0) is None
+
+
+async def test_a_window_lets_its_calls_through_then_says_when_the_oldest_leaves(
+    backend: StateBackend,
+) -> None:
+    slot = WindowSlot("aggregator:call-limit:a", 3, 0.5)
+    taken = [await backend.take_slots([slot]) for _ in range(4)]
+
+    assert taken[:3] == [None, None, None]
+    refusal = taken[3]
+    assert refusal is not None
+    assert refusal.slot == 0
+    assert 0 < refusal.wait_seconds <= 0.5
+    await asyncio.sleep(refusal.wait_seconds + 0.02)
+    assert await backend.take_slots([slot]) is None
+
+
+async def test_a_call_counts_in_all_its_windows_or_in_none(backend: StateBackend) -> None:
+    narrow = WindowSlot("aggregator:call-limit:narrow", 1, 60)
+    wide = WindowSlot("aggregator:call-limit:wide", 5, 60)
+    assert await backend.take_slots([wide, narrow]) is None
+
+    refusal = await backend.take_slots([wide, narrow])
+
+    assert refusal is not None
+    assert refusal.slot == 1
+    assert 59 < refusal.wait_seconds <= 60
+    # The refused call took nothing from the wide window: four more fit.
+    assert [await backend.take_slots([wide]) for _ in range(5)][:4] == [None] * 4
+    assert await backend.take_slots([wide]) is not None
+
+
+async def test_concurrent_calls_never_overfill_a_window(backend: StateBackend) -> None:
+    slot = WindowSlot("aggregator:call-limit:race", 7, 60)
+    answers = await asyncio.gather(*(backend.take_slots([slot]) for _ in range(40)))
+
+    assert sum(1 for answer in answers if answer is None) == 7
 
 
 async def test_a_claim_stores_once_and_then_answers_what_is_there(backend: StateBackend) -> None:

@@ -8,6 +8,7 @@ import hashlib
 from aggregator.v1.connection_pb2 import Connection, PlaidItem
 from aggregator.v1.source_pb2 import PROVIDER_PLAID
 from service.core.validation import Violations
+from service.providers.call_limits import DocumentedLimit
 from service.providers.client import HttpProviderClient
 from service.providers.declaration import Operations, ProviderDeclaration, SandboxCases
 from service.providers.plaid import (
@@ -18,6 +19,7 @@ from service.providers.plaid import (
     refresh,
     transactions,
 )
+from service.providers.plaid.call_limits import documented_limits
 from service.providers.plaid.client import PlaidClient
 from service.providers.plaid.connection import validate_connection
 from service.providers.plaid.settings import PlaidSettings
@@ -61,6 +63,10 @@ class Plaid(ProviderDeclaration):
     ) -> HttpProviderClient[PlaidSettings]:
         assert isinstance(settings, PlaidSettings)
         return PlaidClient(self.label, settings, http, guard)
+
+    def call_limits(self, settings: ProviderSettings) -> tuple[DocumentedLimit, ...]:
+        assert isinstance(settings, PlaidSettings)
+        return documented_limits(settings)
 
     def validate_connection(
         self, connection: Connection, violations: Violations, field: str

@@ -1,5 +1,5 @@
 """Plaid's settings section: `PLAID_BASE_URL`, `PLAID_CLIENT_ID`, `PLAID_SECRET` and
-`PLAID_ITEM_RATE_LIMITS`.
+`PLAID_ITEM_RATE_LIMITS` and `PLAID_CLIENT_RATE_LIMITS`.
 
 Plaid has one host per environment: `https://production.plaid.com` (the default) and
 `https://sandbox.plaid.com`, where Plaid's own test Items live. The secret is per environment.
@@ -24,6 +24,9 @@ class PlaidSettings(ProviderSettings):
     secret: SecretStr = Field(default=SecretStr(""))
     item_rate_limits: bool = Field(default=True)
     """Whether the gateway keeps Plaid's per-Item limits itself, refusing a call past them."""
+    client_rate_limits: bool = Field(default=True)
+    """Whether the gateway keeps Plaid's per-client limits itself (off for a client id whose
+    limits Plaid raised)."""
 
     @classmethod
     def credential_fields(cls) -> frozenset[str]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from aggregator.v1.connection_pb2 import Connection, SnapTradeAccount
 from aggregator.v1.source_pb2 import PROVIDER_SNAPTRADE
 from service.core.validation import Violations
+from service.providers.call_limits import DocumentedLimit
 from service.providers.client import HttpProviderClient
 from service.providers.declaration import Operations, ProviderDeclaration, SandboxCases
 from service.providers.settings import ProviderSettings
@@ -19,6 +20,7 @@ from service.providers.snaptrade import (
     list_orders,
     refresh,
 )
+from service.providers.snaptrade.call_limits import documented_limits
 from service.providers.snaptrade.client import SnapTradeClient
 from service.providers.snaptrade.connection import validate_connection
 from service.providers.snaptrade.settings import SnapTradeSettings
@@ -69,6 +71,10 @@ class SnapTrade(ProviderDeclaration):
     ) -> HttpProviderClient[SnapTradeSettings]:
         assert isinstance(settings, SnapTradeSettings)
         return SnapTradeClient(settings, http, guard)
+
+    def call_limits(self, settings: ProviderSettings) -> tuple[DocumentedLimit, ...]:
+        assert isinstance(settings, SnapTradeSettings)
+        return documented_limits(settings)
 
     def validate_connection(
         self, connection: Connection, violations: Violations, field: str

@@ -1,5 +1,5 @@
 """The HTTP side of SnapTrade: `clientId` and `timestamp` in every query, the `Signature`
-header over the request as sent, and the per-client rate limit."""
+header over the request as sent."""
 
 from __future__ import annotations
 
@@ -7,14 +7,11 @@ import dataclasses
 import time
 from collections.abc import Callable
 
-from service.core.envelope import Envelope, EnvelopeStatus
-from service.core.errors import UpstreamRateLimited
 from service.providers.client import HttpProviderClient
 from service.providers.operation import UpstreamRequest
-from service.providers.snaptrade.limiter import RollingMinuteLimit
 from service.providers.snaptrade.settings import SnapTradeSettings
 from service.providers.snaptrade.signing import signature
-from service.providers.upstream import UpstreamCall, UpstreamHttp, UpstreamResponse, upstream_error
+from service.providers.upstream import UpstreamCall, UpstreamHttp, UpstreamResponse
 from service.resilience.guard import ProviderGuard
 
 
@@ -25,25 +22,12 @@ class SnapTradeClient(HttpProviderClient[SnapTradeSettings]):
         http: UpstreamHttp,
         guard: ProviderGuard,
         wall_clock: Callable[[], float] = time.time,
-        limit: RollingMinuteLimit | None = None,
     ) -> None:
         super().__init__("SnapTrade", settings, http, guard)
         self._wall_clock = wall_clock
-        self._limit = limit or RollingMinuteLimit(settings.requests_per_minute)
 
     async def send(self, call: UpstreamCall, request: UpstreamRequest) -> UpstreamResponse:
         """One signed attempt; each has its own timestamp, so a retry is signed afresh."""
-        wait = self._limit.try_take()
-        if wait is not None:
-            raise upstream_error(
-                UpstreamRateLimited,
-                f"The gateway holds SnapTrade to {self.settings.requests_per_minute} requests "
-                f"a minute for its client id; the next may go in {wait:.1f} s. Nothing was "
-                "sent.",
-                call,
-                envelope=Envelope(status=EnvelopeStatus.TOO_MANY_REQUEST),
-                retry_after_seconds=wait,
-            )
         query = (
             *request.query,
             ("clientId", self.settings.client_id),

@@ -16,8 +16,11 @@ class SnapTradeSettings(ProviderSettings):
     client_id: str = Field(default="")
     consumer_key: SecretStr = Field(default=SecretStr(""))
     requests_per_minute: int = Field(default=250, ge=1)
-    """SnapTrade's documented limit per client id; with several gateway processes sharing one
-    client id, give each its share."""
+    """SnapTrade's documented limit per client id, held across every replica of the gateway
+    (lower it only if something else shares the client id)."""
+    account_requests_per_minute: int = Field(default=0, ge=0)
+    """SnapTrade's per-account limit on account data requests for the plan (10 for Personal
+    keys); 0 leaves it to SnapTrade's own 429."""
     confirm_interval_seconds: float = Field(default=15.0, gt=0)
     """The pause between two reads of an order while confirming a cancel: SnapTrade asks not
     to poll an account more often than every 15 s."""
