@@ -51,6 +51,8 @@ class UpstreamCall:
     provider: str
     operation: str
     has_side_effects: bool = False
+    check_before_retrying: str = "check the order's status"
+    """What a caller should look at when a side effect may have happened, for messages."""
 
 
 @dataclass(frozen=True)
@@ -117,13 +119,13 @@ def upstream_error(
     if kind is UpstreamUnavailable and call.has_side_effects:
         return UpstreamOutcomeUnknown(
             f"{message} The request may have reached {call.provider}, so its outcome is not "
-            "known: check the order's status before trying again.",
+            f"known: {call.check_before_retrying} before trying again.",
             context,
         )
     if kind is UpstreamBadResponse and call.has_side_effects:
         message += (
-            f" The request reached {call.provider}, so check the order's status before trying "
-            "again."
+            f" The request reached {call.provider}, so {call.check_before_retrying} before "
+            "trying again."
         )
     if kind is UpstreamRateLimited:
         return UpstreamRateLimited(message, context, retry_after_seconds)
@@ -281,6 +283,7 @@ def _deadline_error(call: UpstreamCall) -> DeadlineExceeded:
     message = f"The deadline ran out while waiting for {call.provider}; the request was aborted."
     if call.has_side_effects:
         message += (
-            f" It may have reached {call.provider}: check the order's status before trying again."
+            f" It may have reached {call.provider}: {call.check_before_retrying} before trying "
+            "again."
         )
     return DeadlineExceeded(message)

@@ -19,7 +19,14 @@ from service.providers.moneykit.responses import read_body
 from service.providers.operation import UpstreamRequest
 from service.providers.upstream import UpstreamCall, UpstreamResponse
 
-CALL = UpstreamCall(provider="moneykit", operation="refresh_products", has_side_effects=True)
+CALL = UpstreamCall(
+    provider="moneykit",
+    operation="refresh_products",
+    has_side_effects=True,
+    # Not an order: a repeat would spend the link's refresh allowance, so see first whether
+    # the data moved.
+    check_before_retrying="check the link's data (the `source.as_of` of GetHoldings)",
+)
 PATH = "/products"
 
 
