@@ -1,5 +1,6 @@
-"""Reading upstream answers: one typed, exact parse of a JSON body, and the envelope status an
-HTTP status means when the body says nothing more precise."""
+"""Reading upstream answers: one typed, exact parse of a JSON body (of a success, and of a
+failure's error body), and the envelope status an HTTP status means when the body says nothing
+more precise."""
 
 from __future__ import annotations
 
@@ -93,3 +94,12 @@ def _decoder(
     struct: type[msgspec.Struct], decode_hook: DecodeHook | None
 ) -> msgspec.json.Decoder[Any]:
     return msgspec.json.Decoder(struct, dec_hook=decode_hook, float_hook=Decimal)
+
+
+def read_error_body(response: UpstreamResponse, model: type[Model]) -> Model:
+    """A failed answer's body as `model`, or an empty `model` (its defaults) when the body is not
+    valid JSON of that shape: the failure is then told by its HTTP status alone."""
+    try:
+        return model.model_validate(parse_json_exact(response.body))
+    except (ValueError, ValidationError):
+        return model()

@@ -9,16 +9,14 @@ from __future__ import annotations
 from typing import TypeVar
 
 import msgspec
-from pydantic import ValidationError
 
-from service.core.decimals import parse_json_exact
 from service.core.envelope import Envelope, EnvelopeStatus
 from service.core.errors import (
     GatewayCredentialsRejected,
     UpstreamError,
     UserCredentialsRejected,
 )
-from service.providers.answers import envelope_status, read_struct
+from service.providers.answers import envelope_status, read_error_body, read_struct
 from service.providers.moneykit.models import ErrorBody, decode_hook
 from service.providers.upstream import (
     UpstreamCall,
@@ -44,11 +42,11 @@ def read_body(response: UpstreamResponse, struct: type[Struct], call: UpstreamCa
 
 
 def error_code(response: UpstreamResponse) -> str | None:
-    return _error_body(response).error_code
+    return read_error_body(response, ErrorBody).error_code
 
 
 def failure(response: UpstreamResponse, call: UpstreamCall) -> UpstreamError:
-    body = _error_body(response)
+    body = read_error_body(response, ErrorBody)
     status_code = response.status_code
     envelope = Envelope(
         status=(
@@ -88,13 +86,6 @@ def _unauthorized(code: str) -> tuple[type[UpstreamError], str]:
         f"MoneyKit rejected the gateway's credentials ({code or 'HTTP 401'}); the gateway's "
         "operators must fix its MoneyKit client id or secret.",
     )
-
-
-def _error_body(response: UpstreamResponse) -> ErrorBody:
-    try:
-        return ErrorBody.model_validate(parse_json_exact(response.body))
-    except (ValueError, ValidationError):
-        return ErrorBody()
 
 
 def _error_data(body: ErrorBody) -> dict[str, object] | None:

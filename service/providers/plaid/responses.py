@@ -33,9 +33,8 @@ from typing import TypeVar
 
 from google.protobuf import duration_pb2
 from google.rpc import error_details_pb2
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
-from service.core.decimals import parse_json_exact
 from service.core.envelope import Envelope, EnvelopeStatus
 from service.core.errors import (
     GatewayCredentialsRejected,
@@ -48,7 +47,7 @@ from service.core.errors import (
     UpstreamUnavailable,
     UserCredentialsRejected,
 )
-from service.providers.answers import envelope_status, read_model
+from service.providers.answers import envelope_status, read_error_body, read_model
 from service.providers.plaid.models import ErrorBody
 from service.providers.upstream import (
     UpstreamCall,
@@ -117,7 +116,7 @@ def read_body(response: UpstreamResponse, model: type[Model], call: UpstreamCall
 
 
 def failure(response: UpstreamResponse, call: UpstreamCall) -> UpstreamError:
-    body = _error_body(response)
+    body = read_error_body(response, ErrorBody)
     status_code = response.status_code
     kind = _kind(body, status_code)
     code = body.error_code or ""
@@ -162,13 +161,6 @@ def _kind(body: ErrorBody, status_code: int) -> type[UpstreamError]:
     if status_code == 401:
         return GatewayCredentialsRejected
     return error_kind_for_http_status(status_code)
-
-
-def _error_body(response: UpstreamResponse) -> ErrorBody:
-    try:
-        return ErrorBody.model_validate(parse_json_exact(response.body))
-    except (ValueError, ValidationError):
-        return ErrorBody()
 
 
 def _error_data(body: ErrorBody) -> dict[str, object] | None:

@@ -12,9 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
-from service.core.decimals import parse_json_exact
 from service.core.envelope import Envelope, EnvelopeStatus
 from service.core.errors import (
     GatewayCredentialsRejected,
@@ -22,7 +21,7 @@ from service.core.errors import (
     UpstreamFailedPrecondition,
     UserCredentialsRejected,
 )
-from service.providers.answers import envelope_status, read_model
+from service.providers.answers import envelope_status, read_error_body, read_model
 from service.providers.snaptrade.models import ErrorBody
 from service.providers.upstream import (
     UpstreamCall,
@@ -69,7 +68,7 @@ def failure(
     call: UpstreamCall,
     kinds: Mapping[int, type[UpstreamError]] | None = None,
 ) -> UpstreamError:
-    body = _error_body(response)
+    body = read_error_body(response, ErrorBody)
     status_code = response.status_code
     code = body.code_text
     envelope = Envelope(
@@ -122,10 +121,3 @@ def _retry_after(response: UpstreamResponse) -> float | None:
     if reset.isdigit():
         return float(reset)
     return retry_after_seconds(response.headers)
-
-
-def _error_body(response: UpstreamResponse) -> ErrorBody:
-    try:
-        return ErrorBody.model_validate(parse_json_exact(response.body))
-    except (ValueError, ValidationError):
-        return ErrorBody()
