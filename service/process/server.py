@@ -32,7 +32,7 @@ from service.observability.redaction import (
 from service.observability.tracing import instrument_client, server_interceptor, tracer_provider
 from service.portfolio.orchestration import Portfolio
 from service.process.tls import is_loopback, server_credentials
-from service.process.workers import is_worker
+from service.process.workers import is_worker, stop_when_orphaned
 from service.providers.aiohttp_transport import AiohttpTransport
 from service.providers.registry import (
     PROVIDERS,
@@ -286,8 +286,11 @@ async def serve(settings: Settings) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
-    async with running_gateway(settings) as gateway:
+    async with running_gateway(settings) as gateway, AsyncExitStack() as watches:
         logger.info("aggregator gateway listening on port %d", gateway.port)
+        if is_worker():
+            orphan_watch = asyncio.create_task(stop_when_orphaned(stop.set))
+            watches.callback(orphan_watch.cancel)
         await stop.wait()
         logger.info(
             "stopping: health turns NOT_SERVING; draining in-flight calls for up to %.0f s",

@@ -1,9 +1,11 @@
 """Many gateway processes on one port: a supervisor that starts N workers sharing the
 listening port (SO_REUSEPORT), restarts one that dies, forwards SIGTERM and SIGINT so every
-worker drains, and serves their metrics together on one endpoint."""
+worker drains, and serves their metrics together on one endpoint. A worker whose supervisor
+is gone (killed with SIGKILL, so it forwarded nothing) drains and exits by itself."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import signal
@@ -11,6 +13,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from types import FrameType
 from wsgiref.simple_server import WSGIServer
 
@@ -113,3 +116,15 @@ def _serve_metrics(settings: Settings, metrics_dir: str) -> WSGIServer | None:
 
 def is_worker() -> bool:
     return WORKER_ENV in os.environ
+
+
+async def stop_when_orphaned(stop: Callable[[], None]) -> None:
+    """Call `stop` once this worker's supervisor is gone: a worker left serving alone would
+    hold the port, and its metrics would be summed by no one."""
+    supervisor = os.getppid()
+    # Polled: no portable event says a parent died (Linux's PR_SET_PDEATHSIG would kill, not
+    # drain), and a re-parented worker sees another parent id.
+    while os.getppid() == supervisor:  # noqa: ASYNC110
+        await asyncio.sleep(POLL_SECONDS)
+    logger.warning("the supervisor (pid %d) is gone: draining and exiting", supervisor)
+    stop()

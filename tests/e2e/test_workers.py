@@ -74,3 +74,26 @@ def test_two_workers_survive_a_killed_worker_and_drain_on_sigterm() -> None:
     assert ok_calls is not None
     # The killed worker's counts die with it; the survivors' add up across processes.
     assert float(ok_calls.group(1)) >= 10
+
+
+def test_workers_drain_and_exit_when_their_supervisor_is_killed() -> None:
+    address = f"127.0.0.1:{free_port()}"
+    with gateway_process(address, {"AGGREGATOR_SANDBOX": "1"}, (*MODULE, "--workers", "2")) as (
+        supervisor
+    ):
+        workers = wait_for_workers(supervisor.pid, 2)
+        os.kill(supervisor.pid, signal.SIGKILL)
+        supervisor.wait()
+        for _ in range(300):
+            alive = [
+                pid for pid in workers if os.path.exists(f"/proc/{pid}/status") and not zombie(pid)
+            ]
+            if not alive:
+                break
+            time.sleep(0.05)
+        assert alive == []
+
+
+def zombie(pid: int) -> bool:
+    with open(f"/proc/{pid}/status") as status:
+        return any(line.startswith("State:") and "Z" in line for line in status)
