@@ -193,7 +193,7 @@ def secret_templates() -> dict[str, dict[str, Any]]:
 
 
 def configmap_settings() -> dict[str, str]:
-    return dict(the_resource("ConfigMap")["data"])
+    return dict(the_resource("ConfigMap", "aggregator-gateway-config")["data"])
 
 
 def listen_port(address: str) -> int:

