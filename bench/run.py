@@ -26,7 +26,7 @@ from pathlib import Path
 
 import grpc
 
-from bench import memory, overload, scenarios, shared_state, upstream_tls
+from bench import cluster, memory, overload, scenarios, shared_state, upstream_tls
 from bench.environment import Environment, Scenario
 from bench.harness import Bench, free_port
 from bench.servers import (
@@ -51,6 +51,7 @@ SCENARIOS: list[Scenario] = [
     scenarios.choices,
     scenarios.conversion,
     shared_state.shared_state,
+    cluster.cluster,
 ]
 """Run in this order; a new scenario is one line here."""
 

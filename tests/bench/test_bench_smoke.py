@@ -40,6 +40,8 @@ def test_the_smoke_bench_measures_every_part_and_writes_its_report(tmp_path: Pat
     scenarios = {r["scenario"] for r in data["results"]}
     assert {"5. workers", "6. memory in flight", "7. memory growth", "9. overload"} <= scenarios
     assert "choices" in scenarios
+    behind_envoy = "3 replicas behind Envoy (CPU: Envoy's)"
+    assert ("10. cluster (GetHoldingsValue)", behind_envoy, 64) in targets
     for result in data["results"]:
         if result["scenario"] in ("7. memory growth", "6. memory in flight"):
             continue
