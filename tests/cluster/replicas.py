@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -31,7 +32,7 @@ from tests.e2e.processes import free_port
 from tests.faults.upstream import Behaviour, FaultyUpstream, Reply
 
 T = TypeVar("T")
-START_ATTEMPTS = 240
+START_ATTEMPTS = 1200
 START_PAUSE_SECONDS = 0.05
 UPSTREAM_DELAY_SECONDS = 0.04
 """Each upstream answer takes this long, so that calls are in flight on a replica when it is
@@ -84,23 +85,30 @@ class Replica:
             )
 
     def wait_until_serving(self) -> None:
-        """Until its health service answers SERVING; fails at once, with its log, if it died."""
+        """Until its health service answers SERVING (60 s at most); fails at once, with its log,
+        if it died. Each check uses a new channel: one channel would back off between
+        reconnections (up to two minutes) while the process starts."""
+        for _ in range(START_ATTEMPTS):
+            assert self.process is not None
+            if self.process.poll() is not None:
+                pytest.fail(f"replica {self.index} exited: {self.log.read_text()[-3000:]}")
+            if self._serving():
+                return
+            threading.Event().wait(START_PAUSE_SECONDS)
+        pytest.fail(f"replica {self.index} did not start serving: {self.log.read_text()[-3000:]}")
+
+    def _serving(self) -> bool:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", self.port)) != 0:
+                return False
         with grpc.insecure_channel(self.address) as channel:
-            health = health_pb2_grpc.HealthStub(channel)
-            for _ in range(START_ATTEMPTS):
-                assert self.process is not None
-                if self.process.poll() is not None:
-                    pytest.fail(f"replica {self.index} exited: {self.log.read_text()[-3000:]}")
-                try:
-                    answer = health.Check(
-                        health_pb2.HealthCheckRequest(service=SERVICE_NAME), timeout=1
-                    )
-                    if answer.status == health_pb2.HealthCheckResponse.SERVING:
-                        return
-                except grpc.RpcError:
-                    pass
-                threading.Event().wait(START_PAUSE_SECONDS)
-        pytest.fail(f"replica {self.index} did not start serving")
+            try:
+                answer = health_pb2_grpc.HealthStub(channel).Check(
+                    health_pb2.HealthCheckRequest(service=SERVICE_NAME), timeout=5
+                )
+            except grpc.RpcError:
+                return False
+        return bool(answer.status == health_pb2.HealthCheckResponse.SERVING)
 
     def start(self) -> None:
         self.spawn()
