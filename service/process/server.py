@@ -33,7 +33,8 @@ from service.observability.tracing import instrument_client, server_interceptor,
 from service.portfolio.orchestration import Portfolio
 from service.process.tls import is_loopback, server_credentials
 from service.process.workers import is_worker, stop_when_orphaned
-from service.providers.aiohttp_transport import AiohttpTransport
+from service.providers.aiohttp_transport import AiohttpTransport, tls_context, tracer_of
+from service.providers.httpx_transport import HttpxTransport
 from service.providers.registry import (
     PROVIDERS,
     build_registry,
@@ -43,7 +44,7 @@ from service.providers.registry import (
     secret_fields,
 )
 from service.providers.settings import ProviderSettings
-from service.providers.upstream import UpstreamHttp
+from service.providers.upstream import Transport, UpstreamHttp
 from service.rpc.boundary import RpcBoundary
 from service.rpc.idempotent_cancel import IdempotentCancels
 from service.rpc.institutions import list_institutions
@@ -137,7 +138,7 @@ async def running_gateway(
         if tracing is not None:
             stack.callback(tracing.shutdown)
         http = UpstreamHttp(
-            _upstream_client(settings, tracing), settings.aggregator_max_response_bytes
+            _upstream_transport(settings, tracing), settings.aggregator_max_response_bytes
         )
         stack.push_async_callback(http.aclose)
         state = await stack.enter_async_context(open_state(settings))
@@ -204,22 +205,26 @@ async def running_gateway(
             await server.stop(settings.aggregator_shutdown_grace_seconds)
 
 
-def _upstream_client(settings: Settings, tracing: TracerProvider | None) -> httpx.AsyncClient:
-    limits = httpx.Limits(
-        max_connections=settings.aggregator_http_max_connections,
-        max_keepalive_connections=settings.aggregator_http_max_keepalive_connections,
-    )
+def _upstream_transport(settings: Settings, tracing: TracerProvider | None) -> Transport:
+    if settings.aggregator_http_transport == "aiohttp":
+        return AiohttpTransport(
+            settings.aggregator_http_max_connections,
+            settings.aggregator_upstream_timeout_seconds,
+            settings.aggregator_upstream_ca_file,
+            tracer_of(tracing),
+        )
     client = httpx.AsyncClient(
         timeout=settings.aggregator_upstream_timeout_seconds,
         follow_redirects=False,
-        limits=limits,
-        transport=AiohttpTransport(limits)
-        if settings.aggregator_http_transport == "aiohttp"
-        else None,
+        limits=httpx.Limits(
+            max_connections=settings.aggregator_http_max_connections,
+            max_keepalive_connections=settings.aggregator_http_max_keepalive_connections,
+        ),
+        verify=tls_context(settings.aggregator_upstream_ca_file),
     )
     if tracing is not None:
         instrument_client(client, tracing)
-    return client
+    return HttpxTransport(client)
 
 
 def _authorizer(settings: Settings, rate_limits: CallerRateLimits) -> Authorizer:

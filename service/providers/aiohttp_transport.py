@@ -1,101 +1,147 @@
-"""An httpx transport over aiohttp, for speed; adapters keep httpx's interface and its
-`MockTransport` for tests.
+"""The gateway's upstream client: a thin layer over one aiohttp session.
 
-httpx's own transport spends milliseconds of CPU per request once many connections and
-waiters share its pool (see bench/results.md); aiohttp's connector does not. The mapping of
-failures is the part that matters for safety: only a failure to connect means the request was
-never sent (and a cancel may be retried); anything after that is reported as a read or
-protocol failure, so a cancel is never sent twice; `httpx_error` is that one map. The URL is
-passed as already encoded, so a percent-encoded link id stays one path segment.
+aiohttp was measured against rnet, pyreqwest, aiosonic and curl-cffi in a plain handler
+(`bench/clients.py`) and kept the safety properties the gateway depends on
+(`bench/client_safety.py`): it tells a failure to connect from a failure after the request
+left by exception class, never sends a POST again on its own, and has per-attempt connect
+and read timeouts. `aiohttp_failure` is the one map of its exceptions; only a failure to
+establish the connection (or to get one from the pool in time) means "never sent", so a
+cancel is never sent twice. The URL is passed as already encoded, so a percent-encoded link
+id stays one path segment.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import ssl
+from pathlib import Path
 
 import aiohttp
-import httpx
+from opentelemetry import propagate, trace
+from opentelemetry.trace import SpanKind, StatusCode, Tracer
 from yarl import URL
 
+from service.providers.upstream import Headers, HttpRequest, ResponseTooLarge, TransportFailure
+
 CHUNK_BYTES = 64 * 1024
+KEEPALIVE_SECONDS = 5.0
+"""How long an idle connection is kept: under load every connection is busy long before, and a
+short idle life stays below the idle timeouts of most servers, so the gateway seldom sends on a
+connection the server is closing."""
 
 
-def httpx_error(
-    exc: TimeoutError | aiohttp.ClientError, request: httpx.Request
-) -> httpx.TransportError:
-    """The httpx error an aiohttp failure means, whether it came before or after the response.
+def aiohttp_failure(exc: TimeoutError | aiohttp.ClientError) -> TransportFailure:
+    """The transport failure an aiohttp exception means: whether the request may have left.
 
-    Only a failure to establish the connection is one of the errors `service.providers.upstream`
-    takes to mean "never sent"; every other failure may come after bytes of the request left.
+    `ConnectionTimeoutError` is raised while waiting for a pooled connection or connecting;
+    `ClientConnectorError` (DNS, refused, TLS handshake, certificate, proxy) before a byte of
+    the request is written. Everything else may come after.
     """
-    message = str(exc)
-    if isinstance(exc, aiohttp.ConnectionTimeoutError):
-        return httpx.ConnectTimeout(message, request=request)
-    if isinstance(exc, aiohttp.ClientConnectorError):
-        return httpx.ConnectError(message, request=request)
-    if isinstance(exc, TimeoutError):
-        return httpx.ReadTimeout(message, request=request)
-    if isinstance(exc, aiohttp.ClientConnectionError | aiohttp.ClientPayloadError):
-        return httpx.ReadError(message, request=request)
-    return httpx.RemoteProtocolError(message, request=request)
+    never_sent = isinstance(exc, aiohttp.ConnectionTimeoutError | aiohttp.ClientConnectorError)
+    return TransportFailure(sent=not never_sent, timed_out=isinstance(exc, TimeoutError))
 
 
-class AiohttpTransport(httpx.AsyncBaseTransport):
-    def __init__(self, limits: httpx.Limits) -> None:
-        self._limits = limits
+def tls_context(ca_file: Path | None) -> ssl.SSLContext:
+    """Certificates are always verified; against `ca_file` instead of the system's roots when
+    one is given (a private CA, or the benchmark's throwaway one)."""
+    return ssl.create_default_context(cafile=str(ca_file) if ca_file else None)
+
+
+class AiohttpTransport:
+    def __init__(
+        self,
+        max_connections: int,
+        timeout_seconds: float,
+        ca_file: Path | None = None,
+        tracer: Tracer | None = None,
+    ) -> None:
+        self._max_connections = max_connections
+        self._ca_file = ca_file
+        # Per attempt: `connect` covers waiting for a pooled connection and connecting,
+        # `sock_read` every wait for bytes of the answer; the RPC's deadline bounds the rest.
+        self._timeout = aiohttp.ClientTimeout(
+            total=None, connect=timeout_seconds, sock_read=timeout_seconds
+        )
+        self._tracer = tracer
         self._session: aiohttp.ClientSession | None = None
 
     def _open(self) -> aiohttp.ClientSession:
         connector = aiohttp.TCPConnector(
-            limit=self._limits.max_connections or 0,
-            keepalive_timeout=self._limits.keepalive_expiry or 5.0,
+            limit=self._max_connections,
+            limit_per_host=0,
+            keepalive_timeout=KEEPALIVE_SECONDS,
+            ssl=tls_context(self._ca_file),
         )
-        self._session = aiohttp.ClientSession(connector=connector, auto_decompress=False)
+        self._session = aiohttp.ClientSession(
+            connector=connector, timeout=self._timeout, cookie_jar=aiohttp.DummyCookieJar()
+        )
         return self._session
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+    async def exchange(
+        self, request: HttpRequest, max_body_bytes: int
+    ) -> tuple[int, Headers, bytes]:
+        if self._tracer is None:
+            return await self._exchange(request, max_body_bytes)
+        return await self._traced(self._tracer, request, max_body_bytes)
+
+    async def _exchange(
+        self, request: HttpRequest, max_body_bytes: int
+    ) -> tuple[int, Headers, bytes]:
         session = self._session or self._open()
-        timeout = request.extensions.get("timeout", {})
         try:
-            response = await session.request(
+            async with session.request(
                 request.method,
-                URL(str(request.url), encoded=True),
-                headers=list(request.headers.multi_items()),
-                data=request.content or None,
+                URL(request.url, encoded=True),
+                headers=request.headers,
+                data=request.body,
                 allow_redirects=False,
-                compress=None,
-                timeout=aiohttp.ClientTimeout(
-                    sock_connect=timeout.get("connect"), sock_read=timeout.get("read")
-                ),
-            )
+            ) as response:
+                return response.status, response.headers, await _read(response, max_body_bytes)
         except (TimeoutError, aiohttp.ClientError) as exc:
-            raise httpx_error(exc, request) from exc
-        return httpx.Response(
-            status_code=response.status,
-            headers=[
-                (name.decode("latin-1"), value.decode("latin-1"))
-                for name, value in response.raw_headers
-            ],
-            stream=_Body(response, request),
-            request=request,
-        )
+            raise aiohttp_failure(exc) from exc
+
+    async def _traced(
+        self, tracer: Tracer, request: HttpRequest, max_body_bytes: int
+    ) -> tuple[int, Headers, bytes]:
+        """The exchange in a client span; the URL is recorded without its query, which may
+        carry a user's secret, and failures by class only."""
+        url = request.origin + request.target.partition("?")[0]
+        attributes = {"http.request.method": request.method, "url.full": url}
+        with tracer.start_as_current_span(
+            request.method, kind=SpanKind.CLIENT, attributes=attributes, record_exception=False
+        ) as span:
+            propagate.inject(request.headers)
+            try:
+                answer = await self._exchange(request, max_body_bytes)
+            except (TransportFailure, ResponseTooLarge) as exc:
+                cause = exc.__cause__ or exc
+                span.set_attribute("error.type", type(cause).__name__)
+                span.set_status(StatusCode.ERROR)
+                raise
+            span.set_attribute("http.response.status_code", answer[0])
+            if answer[0] >= 400:
+                span.set_status(StatusCode.ERROR)
+            return answer
 
     async def aclose(self) -> None:
         if self._session is not None:
             await self._session.close()
 
 
-class _Body(httpx.AsyncByteStream):
-    def __init__(self, response: aiohttp.ClientResponse, request: httpx.Request) -> None:
-        self._response = response
-        self._request = request
+async def _read(response: aiohttp.ClientResponse, max_body_bytes: int) -> bytes:
+    """The body, or `ResponseTooLarge` as soon as it passes the cap."""
+    declared = response.content_length
+    if declared is not None and declared > max_body_bytes:
+        raise ResponseTooLarge(response.status)
+    if declared is not None and "Content-Encoding" not in response.headers:
+        return await response.read()
+    # Chunked or compressed: the cap counts the bytes as decoded, as they arrive.
+    body = bytearray()
+    async for chunk in response.content.iter_chunked(CHUNK_BYTES):
+        body += chunk
+        if len(body) > max_body_bytes:
+            raise ResponseTooLarge(response.status)
+    return bytes(body)
 
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        try:
-            async for chunk in self._response.content.iter_chunked(CHUNK_BYTES):
-                yield chunk
-        except (TimeoutError, aiohttp.ClientError) as exc:
-            raise httpx_error(exc, self._request) from exc
 
-    async def aclose(self) -> None:
-        self._response.release()
+def tracer_of(provider: trace.TracerProvider | None) -> Tracer | None:
+    return provider.get_tracer(__name__) if provider is not None else None

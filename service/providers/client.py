@@ -7,17 +7,18 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from typing import Generic, TypeVar
-from urllib.parse import urlencode
-
-import httpx
+from urllib.parse import quote, urlencode, urlsplit
 
 from service.core.errors import FieldViolation, InvalidRequest, ProviderNotConfigured
 from service.providers.call_limits import CallLimits
 from service.providers.operation import UpstreamRequest
 from service.providers.settings import ProviderSettings
-from service.providers.upstream import UpstreamCall, UpstreamHttp, UpstreamResponse
+from service.providers.upstream import HttpRequest, UpstreamCall, UpstreamHttp, UpstreamResponse
 from service.resilience.coalescer import coalescing_key
 from service.resilience.guard import ProviderGuard
+
+MAX_URL_LENGTH = 65536
+"""What httpx, and most servers, accept."""
 
 Answer = TypeVar("Answer")
 SettingsType = TypeVar("SettingsType", bound=ProviderSettings)
@@ -37,7 +38,9 @@ class HttpProviderClient(ABC, Generic[SettingsType]):
         self.label = label
         self.settings = settings
         self.http = http
-        self._base_url = settings.base_url.rstrip("/")
+        base = urlsplit(settings.base_url.rstrip("/"))
+        self._origin = f"{base.scheme}://{base.netloc}"
+        self._base_path = base.path
         self._guard = guard
         self.call_limits = CallLimits.per_process(label)
         """The provider's documented limits; the registry replaces them with the declared
@@ -78,21 +81,24 @@ class HttpProviderClient(ABC, Generic[SettingsType]):
     async def send(self, call: UpstreamCall, request: UpstreamRequest) -> UpstreamResponse:
         """One attempt: the request with the provider's headers, through `self.http`."""
 
-    def http_request(self, request: UpstreamRequest, headers: Mapping[str, str]) -> httpx.Request:
-        """The HTTP request of `request`; input that no HTTP request can carry (a URL over the
-        client's limit, an unencodable value) is the caller's, refused before sending."""
-        all_headers = {**dict(headers), **dict(request.headers)}
+    def http_request(self, request: UpstreamRequest, headers: Mapping[str, str]) -> HttpRequest:
+        """The HTTP request of `request`, built once: no URL is parsed again on the way out.
+
+        Input that no HTTP request can carry (a URL over the limit, a header value that is not
+        printable ASCII) is the caller's, refused before sending."""
+        target = self._base_path + request.path
+        if request.query:
+            target += "?" + urlencode(request.query, quote_via=quote)
+        all_headers = {**headers, **dict(request.headers)}
         if request.json_body is not None:
             all_headers["Content-Type"] = "application/json"
-        try:
-            return httpx.Request(
-                request.method,
-                f"{self._base_url}{request.path}",
-                params=list(request.query),
-                content=request.json_body,
-                headers=all_headers,
-            )
-        except (httpx.InvalidURL, UnicodeError) as exc:
+        if len(target) > MAX_URL_LENGTH or not target.isascii():
             raise InvalidRequest(
                 [FieldViolation("request", "does not fit in an upstream request URL")]
-            ) from exc
+            )
+        for value in all_headers.values():
+            if not (value.isascii() and value.isprintable()):
+                raise InvalidRequest(
+                    [FieldViolation("request", "does not fit in an upstream request header")]
+                )
+        return HttpRequest(request.method, self._origin, target, all_headers, request.json_body)

@@ -5,6 +5,11 @@ failures (`transport_error`), and builds its error replies with `upstream_error`
 applies the one rule that depends on side effects: a failure after a side-effecting request
 may have reached the upstream is reported as an unknown outcome, never as retryable.
 
+`UpstreamHttp` sends through a `Transport`: `AiohttpTransport` in production, `HttpxTransport`
+(tests' `MockTransport`, and `AGGREGATOR_HTTP_TRANSPORT=httpx`). Each turns its library's
+failures into one `TransportFailure`, which says whether any byte of the request may have
+left; `transport_error` is the one map from that to a gateway error.
+
 What an upstream says is untrusted: it may repeat the caller's token or MFA code, or the
 gateway's own credentials. `upstream_error` and `restated` scrub every text they are given,
 so no error carries a secret into a status, a portfolio entry or a log line.
@@ -16,9 +21,11 @@ import dataclasses
 import email.utils
 import logging
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Protocol
+from urllib.parse import urlsplit
 
-import httpx
 from google.protobuf.message import Message
 
 from service.core import rpc_context
@@ -55,36 +62,90 @@ class UpstreamCall:
     """What a caller should look at when a side effect may have happened, for messages."""
 
 
+@dataclass(slots=True)
+class HttpRequest:
+    """One HTTP request as it will be sent: built once per attempt, never re-parsed."""
+
+    method: str
+    origin: str
+    """Scheme, host and port: `https://api.example.com`."""
+    target: str
+    """The path and query, already percent-encoded, exactly as they go on the request line."""
+    headers: dict[str, str]
+    body: bytes | None = None
+
+    @property
+    def url(self) -> str:
+        return self.origin + self.target
+
+    @classmethod
+    def to(
+        cls, method: str, url: str, headers: dict[str, str], body: bytes | None = None
+    ) -> HttpRequest:
+        """A request to `url`, which is already encoded (not for the hot path: it parses)."""
+        parts = urlsplit(url)
+        target = parts.path + (f"?{parts.query}" if parts.query else "")
+        return cls(method, f"{parts.scheme}://{parts.netloc}", target, headers, body)
+
+
+Headers = Mapping[str, str]
+"""Response headers, looked up case-insensitively."""
+
+
 @dataclass(frozen=True)
 class UpstreamResponse:
     """An upstream's answer, read whole."""
 
     status_code: int
-    headers: httpx.Headers
+    headers: Headers
     body: bytes
 
 
-_NEVER_SENT = (
-    httpx.ConnectError,
-    httpx.ConnectTimeout,
-    httpx.PoolTimeout,
-    httpx.UnsupportedProtocol,
-)
-"""Failures that happen before any byte of the request is written."""
+class TransportFailure(Exception):
+    """An exchange that failed below HTTP, and whether any byte of the request may have left.
+
+    `sent` is False only when the failure can only happen before the request is written
+    (establishing the connection, waiting for a pooled one): then even a cancel may be sent
+    again. The cause is the library's own exception.
+    """
+
+    def __init__(self, *, sent: bool, timed_out: bool) -> None:
+        super().__init__("sent" if sent else "never sent")
+        self.sent = sent
+        self.timed_out = timed_out
+
+
+class ResponseTooLarge(Exception):
+    """The body went past the cap; reading stopped there."""
+
+    def __init__(self, status_code: int) -> None:
+        super().__init__(status_code)
+        self.status_code = status_code
+
+
+class Transport(Protocol):
+    """One HTTP exchange: no redirects followed, the body read up to `max_body_bytes`
+    (`ResponseTooLarge` past it), failures raised as `TransportFailure`."""
+
+    async def exchange(
+        self, request: HttpRequest, max_body_bytes: int
+    ) -> tuple[int, Headers, bytes]: ...
+
+    async def aclose(self) -> None: ...
 
 
 _RETRYABLE_HTTP_STATUSES = frozenset({502, 503, 504})
 
 
-def transport_error(exc: httpx.HTTPError, call: UpstreamCall) -> UpstreamError:
-    """Map an httpx exception to a gateway error."""
-    if isinstance(exc, _NEVER_SENT):
+def transport_error(failure: TransportFailure, call: UpstreamCall) -> UpstreamError:
+    """Map a transport failure to a gateway error."""
+    if not failure.sent:
         return UpstreamUnavailable(
             f"Could not connect to {call.provider}; the request was not sent.",
             UpstreamContext(call.provider, call.operation),
             retryable=True,
         )
-    if isinstance(exc, httpx.TimeoutException):
+    if failure.timed_out:
         description = f"{call.provider} did not answer in time"
     else:
         description = f"the connection to {call.provider} failed"
@@ -195,7 +256,7 @@ def error_kind_for_http_status(status_code: int) -> type[UpstreamError]:
     return UpstreamBadResponse
 
 
-def retry_after_seconds(headers: httpx.Headers) -> float | None:
+def retry_after_seconds(headers: Headers) -> float | None:
     """The delay a `Retry-After` header asks for (seconds or an HTTP date), if any."""
     value = headers.get("retry-after")
     if value is None:
@@ -217,11 +278,11 @@ class UpstreamHttp:
     deadline (the request is then aborted), and transport failures become gateway errors.
     """
 
-    def __init__(self, client: httpx.AsyncClient, max_response_bytes: int) -> None:
-        self._client = client
+    def __init__(self, transport: Transport, max_response_bytes: int) -> None:
+        self._transport = transport
         self._max_response_bytes = max_response_bytes
 
-    async def send(self, request: httpx.Request, call: UpstreamCall) -> UpstreamResponse:
+    async def send(self, request: HttpRequest, call: UpstreamCall) -> UpstreamResponse:
         rpc = rpc_context.current()
         reached_before = False
         if rpc is not None:
@@ -232,45 +293,42 @@ class UpstreamHttp:
         started = time.perf_counter()
         try:
             async with within_deadline(lambda: _deadline_error(call)):
-                response = await self._client.send(request, stream=True, follow_redirects=False)
-                try:
-                    body = await self._read_capped(response, call)
-                finally:
-                    await response.aclose()
-        except httpx.HTTPError as exc:
-            if rpc is not None and isinstance(exc, _NEVER_SENT):
+                status, headers, body = await self._transport.exchange(
+                    request, self._max_response_bytes
+                )
+        except TransportFailure as failure:
+            if rpc is not None and not failure.sent:
                 rpc.side_effect_may_have_reached = reached_before
             _measure(call, "error", started)
-            logger.debug(
-                "upstream %s %s failed: %s", call.provider, call.operation, type(exc).__name__
-            )
-            raise transport_error(exc, call) from exc
-        _measure(call, str(response.status_code), started)
-        logger.debug(
-            "upstream %s %s answered %d in %.1f ms",
-            call.provider,
-            call.operation,
-            response.status_code,
-            (time.perf_counter() - started) * 1000,
-        )
-        return UpstreamResponse(response.status_code, response.headers, body)
-
-    async def _read_capped(self, response: httpx.Response, call: UpstreamCall) -> bytes:
-        body = bytearray()
-        async for chunk in response.aiter_bytes():
-            body.extend(chunk)
-            if len(body) > self._max_response_bytes:
-                raise upstream_error(
-                    UpstreamBadResponse,
-                    f"{call.provider} answered with a body over the "
-                    f"{self._max_response_bytes}-byte limit; reading stopped there.",
-                    call,
-                    http_status=response.status_code,
+            if logger.isEnabledFor(logging.DEBUG):
+                logger.debug(
+                    "upstream %s %s failed: %s",
+                    call.provider,
+                    call.operation,
+                    type(failure.__cause__).__name__,
                 )
-        return bytes(body)
+            raise transport_error(failure, call) from failure.__cause__
+        except ResponseTooLarge as too_large:
+            raise upstream_error(
+                UpstreamBadResponse,
+                f"{call.provider} answered with a body over the "
+                f"{self._max_response_bytes}-byte limit; reading stopped there.",
+                call,
+                http_status=too_large.status_code,
+            ) from None
+        _measure(call, str(status), started)
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug(
+                "upstream %s %s answered %d in %.1f ms",
+                call.provider,
+                call.operation,
+                status,
+                (time.perf_counter() - started) * 1000,
+            )
+        return UpstreamResponse(status, headers, body)
 
     async def aclose(self) -> None:
-        await self._client.aclose()
+        await self._transport.aclose()
 
 
 def _measure(call: UpstreamCall, http_status: str, started: float) -> None:

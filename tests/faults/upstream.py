@@ -1,9 +1,9 @@
 """A fault-injecting HTTP/1.1 upstream on loopback, scripted answer by answer.
 
 Each request to a non-token path takes the next behaviour from the script (or the default
-one): a reply, a delay, a connection reset before or after reading the request, a truncated,
-endless or dripping body. The server counts what reached it and which exchanges the client
-abandoned, so tests assert figures rather than the absence of a crash.
+one): a reply, a delay, a connection reset before or after reading the request, a hang-up, a
+truncated, endless or dripping body. The server counts what reached it and which exchanges the
+client abandoned, so tests assert figures rather than the absence of a crash.
 """
 
 from __future__ import annotations
@@ -42,6 +42,12 @@ class Reset:
 
 
 @dataclass(frozen=True)
+class Hangup:
+    """Read the request, then close the connection (FIN) without answering: what a client sees
+    when a server closes a kept-alive connection just as a request is sent on it."""
+
+
+@dataclass(frozen=True)
 class Truncated:
     """Announce `declared` bytes of body, send `body`, then close."""
 
@@ -64,7 +70,7 @@ class Drip:
     interval: float
 
 
-Behaviour = Reply | Hold | Reset | Truncated | Endless | Drip
+Behaviour = Reply | Hold | Reset | Hangup | Truncated | Endless | Drip
 
 
 def json_reply(data: object, status: int = 200, **headers: str) -> Reply:
@@ -93,6 +99,8 @@ class FaultyUpstream:
     """Exchanges whose client went away before the answer was complete."""
     closed: int = 0
     """Connections that ended, whichever side closed them."""
+    peak_open: int = 0
+    """The most connections open at once."""
     unread: int = 0
     """Requests reset before they were read (so not in `requests`)."""
     token_reply: Behaviour = field(
@@ -134,6 +142,7 @@ class FaultyUpstream:
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.connections += 1
+        self.peak_open = max(self.peak_open, self.connections - self.closed)
         try:
             while await self._exchange(reader, writer):
                 pass
@@ -176,6 +185,8 @@ class FaultyUpstream:
     ) -> bool:
         if isinstance(behaviour, Reset):
             _reset(writer)
+            return False
+        if isinstance(behaviour, Hangup):
             return False
         if isinstance(behaviour, Hold):
             if not await self._until_or_abandoned(behaviour.release.wait(), reader):

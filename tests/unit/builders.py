@@ -6,6 +6,7 @@ from __future__ import annotations
 import httpx
 
 from service.providers.declaration import ProviderDeclaration
+from service.providers.httpx_transport import HttpxTransport
 from service.providers.registry import ProviderAdapter
 from service.providers.settings import ProviderSettings
 from service.providers.upstream import UpstreamHttp
@@ -34,7 +35,7 @@ def adapter_over(
     provider: ProviderDeclaration, settings: ProviderSettings, upstream: httpx.MockTransport
 ) -> ProviderAdapter:
     """`provider` with `settings`, sending its requests to a mock transport."""
-    http = UpstreamHttp(httpx.AsyncClient(transport=upstream), MAX_RESPONSE_BYTES)
+    http = UpstreamHttp(HttpxTransport(httpx.AsyncClient(transport=upstream)), MAX_RESPONSE_BYTES)
     return ProviderAdapter(
         provider, provider.connect(settings, http, single_attempt_guard(provider.name))
     )

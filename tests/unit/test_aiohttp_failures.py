@@ -6,17 +6,14 @@ import ssl
 from collections.abc import Iterator
 
 import aiohttp
-import httpx
 import pytest
 from aiohttp.client_reqrep import ConnectionKey
 from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
-from service.providers import upstream
-from service.providers.aiohttp_transport import httpx_error
-from service.providers.upstream import UpstreamCall, transport_error
+from service.providers.aiohttp_transport import aiohttp_failure
+from service.providers.upstream import TransportFailure, UpstreamCall, transport_error
 
-REQUEST = httpx.Request("POST", "https://mesh.test/api/v1/transactions/cancel")
 CANCEL = UpstreamCall(provider="mesh", operation="cancel_order", has_side_effects=True)
 KEY = ConnectionKey("mesh.test", 443, True, True, None, None, None)
 REFUSED = ConnectionRefusedError(111, "Connection refused")
@@ -86,26 +83,24 @@ def sent_for_certain_not(cls: type[BaseException]) -> bool:
 
 
 @pytest.mark.parametrize("cls", aiohttp_failures(), ids=lambda cls: cls.__name__)
-def test_every_aiohttp_failure_maps_to_an_httpx_error_that_says_whether_it_was_sent(
+def test_every_aiohttp_failure_maps_to_a_transport_failure_that_says_whether_it_was_sent(
     cls: type[aiohttp.ClientError | TimeoutError],
 ) -> None:
     failure = built(cls)
     assert type(failure) is cls
 
-    mapped = httpx_error(failure, REQUEST)  # type: ignore[arg-type]
+    mapped = aiohttp_failure(failure)  # type: ignore[arg-type]
 
-    assert isinstance(mapped, httpx.HTTPError)
-    assert mapped.request is REQUEST
-    assert isinstance(mapped, upstream._NEVER_SENT) == sent_for_certain_not(cls)
-    if isinstance(failure, TimeoutError):
-        assert isinstance(mapped, httpx.TimeoutException)
+    assert isinstance(mapped, TransportFailure)
+    assert mapped.sent != sent_for_certain_not(cls)
+    assert mapped.timed_out == isinstance(failure, TimeoutError)
 
 
 @pytest.mark.parametrize("cls", aiohttp_failures(), ids=lambda cls: cls.__name__)
 def test_a_cancel_failing_after_the_connection_was_made_has_an_unknown_outcome(
     cls: type[aiohttp.ClientError | TimeoutError],
 ) -> None:
-    error = transport_error(httpx_error(built(cls), REQUEST), CANCEL)  # type: ignore[arg-type]
+    error = transport_error(aiohttp_failure(built(cls)), CANCEL)  # type: ignore[arg-type]
 
     expected = "UPSTREAM_UNAVAILABLE" if sent_for_certain_not(cls) else "UPSTREAM_OUTCOME_UNKNOWN"
     assert error.reason == expected

@@ -37,6 +37,7 @@ from service.core.errors import (
     UpstreamUnavailable,
     UserCredentialsRejected,
 )
+from service.providers.httpx_transport import HttpxTransport
 from service.providers.moneykit import PROVIDER as MONEYKIT
 from service.providers.moneykit.auth import MoneyKitCredentials, TokenSource
 from service.providers.moneykit.client import MoneyKitClient
@@ -121,7 +122,8 @@ class Upstream:
 
     def adapter(self, configured: bool = True) -> ProviderAdapter:
         http = UpstreamHttp(
-            httpx.AsyncClient(transport=httpx.MockTransport(self)), MAX_RESPONSE_BYTES
+            HttpxTransport(httpx.AsyncClient(transport=httpx.MockTransport(self))),
+            MAX_RESPONSE_BYTES,
         )
         settings = MoneyKitSettings(base_url=BASE_URL, version=VERSION)
         if configured:

@@ -46,6 +46,7 @@ from service.core.errors import (
     UpstreamUnavailable,
     UserCredentialsRejected,
 )
+from service.providers.httpx_transport import httpx_failure
 from service.providers.upstream import UpstreamCall, transport_error
 from service.rpc import status
 
@@ -332,7 +333,7 @@ def test_the_internal_error_status_is_generic() -> None:
     assert len(rich.rpc.details) == 1
 
 
-# transport_error is total over httpx's exceptions ---------------------------------------------
+# transport_error of httpx_failure is total over httpx's exceptions --------------------------
 
 NEVER_SENT = {
     httpx.ConnectError,
@@ -367,8 +368,8 @@ def test_the_walk_finds_httpx_errors_including_the_never_sent_ones() -> None:
 
 @pytest.mark.parametrize("cls", concrete_httpx_errors(), ids=lambda cls: cls.__name__)
 def test_transport_error_maps_every_httpx_error(cls: type[httpx.HTTPError]) -> None:
-    read_error = transport_error(httpx_error(cls), READ)
-    side_effect_error = transport_error(httpx_error(cls), SIDE_EFFECT)
+    read_error = transport_error(httpx_failure(httpx_error(cls)), READ)
+    side_effect_error = transport_error(httpx_failure(httpx_error(cls)), SIDE_EFFECT)
 
     assert isinstance(read_error, UpstreamError)
     assert isinstance(side_effect_error, UpstreamError)

@@ -13,8 +13,8 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
-import httpx
 from pydantic import SecretStr
 
 from service.core.errors import GatewayCredentialsRejected, UpstreamError
@@ -22,7 +22,13 @@ from service.observability import metrics
 from service.observability.redaction import register_secret
 from service.providers.moneykit.models import AccessToken
 from service.providers.moneykit.responses import read_body
-from service.providers.upstream import UpstreamCall, UpstreamHttp, restated, upstream_error
+from service.providers.upstream import (
+    HttpRequest,
+    UpstreamCall,
+    UpstreamHttp,
+    restated,
+    upstream_error,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -102,15 +108,16 @@ class TokenSource:
 
     async def _fetch(self) -> _Token:
         started = self._clock()
-        request = httpx.Request(
+        form = {
+            "grant_type": "client_credentials",
+            "client_id": self._credentials.client_id,
+            "client_secret": self._credentials.client_secret.get_secret_value(),
+        }
+        request = HttpRequest.to(
             "POST",
             self._url,
-            data={
-                "grant_type": "client_credentials",
-                "client_id": self._credentials.client_id,
-                "client_secret": self._credentials.client_secret.get_secret_value(),
-            },
-            headers={"Accept": "application/json"},
+            {"Accept": "application/json", "Content-Type": "application/x-www-form-urlencoded"},
+            urlencode(form).encode(),
         )
         response = await self._http.send(request, CALL)
         if response.status_code in (400, 401):

@@ -37,7 +37,7 @@ class SnapTradeClient(HttpProviderClient[SnapTradeSettings]):
             dataclasses.replace(request, query=query), {"Accept": "application/json"}
         )
         # Signed as it will travel: the encoded path and the query string exactly as sent.
-        path, _, raw_query = http_request.url.raw_path.decode("ascii").partition("?")
+        path, _, raw_query = http_request.target.partition("?")
         http_request.headers["Signature"] = signature(
             self.settings.consumer_key.get_secret_value(), request.json_body, path, raw_query
         )
