@@ -138,7 +138,7 @@ async def running_gateway(
         if tracing is not None:
             stack.callback(tracing.shutdown)
         http = UpstreamHttp(
-            _upstream_transport(settings, tracing), settings.aggregator_max_response_bytes
+            upstream_transport(settings, tracing), settings.aggregator_max_response_bytes
         )
         stack.push_async_callback(http.aclose)
         state = await stack.enter_async_context(open_state(settings))
@@ -205,7 +205,7 @@ async def running_gateway(
             await server.stop(settings.aggregator_shutdown_grace_seconds)
 
 
-def _upstream_transport(settings: Settings, tracing: TracerProvider | None) -> Transport:
+def upstream_transport(settings: Settings, tracing: TracerProvider | None) -> Transport:
     if settings.aggregator_http_transport == "aiohttp":
         return AiohttpTransport(
             settings.aggregator_http_max_connections,

@@ -103,9 +103,11 @@ class AiohttpTransport:
         self, tracer: Tracer, request: HttpRequest, max_body_bytes: int
     ) -> tuple[int, Headers, bytes]:
         """The exchange in a client span; the URL is recorded without its query, which may
-        carry a user's secret, and failures by class only."""
+        carry a user's secret, and failures by class only. The attributes are those the httpx
+        instrumentation records (the default, pre-stable HTTP conventions), so traces read
+        the same under either transport."""
         url = request.origin + request.target.partition("?")[0]
-        attributes = {"http.request.method": request.method, "url.full": url}
+        attributes = {"http.method": request.method, "http.url": url}
         with tracer.start_as_current_span(
             request.method, kind=SpanKind.CLIENT, attributes=attributes, record_exception=False
         ) as span:
@@ -117,7 +119,7 @@ class AiohttpTransport:
                 span.set_attribute("error.type", type(cause).__name__)
                 span.set_status(StatusCode.ERROR)
                 raise
-            span.set_attribute("http.response.status_code", answer[0])
+            span.set_attribute("http.status_code", answer[0])
             if answer[0] >= 400:
                 span.set_status(StatusCode.ERROR)
             return answer

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import json
 import socket
+import ssl
 import struct
 from collections import deque
 from collections.abc import Coroutine, Iterator
@@ -108,6 +109,8 @@ class FaultyUpstream:
             {"access_token": "fault-token", "token_type": "bearer", "expires_in": 3600}
         )
     )
+    tls: ssl.SSLContext | None = None
+    """Serve HTTPS with this context."""
     _script: deque[Behaviour] = field(default_factory=deque)
     _server: asyncio.Server | None = None
 
@@ -123,10 +126,10 @@ class FaultyUpstream:
     def url(self) -> str:
         assert self._server is not None
         port = self._server.sockets[0].getsockname()[1]
-        return f"http://127.0.0.1:{port}"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{port}"
 
     async def start(self) -> None:
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0, ssl=self.tls)
 
     async def stop(self) -> None:
         if self._server is not None:
