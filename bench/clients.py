@@ -16,7 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import tempfile
+from contextlib import ExitStack
 from decimal import Decimal
 from pathlib import Path
 
@@ -25,8 +25,10 @@ import uvloop
 
 from aggregator.v1.aggregator_service_pb2 import GetHoldingsValueRequest, GetHoldingsValueResponse
 from bench.candidates import CANDIDATES, Candidate, installed
-from bench.run import LOAD_CORE, SERVER_CORE, SERVICE, Bench, LoadResult, free_port, pinned, process
-from tests.support.certs import make_pki
+from bench.environment import VALUE_BODY, Environment
+from bench.harness import SERVER_CORE, SERVICE, Server, free_port, pinned, process
+from bench.servers import upstream
+from bench.tls import loopback_pki
 
 CONCURRENCY = 64
 FIELDS = {
@@ -68,46 +70,33 @@ async def serve(candidate: type[Candidate], port: int, upstream: str, cafile: Pa
     await server.wait_for_termination()
 
 
-def client_rows(bench: Bench, body: bytes) -> list[LoadResult]:
-    """Every installed client (only aiohttp when `bench.smoke`), plain and TLS, at
-    concurrency 64: one row each, scenario "clients"."""
-    rows: list[LoadResult] = []
-    candidates = [CANDIDATES[0]] if bench.smoke else installed()
-    python = sys.executable
-    with tempfile.TemporaryDirectory() as scratch:
-        pki = make_pki(Path(scratch), {})
-        plain_port, tls_port = free_port(), free_port()
-        upstream = [python, "-m", "bench.upstream", "--port"]
-        tls = ["--cert", str(pki.server.cert_file), "--key", str(pki.server.key_file)]
-        with (
-            process(pinned([*upstream, str(plain_port)], LOAD_CORE), plain_port),
-            process(pinned([*upstream, str(tls_port), *tls], LOAD_CORE), tls_port),
-        ):
-            for candidate in candidates:
-                for scheme, upstream_port, cafile in (
-                    ("http", plain_port, None),
-                    ("https", tls_port, pki.ca.cert_file),
-                ):
-                    port = free_port()
-                    command = [
-                        python, "-m", "bench.clients", "--client", candidate.name,
-                        "--port", str(port),
-                        "--upstream", f"{scheme}://127.0.0.1:{upstream_port}",
-                        *(["--cafile", str(cafile)] if cafile else []),
-                    ]  # fmt: skip
-                    with process(pinned(command, SERVER_CORE), port) as pid:
-                        _check_answer(port)
-                        rows.append(
-                            bench.load(
-                                "clients",
-                                f"plain handler, {candidate.name}, {scheme}",
-                                f"http://127.0.0.1:{port}{SERVICE}/GetHoldingsValue",
-                                body,
-                                CONCURRENCY,
-                                pid,
-                            )
-                        )
-    return rows
+def clients(env: Environment) -> None:
+    """Scenario `clients`: every installed client (only aiohttp when smoke), plain and TLS,
+    at concurrency 64, one row each."""
+    directory = env.scratch / "clients-pki"
+    directory.mkdir(exist_ok=True)
+    pki = loopback_pki(directory)
+    with ExitStack() as stack:
+        secure = stack.enter_context(upstream(pki=pki))
+        for candidate in [CANDIDATES[0]] if env.smoke else installed():
+            for base, cafile in ((env.fast, None), (secure, pki.ca_file)):
+                port = free_port()
+                command = [
+                    sys.executable, "-m", "bench.clients", "--client", candidate.name,
+                    "--port", str(port), "--upstream", base,
+                    *(["--cafile", str(cafile)] if cafile else []),
+                ]  # fmt: skip
+                with process(pinned(command, SERVER_CORE), port) as pid:
+                    _check_answer(port)
+                    scheme = base.partition(":")[0]
+                    env.bench.load(
+                        "clients",
+                        f"plain handler, {candidate.name}, {scheme}",
+                        Server(pid, f"http://127.0.0.1:{port}"),
+                        "GetHoldingsValue",
+                        VALUE_BODY,
+                        CONCURRENCY,
+                    )
 
 
 def _check_answer(port: int) -> None:

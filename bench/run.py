@@ -26,7 +26,7 @@ from pathlib import Path
 
 import grpc
 
-from bench import cluster, memory, overload, scenarios, shared_state, upstream_tls
+from bench import clients, cluster, memory, overload, scenarios, shared_state, upstream_tls
 from bench.environment import Environment, Scenario
 from bench.harness import Bench, free_port
 from bench.servers import (
@@ -49,6 +49,7 @@ SCENARIOS: list[Scenario] = [
     scenarios.in_flight_memory,
     scenarios.workers,
     scenarios.choices,
+    clients.clients,
     scenarios.conversion,
     shared_state.shared_state,
     cluster.cluster,

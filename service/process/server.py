@@ -220,7 +220,8 @@ def upstream_transport(settings: Settings, tracing: TracerProvider | None) -> Tr
             max_connections=settings.aggregator_http_max_connections,
             max_keepalive_connections=settings.aggregator_http_max_keepalive_connections,
         ),
-        verify=tls_context(settings.aggregator_upstream_ca_file),
+        # httpx's own default (certifi's roots) unless a CA is configured.
+        verify=tls_context(ca_file) if (ca_file := settings.aggregator_upstream_ca_file) else True,
     )
     if tracing is not None:
         instrument_client(client, tracing)
