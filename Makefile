@@ -106,6 +106,7 @@ redis-server:
 		echo "redis-server is missing and could not be installed: install Debian's redis-server package"; }
 
 bench: install h2load
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r bench/requirements.txt
 	$(BIN)/python -m bench.run
 
 clean:

@@ -22,7 +22,8 @@ import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 
-from bench.candidates import BodyTooLarge, Candidate, installed
+from bench.candidates import CANDIDATES, BodyTooLarge, Candidate, installed
+from bench.environment import Environment
 from tests.faults.upstream import Endless, FaultyUpstream, Hangup, Hold, Reply, Reset
 
 CONNECT_TIMEOUT, READ_TIMEOUT = 0.5, 0.5
@@ -219,6 +220,18 @@ async def survey(candidate: type[Candidate]) -> dict[str, tuple[bool, str]]:
 
 def passes(observed: dict[str, tuple[bool, str]]) -> bool:
     return all(ok for ok, _ in observed.values())
+
+
+SAFETY = "upstream client safety"
+
+
+def safety(env: Environment) -> None:
+    """Scenario `client safety`: every installed candidate (only aiohttp when smoke) through
+    every check, recorded beside the clients' load rows."""
+    candidates = [CANDIDATES[0]] if env.smoke else installed()
+    env.bench.notes[SAFETY] = {
+        candidate.name: asyncio.run(survey(candidate)) for candidate in candidates
+    }
 
 
 def main() -> None:

@@ -142,6 +142,7 @@ def markdown(data: dict[str, Any]) -> str:
             f"| {row['holdings']} | {row['gateway_ms']:.3f} | {row['sdk_ms']:.3f} | "
             f"{row['ratio']:.2f} |"
         )
+    lines += _client_safety(figures.notes.get("upstream client safety", {}))
     lines += ["", "## Settings of each gateway run", ""]
     lines += [
         "Besides these, every gateway run sets only its listen and metrics addresses, the "
@@ -205,6 +206,22 @@ def _ratios(figures: Figures) -> list[str]:
             f"- RSS of a fresh gateway (defaults): {after_first:.1f} MiB after {first:,} calls, "
             f"{after_total:.1f} MiB after {total:,} ({after_total - after_first:+.1f} MiB)"
         )
+    return lines
+
+
+def _client_safety(observed: dict[str, dict[str, list[object]]]) -> list[str]:
+    """Each candidate's checks (`bench/client_safety.py`): pass or fail, and what was seen."""
+    if not observed:
+        return []
+    names = list(observed)
+    lines = ["", "## Upstream clients: the safety checks", ""]
+    lines += ["| check | " + " | ".join(names) + " |", "|---" * (len(names) + 1) + "|"]
+    for check in next(iter(observed.values())):
+        cells = []
+        for name in names:
+            ok, seen = observed[name][check]
+            cells.append(f"{'ok' if ok else '**fails**'}: {seen}")
+        lines.append(f"| {check} | " + " | ".join(cells) + " |")
     return lines
 
 

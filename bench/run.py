@@ -26,7 +26,16 @@ from pathlib import Path
 
 import grpc
 
-from bench import clients, cluster, memory, overload, scenarios, shared_state, upstream_tls
+from bench import (
+    client_safety,
+    clients,
+    cluster,
+    memory,
+    overload,
+    scenarios,
+    shared_state,
+    upstream_tls,
+)
 from bench.environment import Environment, Scenario
 from bench.harness import Bench, free_port
 from bench.servers import (
@@ -49,6 +58,7 @@ SCENARIOS: list[Scenario] = [
     scenarios.in_flight_memory,
     scenarios.workers,
     scenarios.choices,
+    client_safety.safety,
     clients.clients,
     scenarios.conversion,
     shared_state.shared_state,

@@ -1,8 +1,8 @@
-"""Scenarios 7 and 8: what the shared state backend adds to a call, in-process against Redis.
+"""Scenarios 11 and 12: what the shared state backend adds to a call, in-process against Redis.
 
-7. A caller's rate limit: `ListInstitutions` (no upstream, so the check is most of the work)
+11. A caller's rate limit: `ListInstitutions` (no upstream, so the check is most of the work)
    by a caller of a callers file with a rate limit too high to refuse anything.
-8. A cache hit: `GetHoldingsValue` with a `max_age`, once the cache is warm, against the same
+12. A cache hit: `GetHoldingsValue` with a `max_age`, once the cache is warm, against the same
    read live (no `max_age`, the fast upstream).
 
 Calls are sequential (concurrency 1) from a grpc.aio client in this process, so the p50 gap
@@ -47,7 +47,7 @@ CACHED_VALUE = GetHoldingsValueRequest(connection=VALUE.connection, max_age=Dura
 
 
 def shared_state(env: Environment) -> None:
-    """Scenarios 7 and 8, against gateways with their default settings on the fast upstream."""
+    """Scenarios 11 and 12, against gateways with their default settings on the fast upstream."""
     env.bench.results.extend(_rows(env.smoke, env.fast))
 
 
@@ -68,18 +68,18 @@ def _rows(smoke: bool, fast: str) -> list[LoadResult]:
             limited = {**backend, "AGGREGATOR_CALLERS_FILE": str(callers)}
             with _gateway(fast, limited) as (port, pid):
                 rows.append(
-                    _measure("7. caller rate limit (ListInstitutions)", f"gateway, {state} state",
+                    _measure("11. caller rate limit (ListInstitutions)", f"gateway, {state} state",
                              port, pid, calls, "ListInstitutions", ListInstitutionsRequest(),
                              (("authorization", f"Bearer {CALLER_KEY}"),))
                 )  # fmt: skip
             with _gateway(fast, backend) as (port, pid):
                 rows.append(
-                    _measure("8. cache hit (GetHoldingsValue)", f"gateway, {state} state",
+                    _measure("12. cache hit (GetHoldingsValue)", f"gateway, {state} state",
                              port, pid, calls, "GetHoldingsValue", CACHED_VALUE)
                 )  # fmt: skip
                 if state == "in-process":
                     rows.append(
-                        _measure("8. cache hit (GetHoldingsValue)", "gateway, live (no max_age)",
+                        _measure("12. cache hit (GetHoldingsValue)", "gateway, live (no max_age)",
                                  port, pid, calls, "GetHoldingsValue", VALUE)
                     )  # fmt: skip
     return rows

@@ -51,6 +51,12 @@ def test_the_smoke_bench_measures_every_part_and_writes_its_report(tmp_path: Pat
 
     notes = data["notes"]
     assert notes["conversion (GetHoldings)"]
+    assert all(ok for ok, _ in notes["upstream client safety"]["aiohttp"].values()), (
+        "the gateway's upstream client passes every safety check"
+    )
+    assert {"11. caller rate limit (ListInstitutions)", "12. cache hit (GetHoldingsValue)"} <= (
+        scenarios
+    )
     assert notes["portfolio seconds by connections (upstream 100 ms)"]
     assert notes["RSS MiB after 10,000 / 100,000 calls"]["calls"] == [100, 1000]
     overload = notes["overload (GetHoldingsValue, defaults)"]
