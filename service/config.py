@@ -38,7 +38,7 @@ class Settings(BaseSettings):
     aggregator_keepalive_time_seconds: float = Field(default=60.0, gt=0)
     aggregator_keepalive_timeout_seconds: float = Field(default=20.0, gt=0)
     aggregator_keepalive_min_client_ping_seconds: float = Field(default=10.0, gt=0)
-    aggregator_max_concurrent_streams: int = Field(default=256, ge=1)
+    aggregator_max_concurrent_streams: int = Field(default=1024, ge=1)
     aggregator_max_rpcs_in_flight: int = Field(default=256, ge=1)
     aggregator_max_pending_rpcs: int = Field(default=256, ge=1)
     aggregator_max_connection_age_seconds: float = Field(default=300.0, gt=0)
