@@ -69,7 +69,10 @@ def shared(sandbox: SandboxUpstreams, redis: RedisServer | None, **overrides: ob
     state: dict[str, object] = {"aggregator_state_secret": SecretStr(SECRET)}
     if redis is not None:
         state["aggregator_redis_url"] = SecretStr(redis.url)
-    return gateway_settings(sandbox, **state, **overrides)
+        # A loaded machine can take longer than the default 0.5 s for a round trip; the tests
+        # of an unreachable Redis stop it, which refuses connections at once whatever this is.
+        state["aggregator_redis_timeout_seconds"] = 5.0
+    return gateway_settings(sandbox, **{**state, **overrides})
 
 
 @asynccontextmanager
