@@ -15,7 +15,7 @@ from pydantic import BaseModel, ValidationError
 
 from service.core.decimals import parse_json_exact
 from service.core.envelope import EnvelopeStatus
-from service.core.errors import UpstreamBadResponse
+from service.core.errors import UpstreamBadResponse, UpstreamError
 from service.providers.upstream import UpstreamCall, UpstreamResponse, upstream_error
 
 Model = TypeVar("Model", bound=BaseModel)
@@ -54,12 +54,7 @@ def read_model(
     try:
         return model.model_validate(parse_json_exact(response.body))
     except (ValueError, ValidationError) as exc:
-        raise upstream_error(
-            UpstreamBadResponse,
-            f"{label} answered with a malformed body.",
-            call,
-            http_status=response.status_code,
-        ) from exc
+        raise _malformed(response, call, label) from exc
 
 
 def read_struct(
@@ -70,8 +65,8 @@ def read_struct(
     decode_hook: DecodeHook | None = None,
 ) -> Struct:
     """The body as `struct`, decoded and validated by msgspec in one pass, numbers exact
-    (a `Decimal` field is decoded from the number's or string's text); a body that is not
-    valid JSON of that shape is a bad response."""
+    (JSON numbers reach `decode_hook` as `Decimal`s made from their text, never floats); a
+    body that is not valid JSON of that shape is a bad response."""
     try:
         if _NEGATIVE_ZERO.search(response.body) is None:
             decoded: Struct = _decoder(struct, decode_hook).decode(response.body)
@@ -80,13 +75,17 @@ def read_struct(
             # any `-0` before a delimiter, in a string or not) is read through the exact parse.
             decoded = msgspec.convert(parse_json_exact(response.body), struct, dec_hook=decode_hook)
     except (ValueError, msgspec.DecodeError, msgspec.ValidationError) as exc:
-        raise upstream_error(
-            UpstreamBadResponse,
-            f"{label} answered with a malformed body.",
-            call,
-            http_status=response.status_code,
-        ) from exc
+        raise _malformed(response, call, label) from exc
     return decoded
+
+
+def _malformed(response: UpstreamResponse, call: UpstreamCall, label: str) -> UpstreamError:
+    return upstream_error(
+        UpstreamBadResponse,
+        f"{label} answered with a malformed body.",
+        call,
+        http_status=response.status_code,
+    )
 
 
 @functools.cache
