@@ -256,7 +256,11 @@ class Exchange:
 
 
 async def _drive(sandbox: SandboxUpstreams) -> None:
-    async for gateway in start_gateway(gateway_settings(sandbox), sandbox):
+    # No circuit breaker: the trigger connections' 5xx answers would open it after a number of
+    # failures that depends on how many retries the (time-windowed) retry budget allowed, and
+    # the calls after it, the refresh among them, would then never reach the sandbox.
+    settings = gateway_settings(sandbox, aggregator_breaker_failure_threshold=0)
+    async for gateway in start_gateway(settings, sandbox):
         await every_rpc(gateway)
 
 
