@@ -137,13 +137,21 @@ def _may_hold_secret(field: FieldDescriptor, visiting: frozenset[str]) -> bool:
 
 
 def scrub(text: str) -> str:
-    """`text` without any known secret or bearer token."""
+    """`text` without any known secret or bearer token (the same object when it has none)."""
+    if not text:
+        # Most texts scrubbed are an upstream's empty envelope fields: no walk of the request.
+        return text
     secrets = _request_secrets.get()
     # Longest first, so a secret that contains another is never left half visible.
     for secret in secrets.forms() if secrets is not None else _static_forms:
         if secret in text:
             text = text.replace(secret, REDACTED)
-    return _BEARER.sub(rf"\g<1>{REDACTED}", text)
+    return _BEARER.sub(_redacted_bearer, text)
+
+
+def _redacted_bearer(match: re.Match[str]) -> str:
+    # A function, not a template: `re` parses a template on every call, matched or not.
+    return match.group(1) + REDACTED
 
 
 def _longest_first(secrets: Iterable[str]) -> tuple[str, ...]:
