@@ -224,14 +224,28 @@ def with_attachments(error: UpstreamError, *details: Message) -> UpstreamError:
 
 
 def scrubbed_envelope(envelope: Envelope) -> Envelope:
-    """`envelope` without the secrets an upstream may have repeated in it."""
+    """`envelope` without the secrets an upstream may have repeated in it (`envelope` itself
+    when it had none: every successful answer is scrubbed)."""
+    message = scrub(envelope.message)
+    display_message = scrub(envelope.display_message)
+    error_type = scrub(envelope.error_type)
+    error_hash = scrub(envelope.error_hash)
+    error_data = scrub_json(envelope.error_data)
+    if (
+        message is envelope.message
+        and display_message is envelope.display_message
+        and error_type is envelope.error_type
+        and error_hash is envelope.error_hash
+        and error_data is envelope.error_data
+    ):
+        return envelope
     return dataclasses.replace(
         envelope,
-        message=scrub(envelope.message),
-        display_message=scrub(envelope.display_message),
-        error_type=scrub(envelope.error_type),
-        error_hash=scrub(envelope.error_hash),
-        error_data=scrub_json(envelope.error_data),
+        message=message,
+        display_message=display_message,
+        error_type=error_type,
+        error_hash=error_hash,
+        error_data=error_data,
     )
 
 
