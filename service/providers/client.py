@@ -14,7 +14,6 @@ from service.providers.call_limits import CallLimits
 from service.providers.operation import UpstreamRequest
 from service.providers.settings import ProviderSettings
 from service.providers.upstream import HttpRequest, UpstreamCall, UpstreamHttp, UpstreamResponse
-from service.resilience.coalescer import coalescing_key
 from service.resilience.guard import ProviderGuard
 
 MAX_URL_LENGTH = 65536
@@ -54,9 +53,9 @@ class HttpProviderClient(ABC, Generic[SettingsType]):
     ) -> Answer:
         """Send `request` and read its answer, under the provider's guard.
 
-        Identical reads in flight share one exchange. The key hashes the whole request, which
-        names the user (a token in the body, a link in the path), so only the same user's
-        identical reads are shared.
+        Identical reads in flight share one exchange. The key is the whole request, which names
+        the user (a token in the body, a link in the path), so only the same user's identical
+        reads are shared; it stays in this process, as the request itself does.
         """
         if not self.settings.configured:
             raise ProviderNotConfigured(self.label)
@@ -65,16 +64,7 @@ class HttpProviderClient(ABC, Generic[SettingsType]):
             await self.call_limits.admit(call, request)
             return read(await self.send(call, request))
 
-        key = None
-        if not call.has_side_effects:
-            key = coalescing_key(
-                call.provider,
-                request.method,
-                request.path,
-                urlencode(request.query),
-                request.json_body or b"",
-                urlencode(request.headers),
-            )
+        key = None if call.has_side_effects else (call.provider, request)
         return await self._guard.run(call.operation, call.has_side_effects, attempt, key)
 
     @abstractmethod

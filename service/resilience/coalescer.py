@@ -1,17 +1,15 @@
 """Identical concurrent reads share one upstream request.
 
-The key identifies the provider, the connection and the parameters; it includes a hash of
-the user's credentials (never the credentials themselves), so two users never share data.
-The shared request runs on its own task: a caller that leaves does not cancel it for the
-others, and it is cancelled once every caller has left.
+The key identifies the provider, the connection and the parameters, the user's credentials
+included, so two users never share data. The shared request runs on its own task: a caller
+that leaves does not cancel it for the others, and it is cancelled once every caller has left.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar, cast
 
@@ -20,15 +18,6 @@ from service.observability import metrics
 logger = logging.getLogger(__name__)
 
 Result = TypeVar("Result")
-
-
-def coalescing_key(*parts: str | bytes) -> str:
-    digest = hashlib.sha256()
-    for part in parts:
-        data = part.encode() if isinstance(part, str) else part
-        digest.update(len(data).to_bytes(8, "big"))
-        digest.update(data)
-    return digest.hexdigest()
 
 
 @dataclass
@@ -40,11 +29,11 @@ class _Shared(Generic[Result]):
 class Coalescer:
     def __init__(self, provider: str) -> None:
         self._provider = provider
-        self._in_flight: dict[str, _Shared[Any]] = {}
+        self._in_flight: dict[Hashable, _Shared[Any]] = {}
         self.coalesced = 0
         """How many calls joined a request already in flight."""
 
-    async def run(self, key: str, work: Callable[[], Awaitable[Result]]) -> Result:
+    async def run(self, key: Hashable, work: Callable[[], Awaitable[Result]]) -> Result:
         shared = cast("_Shared[Result] | None", self._in_flight.get(key))
         if shared is None:
             shared = _Shared(asyncio.ensure_future(work()))
@@ -64,6 +53,6 @@ class Coalescer:
                 self._forget(key, shared)
                 shared.task.cancel()
 
-    def _forget(self, key: str, shared: _Shared[Any]) -> None:
+    def _forget(self, key: Hashable, shared: _Shared[Any]) -> None:
         if self._in_flight.get(key) is shared:
             del self._in_flight[key]

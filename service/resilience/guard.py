@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Hashable
 from typing import TypeVar
 
 from service.config import Settings
@@ -80,7 +80,7 @@ class ProviderGuard:
         operation: str,
         has_side_effects: bool,
         attempt: Callable[[], Awaitable[Result]],
-        share_key: str | None = None,
+        share_key: Hashable | None = None,
     ) -> Result:
         """Run `attempt` (one upstream exchange) under the provider's protections.
 

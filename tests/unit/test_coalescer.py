@@ -5,10 +5,8 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
-from service.resilience.coalescer import Coalescer, coalescing_key
+from service.resilience.coalescer import Coalescer
 
 
 class Work:
@@ -201,49 +199,3 @@ async def test_after_a_failure_the_next_call_runs_the_work_again() -> None:
 
     assert await coalescer.run("k", work) == "result"
     assert work.runs == 2
-
-
-# coalescing_key -------------------------------------------------------------------------------
-
-
-def test_the_same_parts_give_the_same_key() -> None:
-    assert coalescing_key("mesh", "/api/v1/holdings/get", b'{"authToken":"t"}') == (
-        coalescing_key("mesh", "/api/v1/holdings/get", b'{"authToken":"t"}')
-    )
-
-
-@pytest.mark.parametrize(
-    ("left", "right"),
-    [
-        (("ab", "c"), ("a", "bc")),
-        (("a", ""), ("a",)),
-        (("", "a"), ("a",)),
-        (("a", "b"), ("b", "a")),
-        (("mesh", "/p", b"body-1"), ("mesh", "/p", b"body-2")),
-        (("mesh", "/p", b"body"), ("moneykit", "/p", b"body")),
-        (("mesh", "/p", b"body"), ("mesh", "/q", b"body")),
-    ],
-)
-def test_keys_differ_when_any_part_differs(
-    left: tuple[str | bytes, ...], right: tuple[str | bytes, ...]
-) -> None:
-    assert coalescing_key(*left) != coalescing_key(*right)
-
-
-def test_the_key_is_a_digest_not_the_parts() -> None:
-    key = coalescing_key("mesh", "/p", b'{"authToken":"secret-user-token"}')
-
-    assert "secret-user-token" not in key
-    assert len(key) == 64
-    assert set(key) <= set("0123456789abcdef")
-
-
-@given(
-    st.lists(st.text(max_size=5), max_size=4),
-    st.lists(st.text(max_size=5), max_size=4),
-)
-def test_different_part_lists_give_different_keys(left: list[str], right: list[str]) -> None:
-    if left != right:
-        assert coalescing_key(*left) != coalescing_key(*right)
-    else:
-        assert coalescing_key(*left) == coalescing_key(*right)
