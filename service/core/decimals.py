@@ -28,6 +28,9 @@ def parse_json_exact(text: str | bytes) -> Any:
 
 
 def _bounded(text: str) -> Decimal:
+    if len(text) <= _SHORT_TEXT and "e" not in text and "E" not in text:
+        # A JSON number's text without an exponent is within the bounds by its length alone.
+        return Decimal(text)
     return _check_magnitude(Decimal(text))
 
 
@@ -64,7 +67,9 @@ def to_decimal(value: object) -> Decimal:
         return Decimal(value)
     if isinstance(value, bool | float):
         raise ValueError("amounts must be decoded exactly, not as floats")
-    if isinstance(value, Decimal | int):
+    if isinstance(value, Decimal):
+        number = value
+    elif isinstance(value, int):
         number = Decimal(value)
     elif isinstance(value, str):
         if not _DECIMAL_TEXT.fullmatch(value.strip()):
