@@ -33,7 +33,8 @@ from service.observability.tracing import instrument_client, server_interceptor,
 from service.portfolio.orchestration import Portfolio
 from service.process.tls import is_loopback, server_credentials
 from service.process.workers import is_worker, stop_when_orphaned
-from service.providers.aiohttp_transport import AiohttpTransport, tls_context, tracer_of
+from service.providers.aiohttp_transport import AiohttpTransport, tls_context
+from service.providers.http1_transport import Http1Transport
 from service.providers.httpx_transport import HttpxTransport
 from service.providers.registry import (
     PROVIDERS,
@@ -45,6 +46,7 @@ from service.providers.registry import (
 )
 from service.providers.settings import ProviderSettings
 from service.providers.upstream import Transport, UpstreamHttp
+from service.providers.upstream_tracing import tracer_of
 from service.rpc.boundary import RpcBoundary
 from service.rpc.idempotent_cancel import IdempotentCancels
 from service.rpc.institutions import list_institutions
@@ -206,6 +208,13 @@ async def running_gateway(
 
 
 def upstream_transport(settings: Settings, tracing: TracerProvider | None) -> Transport:
+    if settings.aggregator_http_transport == "http1":
+        return Http1Transport(
+            settings.aggregator_http_max_connections,
+            settings.aggregator_upstream_timeout_seconds,
+            settings.aggregator_upstream_ca_file,
+            tracer_of(tracing),
+        )
     if settings.aggregator_http_transport == "aiohttp":
         return AiohttpTransport(
             settings.aggregator_http_max_connections,

@@ -16,11 +16,11 @@ import ssl
 from pathlib import Path
 
 import aiohttp
-from opentelemetry import propagate, trace
-from opentelemetry.trace import SpanKind, StatusCode, Tracer
+from opentelemetry.trace import Tracer
 from yarl import URL
 
 from service.providers.upstream import Headers, HttpRequest, ResponseTooLarge, TransportFailure
+from service.providers.upstream_tracing import traced
 
 CHUNK_BYTES = 64 * 1024
 KEEPALIVE_SECONDS = 5.0
@@ -81,7 +81,7 @@ class AiohttpTransport:
     ) -> tuple[int, Headers, bytes]:
         if self._tracer is None:
             return await self._exchange(request, max_body_bytes)
-        return await self._traced(self._tracer, request, max_body_bytes)
+        return await traced(self._tracer, request, lambda: self._exchange(request, max_body_bytes))
 
     async def _exchange(
         self, request: HttpRequest, max_body_bytes: int
@@ -98,31 +98,6 @@ class AiohttpTransport:
                 return response.status, response.headers, await _read(response, max_body_bytes)
         except (TimeoutError, aiohttp.ClientError) as exc:
             raise aiohttp_failure(exc) from exc
-
-    async def _traced(
-        self, tracer: Tracer, request: HttpRequest, max_body_bytes: int
-    ) -> tuple[int, Headers, bytes]:
-        """The exchange in a client span; the URL is recorded without its query, which may
-        carry a user's secret, and failures by class only. The attributes are those the httpx
-        instrumentation records (the default, pre-stable HTTP conventions), so traces read
-        the same under either transport."""
-        url = request.origin + request.target.partition("?")[0]
-        attributes = {"http.method": request.method, "http.url": url}
-        with tracer.start_as_current_span(
-            request.method, kind=SpanKind.CLIENT, attributes=attributes, record_exception=False
-        ) as span:
-            propagate.inject(request.headers)
-            try:
-                answer = await self._exchange(request, max_body_bytes)
-            except (TransportFailure, ResponseTooLarge) as exc:
-                cause = exc.__cause__ or exc
-                span.set_attribute("error.type", type(cause).__name__)
-                span.set_status(StatusCode.ERROR)
-                raise
-            span.set_attribute("http.status_code", answer[0])
-            if answer[0] >= 400:
-                span.set_status(StatusCode.ERROR)
-            return answer
 
     async def aclose(self) -> None:
         if self._session is not None:
@@ -143,7 +118,3 @@ async def _read(response: aiohttp.ClientResponse, max_body_bytes: int) -> bytes:
         if len(body) > max_body_bytes:
             raise ResponseTooLarge(response.status)
     return bytes(body)
-
-
-def tracer_of(provider: trace.TracerProvider | None) -> Tracer | None:
-    return provider.get_tracer(__name__) if provider is not None else None

@@ -45,9 +45,9 @@ async def upstream() -> AsyncIterator[FaultyUpstream]:
 GatewayFactory = Callable[..., AbstractAsyncContextManager[FaultyGateway]]
 
 
-@pytest.fixture(params=["aiohttp", "httpx"])
+@pytest.fixture(params=["http1", "aiohttp", "httpx"])
 def transport(request: pytest.FixtureRequest) -> str:
-    """Every fault is injected under both upstream transports the gateway offers."""
+    """Every fault is injected under every upstream transport the gateway offers."""
     name: str = request.param
     return name
 
