@@ -6,8 +6,9 @@ that reading stops past a cap, and a custom CA trusted for TLS on loopback. `not
 the exception classes a gateway would have to take as "the request was never sent": the
 safety survey (`bench/client_safety.py`) checks whether that can be told by class at all.
 
-Only aiohttp is a dependency of the project; the others are imported when installed
-(`pip install rnet pyreqwest aiosonic curl-cffi`), and skipped when not.
+The gateway's own `Http1Transport` and aiohttp are dependencies of the project; the others
+are imported when installed (`pip install rnet pyreqwest aiosonic curl-cffi`), and skipped
+when not.
 """
 
 from __future__ import annotations
@@ -93,6 +94,45 @@ class Aiohttp(Candidate):
     async def aclose(self) -> None:
         if self._session is not None:
             await self._session.close()
+
+
+class NeverSent(Exception):
+    """The gateway's own transport says "never sent" by a flag, not a class: this is that flag
+    as a class, so the survey checks it like the others'."""
+
+
+class Http1(Candidate):
+    """`service.providers.http1_transport.Http1Transport`, as the gateway uses it."""
+
+    name, module = "http1", "httptools"
+    not_sent = (NeverSent,)
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        from service.providers.http1_transport import Http1Transport
+
+        # One timeout for connecting and for each read, as the gateway configures it.
+        self._transport = Http1Transport(
+            self.pool, max(self.connect_timeout, self.read_timeout), self.cafile
+        )
+
+    async def post(self, url: str, body: bytes, cap: int = 1 << 20) -> tuple[int, bytes]:
+        from service.providers.upstream import HttpRequest, ResponseTooLarge, TransportFailure
+
+        try:
+            status, _, read = await self._transport.exchange(
+                HttpRequest.to("POST", url, dict(JSON), body), cap
+            )
+        except TransportFailure as failure:
+            if not failure.sent:
+                raise NeverSent from failure
+            raise
+        except ResponseTooLarge as too_large:
+            raise BodyTooLarge(cap) from too_large
+        return status, read
+
+    async def aclose(self) -> None:
+        await self._transport.aclose()
 
 
 class Rnet(Candidate):
@@ -235,7 +275,7 @@ class CurlCffi(Candidate):
         await self._session.close()
 
 
-CANDIDATES: list[type[Candidate]] = [Aiohttp, Rnet, Pyreqwest, Aiosonic, CurlCffi]
+CANDIDATES: list[type[Candidate]] = [Aiohttp, Http1, Rnet, Pyreqwest, Aiosonic, CurlCffi]
 
 
 def installed() -> list[type[Candidate]]:

@@ -42,7 +42,7 @@ import zlib
 from collections import deque
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, cast
 from urllib.parse import urlsplit
 
 import httptools
@@ -299,7 +299,9 @@ class _Connection(asyncio.Protocol):
     # The exchange, driven by the calling task.
 
     async def exchange(self, message: bytes, max_body_bytes: int) -> Answer:
-        assert self._transport is not None
+        if self._transport is None:  # never connected: nothing was sent
+            self.close()
+            raise TransportFailure(sent=False, timed_out=False)
         answer: asyncio.Future[Answer] = self._loop.create_future()
         self._answer = answer
         self._cap = max_body_bytes
@@ -348,7 +350,9 @@ class _Connection(asyncio.Protocol):
             self.closed = True
             self._unpool()
             if self._transport is not None:
-                self._transport.abort()
+                self._transport.abort()  # its `connection_lost` gives up the place
+            else:
+                self.forget()
 
     def forget(self) -> None:
         """Give up this connection's place in the limit (once)."""
@@ -387,8 +391,8 @@ class _Connection(asyncio.Protocol):
     # asyncio.Protocol
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self._transport = transport
+        # uvloop's transports are not `asyncio.Transport` subclasses, but have its methods.
+        self._transport = cast(asyncio.Transport, transport)
 
     def data_received(self, data: bytes) -> None:
         if self._answer is None or self._answer.done():

@@ -7,14 +7,17 @@ from __future__ import annotations
 import asyncio
 import gzip
 import itertools
+import socket
 import zlib
 from collections import deque
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import httptools
 import pytest
+import uvloop
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -26,6 +29,7 @@ from service.providers.upstream import HttpRequest, ResponseTooLarge, TransportF
 TIMEOUT = 0.5
 CAP = 64 * 1024
 BODY = b'{"totalValue": "186.03"}'
+T = TypeVar("T")
 
 
 def answer(body: bytes = BODY, *headers: str, status: str = "200 OK") -> bytes:
@@ -141,13 +145,25 @@ async def test_a_chunked_answer_is_read_whole() -> None:
     assert (status, body) == (200, BODY * 10)
 
 
+LOOPS: dict[str, Callable[[], asyncio.AbstractEventLoop]] = {
+    "asyncio": asyncio.new_event_loop,
+    "uvloop": uvloop.new_event_loop,
+}
+
+
+def run_on(loop: str, main: Coroutine[object, object, T]) -> T:
+    with asyncio.Runner(loop_factory=LOOPS[loop]) as runner:
+        return runner.run(main)
+
+
 @settings(max_examples=40, deadline=None)
 @given(
+    loop=st.sampled_from(sorted(LOOPS)),
     encoding=st.sampled_from(["length", "chunked"]),
     cuts=st.lists(st.integers(min_value=1, max_value=400), max_size=25),
 )
 def test_an_answer_split_anywhere_across_tcp_writes_reads_the_same(
-    encoding: str, cuts: list[int]
+    loop: str, encoding: str, cuts: list[int]
 ) -> None:
     body = BODY * 8
     wire = answer(body, "X-Seen: yes") if encoding == "length" else chunked(body, 5, "X-Seen: yes")
@@ -162,7 +178,36 @@ def test_an_answer_split_anywhere_across_tcp_writes_reads_the_same(
             assert again[2] == body
             return status, headers["x-seen"], read, upstream.connections
 
-    assert asyncio.run(run()) == (200, "yes", body, 1)
+    assert run_on(loop, run()) == (200, "yes", body, 1)
+
+
+def test_on_uvloop_connections_are_reused_closed_and_failures_mapped_alike() -> None:
+    """The gateway runs on uvloop; the rest of this module and the fault suite on asyncio."""
+
+    async def run() -> None:
+        scripts = (
+            Script([answer()]),
+            Script([answer(BODY, "Connection: close")], close=True),
+            Script([answer()]),
+            Script([answer()[:-3]], close=True),
+        )
+        async with raw_upstream(*scripts) as upstream, transport() as client:
+            for _ in range(3):
+                assert (await client.exchange(post(upstream.url), CAP))[2] == BODY
+            assert upstream.connections == 2
+            assert (await failure_of(client, post(upstream.url))).sent
+            cancelled = asyncio.create_task(client.exchange(post(upstream.url), CAP))
+            await asyncio.sleep(0.05)
+            cancelled.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await cancelled
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            url = f"http://127.0.0.1:{probe.getsockname()[1]}"
+            async with transport() as client:
+                assert not (await failure_of(client, post(url))).sent
+
+    run_on("uvloop", run())
 
 
 @pytest.mark.parametrize(
