@@ -275,7 +275,8 @@ class CurlCffi(Candidate):
         await self._session.close()
 
 
-CANDIDATES: list[type[Candidate]] = [Aiohttp, Http1, Rnet, Pyreqwest, Aiosonic, CurlCffi]
+# The gateway's own client first: the smoke run surveys and measures only it.
+CANDIDATES: list[type[Candidate]] = [Http1, Aiohttp, Rnet, Pyreqwest, Aiosonic, CurlCffi]
 
 
 def installed() -> list[type[Candidate]]:

@@ -226,8 +226,8 @@ SAFETY = "upstream client safety"
 
 
 def safety(env: Environment) -> None:
-    """Scenario `client safety`: every installed candidate (only aiohttp when smoke) through
-    every check, recorded beside the clients' load rows."""
+    """Scenario `client safety`: every installed candidate (only the gateway's own, http1,
+    when smoke) through every check, recorded beside the clients' load rows."""
     candidates = [CANDIDATES[0]] if env.smoke else installed()
     env.bench.notes[SAFETY] = {
         candidate.name: asyncio.run(survey(candidate)) for candidate in candidates

@@ -71,8 +71,8 @@ async def serve(candidate: type[Candidate], port: int, upstream: str, cafile: Pa
 
 
 def clients(env: Environment) -> None:
-    """Scenario `clients`: every installed client (only aiohttp when smoke), plain and TLS,
-    at concurrency 64, one row each."""
+    """Scenario `clients`: every installed client (only the gateway's own, http1, when
+    smoke), plain and TLS, at concurrency 64, one row each."""
     directory = env.scratch / "clients-pki"
     directory.mkdir(exist_ok=True)
     pki = loopback_pki(directory)

@@ -159,7 +159,10 @@ def workers(env: Environment) -> None:
     env.bench.notes["workers"] = rates
 
 
-CHOICES = [("httpx", "asyncio"), ("httpx", "uvloop"), ("aiohttp", "asyncio"), ("aiohttp", "uvloop")]
+CHOICES = [
+    ("httpx", "asyncio"), ("httpx", "uvloop"), ("aiohttp", "asyncio"), ("aiohttp", "uvloop"),
+    ("http1", "asyncio"), ("http1", "uvloop"),
+]  # fmt: skip
 
 
 def choices(env: Environment) -> None:

@@ -46,7 +46,7 @@ class Settings(BaseSettings):
     aggregator_upstream_timeout_seconds: float = Field(default=30.0, gt=0)
     aggregator_workers: int | None = Field(default=None, ge=1)
     aggregator_event_loop: Literal["uvloop", "asyncio"] = Field(default="uvloop")
-    aggregator_http_transport: Literal["http1", "aiohttp", "httpx"] = Field(default="aiohttp")
+    aggregator_http_transport: Literal["http1", "aiohttp", "httpx"] = Field(default="http1")
     aggregator_default_deadline_seconds: float = Field(default=15.0, gt=0)
     aggregator_deadline_margin_seconds: float = Field(default=0.05, ge=0)
     aggregator_retry_max_attempts: int = Field(default=3, ge=1)

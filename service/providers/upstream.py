@@ -5,7 +5,8 @@ failures (`transport_error`), and builds its error replies with `upstream_error`
 applies the one rule that depends on side effects: a failure after a side-effecting request
 may have reached the upstream is reported as an unknown outcome, never as retryable.
 
-`UpstreamHttp` sends through a `Transport`: `AiohttpTransport` in production, `HttpxTransport`
+`UpstreamHttp` sends through a `Transport`: `Http1Transport` in production (the gateway's own
+HTTP/1.1 client), `AiohttpTransport` (`AGGREGATOR_HTTP_TRANSPORT=aiohttp`), `HttpxTransport`
 (tests' `MockTransport`, and `AGGREGATOR_HTTP_TRANSPORT=httpx`). Each turns its library's
 failures into one `TransportFailure`, which says whether any byte of the request may have
 left; `transport_error` is the one map from that to a gateway error.

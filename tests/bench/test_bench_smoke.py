@@ -51,7 +51,7 @@ def test_the_smoke_bench_measures_every_part_and_writes_its_report(tmp_path: Pat
 
     notes = data["notes"]
     assert notes["conversion (GetHoldings)"]
-    assert all(ok for ok, _ in notes["upstream client safety"]["aiohttp"].values()), (
+    assert all(ok for ok, _ in notes["upstream client safety"]["http1"].values()), (
         "the gateway's upstream client passes every safety check"
     )
     assert {"11. caller rate limit (ListInstitutions)", "12. cache hit (GetHoldingsValue)"} <= (
