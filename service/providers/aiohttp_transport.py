@@ -4,9 +4,9 @@ The default is now the gateway's own `Http1Transport` (`http1_transport.py`), wh
 same safety properties at less CPU per call; this one stays as the measured alternative that
 the fault suite runs too. aiohttp was measured against rnet, pyreqwest, aiosonic and
 curl-cffi in a plain handler (`bench/clients.py`) and kept the safety properties the gateway
-depends on (`bench/client_safety.py`): it tells a failure to connect from a failure after the request
-left by exception class, never sends a POST again on its own, and has per-attempt connect
-and read timeouts. `aiohttp_failure` is the one map of its exceptions; only a failure to
+depends on (`bench/client_safety.py`): it tells a failure to connect from a failure after
+the request left by exception class, never sends a POST again on its own, and has per-attempt
+connect and read timeouts. `aiohttp_failure` is the one map of its exceptions; only a failure to
 establish the connection (or to get one from the pool in time) means "never sent", so a
 cancel is never sent twice. The URL is passed as already encoded, so a percent-encoded link
 id stays one path segment.
