@@ -67,8 +67,15 @@ class _RequestSecrets:
         if self._values is None:
             self._values = tuple(_secret_values(self._request))
         if self._version != _static_version:
+            # Only the request's own secrets are encoded here; the static ones were, once.
             self._forms = (
-                _longest_first({*_static_secrets, *self._values}) if self._values else _static_forms
+                tuple(
+                    sorted(
+                        {*_static_forms, *_written_forms(self._values)}, key=len, reverse=True
+                    )
+                )
+                if self._values
+                else _static_forms
             )
             self._version = _static_version
         return self._forms
@@ -155,10 +162,20 @@ def _redacted_bearer(match: re.Match[str]) -> str:
 
 
 def _longest_first(secrets: Iterable[str]) -> tuple[str, ...]:
-    forms = {
-        form for secret in secrets for form in (secret, quote(secret, safe=""), quote_plus(secret))
-    }
-    return tuple(sorted(forms, key=len, reverse=True))
+    return tuple(sorted(set(_written_forms(secrets)), key=len, reverse=True))
+
+
+_UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]*")
+"""Text that percent-encoding leaves as it is: most tokens."""
+
+
+def _written_forms(secrets: Iterable[str]) -> Iterator[str]:
+    """Each secret as written and as a URL would carry it."""
+    for secret in secrets:
+        yield secret
+        if not _UNRESERVED.fullmatch(secret):
+            yield quote(secret, safe="")
+            yield quote_plus(secret)
 
 
 def scrub_json(value: Any) -> Any:
