@@ -41,6 +41,8 @@ class HttpProviderClient(ABC, Generic[SettingsType]):
         self._origin = f"{base.scheme}://{base.netloc}"
         self._base_path = base.path
         self._guard = guard
+        self._configured = settings.configured
+        """Asked of every call; settings do not change once the gateway runs."""
         self.call_limits = CallLimits.per_process(label)
         """The provider's documented limits; the registry replaces them with the declared
         ones, counted in the gateway's shared state."""
@@ -57,7 +59,7 @@ class HttpProviderClient(ABC, Generic[SettingsType]):
         the user (a token in the body, a link in the path), so only the same user's identical
         reads are shared; it stays in this process, as the request itself does.
         """
-        if not self.settings.configured:
+        if not self._configured:
             raise ProviderNotConfigured(self.label)
 
         async def attempt() -> Answer:

@@ -70,10 +70,9 @@ def read_result(
     """
     if response.status_code == 200:
         result = read_model(response, model, call, "Mesh")
-        envelope = envelope_of(result)
-        if envelope.status is EnvelopeStatus.OK:
+        if _known_status(result.status) is EnvelopeStatus.OK:
             return result
-        raise _failure(response, envelope, call, unauthorized)
+        raise _failure(response, envelope_of(result), call, unauthorized)
     raise _failure(response, _failure_envelope(response), call, unauthorized)
 
 
