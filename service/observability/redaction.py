@@ -70,9 +70,7 @@ class _RequestSecrets:
             # Only the request's own secrets are encoded here; the static ones were, once.
             self._forms = (
                 tuple(
-                    sorted(
-                        {*_static_forms, *_written_forms(self._values)}, key=len, reverse=True
-                    )
+                    sorted({*_static_forms, *_written_forms(self._values)}, key=len, reverse=True)
                 )
                 if self._values
                 else _static_forms
