@@ -94,9 +94,10 @@ async def test_an_exception_reaches_every_caller() -> None:
     assert work.runs == 1
 
 
-async def test_a_caller_leaving_does_not_cancel_the_work_for_the_others() -> None:
+async def test_a_joined_caller_leaving_does_not_cancel_the_work_for_the_others() -> None:
     coalescer = Coalescer("test")
     work = Work()
+    first = asyncio.create_task(coalescer.run("k", work))
     leaving = asyncio.create_task(coalescer.run("k", work))
     staying = asyncio.create_task(coalescer.run("k", work))
     await settle()
@@ -105,28 +106,28 @@ async def test_a_caller_leaving_does_not_cancel_the_work_for_the_others() -> Non
     await settle()
     work.release.set()
 
+    assert await first == "result"
     assert await staying == "result"
     assert leaving.cancelled()
-    assert work.cancelled == 0
-    assert work.finished == 1
-    assert work.runs == 1
+    assert (work.runs, work.cancelled, work.finished) == (1, 0, 1)
 
 
-async def test_the_first_caller_leaving_does_not_cancel_the_work_for_a_later_joiner() -> None:
+async def test_when_the_first_caller_leaves_the_joined_ones_run_the_read_once_more() -> None:
     coalescer = Coalescer("test")
     work = Work()
     first = asyncio.create_task(coalescer.run("k", work))
     await settle()
-    joiner = asyncio.create_task(coalescer.run("k", work))
+    joiners = [asyncio.create_task(coalescer.run("k", work)) for _ in range(3)]
     await settle()
 
     first.cancel()
     await settle()
     work.release.set()
 
-    assert await joiner == "result"
-    assert work.runs == 1
-    assert work.cancelled == 0
+    assert await asyncio.gather(*joiners) == ["result"] * 3
+    assert first.cancelled()
+    # The first caller's read went with it; the joined callers shared one more between them.
+    assert (work.runs, work.cancelled, work.finished) == (2, 1, 1)
 
 
 async def test_when_every_caller_left_the_work_is_cancelled() -> None:
