@@ -266,14 +266,22 @@ async def test_an_invalid_connection_sends_nothing(
 
 
 async def test_concurrent_identical_reads_share_one_request() -> None:
-    upstream = Upstream(answer(200, TRADING_PLATFORM_EXAMPLE))
-    adapter = upstream.adapter()
+    requests: list[httpx.Request] = []
+
+    async def in_flight_for_a_while(request: httpx.Request) -> httpx.Response:
+        # The first read is still waiting for its answer when the second one starts.
+        requests.append(request)
+        for _ in range(5):
+            await asyncio.sleep(0)
+        return httpx.Response(200, content=TRADING_PLATFORM_EXAMPLE.encode())
+
+    adapter = adapter_over(MESH, SETTINGS, httpx.MockTransport(in_flight_for_a_while))
 
     first, second = await asyncio.gather(
         adapter.get_holdings(request()), adapter.get_holdings(request())
     )
 
-    assert len(upstream.requests) == 1
+    assert len(requests) == 1
     assert first.holdings == second.holdings
 
 
