@@ -15,7 +15,6 @@ import functools
 import logging
 import re
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from typing import Any
 from urllib.parse import quote, quote_plus
 
@@ -84,14 +83,20 @@ _request_secrets: contextvars.ContextVar[_RequestSecrets | None] = contextvars.C
 )
 
 
-@contextmanager
-def request_secrets(request: Message) -> Iterator[None]:
-    """Scrub the secret fields of `request` from what is logged or built while it is served."""
-    token = _request_secrets.set(_RequestSecrets(request))
-    try:
-        yield
-    finally:
-        _request_secrets.reset(token)
+class request_secrets:
+    """Scrub the secret fields of `request` from what is logged or built while it is served
+    (a class rather than `@contextmanager`: it is entered for every RPC)."""
+
+    __slots__ = ("_request", "_token")
+
+    def __init__(self, request: Message) -> None:
+        self._request = request
+
+    def __enter__(self) -> None:
+        self._token = _request_secrets.set(_RequestSecrets(self._request))
+
+    def __exit__(self, *exc_info: object) -> None:
+        _request_secrets.reset(self._token)
 
 
 def _secret_values(message: Message) -> Iterator[str]:
