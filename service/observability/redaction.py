@@ -47,7 +47,7 @@ def register_secret(value: str) -> None:
 def register_secret_fields(names: Iterable[str]) -> None:
     """Treat request fields named `names` as secrets from now on."""
     SECRET_FIELDS.update(names)
-    _secret_paths.cache_clear()
+    _secret_plan.cache_clear()
 
 
 class _RequestSecrets:
@@ -99,36 +99,45 @@ class request_secrets:
         _request_secrets.reset(self._token)
 
 
-def _secret_values(message: Message) -> Iterator[str]:
+def _secret_values(message: Message) -> list[str]:
     """Every secret field's text in `message`, however deep: nested, repeated, map, oneof."""
-    paths = _secret_paths(message.DESCRIPTOR)
-    if not paths:
+    found: list[str] = []
+    _collect_secrets(message, found)
+    return found
+
+
+def _collect_secrets(message: Message, found: list[str]) -> None:
+    # A list filled in place rather than nested generators: every RPC walks its request once.
+    plan = _secret_plan(message.DESCRIPTOR)
+    if not plan:
         return
     for field, value in message.ListFields():
-        if field.number not in paths:
+        held = plan.get(field.number)
+        if held is None:
             continue
-        if field.message_type is not None and field.message_type.GetOptions().map_entry:
-            value_field = field.message_type.fields_by_name["value"]
-            yield from _field_secrets(field.name, value_field, list(value.values()))
-        else:
-            yield from _field_secrets(field.name, field, value if field.is_repeated else [value])
-
-
-def _field_secrets(name: str, field: FieldDescriptor, values: Iterable[Any]) -> Iterator[str]:
-    for value in values:
-        if field.message_type is not None:
-            yield from _secret_values(value)
-        elif name in SECRET_FIELDS and isinstance(value, str) and value:
-            yield value
+        holder, is_map = held
+        values = value.values() if is_map else value if field.is_repeated else (value,)
+        if holder.message_type is not None:
+            for item in values:
+                _collect_secrets(item, found)
+        elif field.name in SECRET_FIELDS:
+            found.extend(item for item in values if isinstance(item, str) and item)
 
 
 @functools.cache
-def _secret_paths(descriptor: Descriptor) -> frozenset[int]:
-    """The numbers of the fields of `descriptor` that are secrets or may hold one, so that a
-    request is walked only where a secret can be (the answer of each message type is kept)."""
-    return frozenset(
-        field.number for field in descriptor.fields if _may_hold_secret(field, frozenset())
-    )
+def _secret_plan(descriptor: Descriptor) -> dict[int, tuple[FieldDescriptor, bool]]:
+    """The fields of `descriptor` that are secrets or may hold one, by number, each with what
+    it holds (a map's value field) and whether it is a map: a request is walked only where a
+    secret can be, and nothing of the descriptors is looked up again per request."""
+    plan: dict[int, tuple[FieldDescriptor, bool]] = {}
+    for field in descriptor.fields:
+        if _may_hold_secret(field, frozenset()):
+            entry = field.message_type
+            if entry is not None and entry.GetOptions().map_entry:
+                plan[field.number] = (entry.fields_by_name["value"], True)
+            else:
+                plan[field.number] = (field, False)
+    return plan
 
 
 def _may_hold_secret(field: FieldDescriptor, visiting: frozenset[str]) -> bool:
