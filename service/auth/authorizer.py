@@ -80,6 +80,11 @@ class Authorizer:
             InProcessState(clock), KeyedDigests(os.urandom(32)), clock
         )
 
+    @property
+    def authenticates(self) -> bool:
+        """Whether callers are identified at all; if not, the auth context is never read."""
+        return self._registry is not None
+
     async def authorize(self, method: str, metadata: Metadata, auth_context: AuthContext) -> str:
         """The name of the caller of `method` (`/aggregator.v1.AggregatorService/GetHoldings`).
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import re
-import uuid
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import TracebackType
@@ -45,7 +45,8 @@ def request_id_from(metadata: object) -> str:
     for key, value in metadata if isinstance(metadata, tuple | list) else ():
         if key == "x-request-id" and isinstance(value, str) and _REQUEST_ID.fullmatch(value):
             return value
-    return uuid.uuid4().hex
+    # 128 random bits as 32 hex digits, as uuid4().hex looked, without building a UUID.
+    return secrets.token_hex(16)
 
 
 class serving:

@@ -201,8 +201,9 @@ class RpcBoundary(grpc.aio.ServerInterceptor):
             try:
                 self._in_flight += 1
                 await context.send_initial_metadata(VERSION_METADATA)
-                rpc.caller = await self._authorizer.authorize(
-                    method, metadata, context.auth_context()
+                authorizer = self._authorizer
+                rpc.caller = await authorizer.authorize(
+                    method, metadata, context.auth_context() if authorizer.authenticates else {}
                 )
                 request = self._decoded(method, raw, decode, rpc.caller)
                 if isinstance(request, Message):
