@@ -212,6 +212,8 @@ class Bench:
         self.smoke = smoke
         self.results: list[LoadResult] = []
         self.notes: dict[str, object] = {}
+        self.round_ratios: dict[str, list[float]] = {}
+        self.notes[ROUND_RATIOS] = self.round_ratios
 
     def calls_for(self, concurrency: int) -> int:
         return 200 if self.smoke else max(4000, concurrency * 40)
@@ -221,6 +223,43 @@ class Bench:
         concurrency: int, calls: int | None = None, clients: int = 1,
     ) -> LoadResult:  # fmt: skip
         """One closed-loop h2load run of `method` against `server`, recorded."""
+        result = self._measure(scenario, target, server, method, body, concurrency, calls,
+                               clients)  # fmt: skip
+        self.results.append(result)
+        return result
+
+    def compare(
+        self, scenario: str, ours: tuple[str, Server], theirs: tuple[str, Server], method: str,
+        body: bytes, concurrency: int,
+    ) -> tuple[LoadResult, LoadResult]:  # fmt: skip
+        """`ours` against `theirs` in `ROUNDS` alternating rounds; each one's median round (by
+        calls/s) is recorded, and every round's ratio goes in the notes.
+
+        One run of each can be skewed by a moment of noise on the machine (another process, the
+        CPU's clock), which a ratio of single runs shows as a gain or a loss; alternating and
+        taking medians leaves that out.
+        """
+        rounds = 1 if self.smoke else ROUNDS
+        measured: dict[str, list[LoadResult]] = {ours[0]: [], theirs[0]: []}
+        for round_number in range(rounds):
+            order = (theirs, ours) if round_number % 2 == 0 else (ours, theirs)
+            for target, server in order:
+                measured[target].append(
+                    self._measure(scenario, target, server, method, body, concurrency)
+                )
+        mine, other = measured[ours[0]], measured[theirs[0]]
+        self.round_ratios[f"{scenario} | {ours[0]} / {theirs[0]} | {concurrency}"] = [
+            round(a.calls_per_second / b.calls_per_second, 3)
+            for a, b in zip(mine, other, strict=True)
+        ]
+        chosen = _median(mine), _median(other)
+        self.results.extend(chosen)
+        return chosen
+
+    def _measure(
+        self, scenario: str, target: str, server: Server, method: str, body: bytes,
+        concurrency: int, calls: int | None = None, clients: int = 1,
+    ) -> LoadResult:  # fmt: skip
         calls = calls or self.calls_for(concurrency)
         full = f"{SERVICE}/{method}"
         before = rpc_counts(server.metrics_port, full) if server.metrics_port else None
@@ -231,9 +270,17 @@ class Bench:
         ok = None
         if server.metrics_port and before is not None:
             ok = rpc_counts(server.metrics_port, full).get("OK", 0) - before.get("OK", 0)
-        result = LoadResult(
+        return LoadResult(
             scenario, target, concurrency, run.succeeded, run.calls_per_second, run.p50_ms,
             run.p99_ms, cpu * 1000 / run.succeeded if run.succeeded else None, ok,
         )  # fmt: skip
-        self.results.append(result)
-        return result
+
+
+ROUNDS = 3
+"""Alternating rounds of each comparison behind a target (`Bench.compare`)."""
+ROUND_RATIOS = "ratios of each round (ours / theirs, calls/s)"
+
+
+def _median(results: list[LoadResult]) -> LoadResult:
+    ranked = sorted(results, key=lambda result: result.calls_per_second)
+    return ranked[len(ranked) // 2]

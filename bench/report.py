@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from bench.harness import ROUND_RATIOS, ROUNDS
 from bench.memory import GROWTH
 from bench.overload import OVERLOAD
 from bench.scenarios import CEILING_A, CEILING_B, DIRECT_P50, GATEWAY, THROUGHPUT, TUNED
@@ -134,6 +135,7 @@ def markdown(data: dict[str, Any]) -> str:
         )
     lines += ["", "## Ratios", ""]
     lines += _ratios(figures)
+    lines += _rounds(figures.notes.get(ROUND_RATIOS, {}))
     lines += _overload(figures.notes.get(OVERLOAD, []))
     lines += ["", "## Scenario 2: converting MoneyKit holdings", ""]
     lines += ["| holdings | gateway ms | moneykit SDK ms | ratio |", "|---|---|---|---|"]
@@ -206,6 +208,21 @@ def _ratios(figures: Figures) -> list[str]:
             f"- RSS of a fresh gateway (defaults): {after_first:.1f} MiB after {first:,} calls, "
             f"{after_total:.1f} MiB after {total:,} ({after_total - after_first:+.1f} MiB)"
         )
+    return lines
+
+
+def _rounds(ratios: dict[str, list[float]]) -> list[str]:
+    if not ratios:
+        return []
+    lines = [
+        "",
+        f"Each gateway / ceiling B comparison ran in alternating rounds ({ROUNDS} in a full run, "
+        "one in a smoke run); the tables show each side's median round (by calls/s), and the "
+        "targets their ratio. The ratio of each round:",
+        "",
+    ]
+    for comparison, rounds in ratios.items():
+        lines.append(f"- {comparison}: " + ", ".join(f"{ratio:.2f}" for ratio in rounds))
     return lines
 
 

@@ -50,9 +50,8 @@ def throughput(env: Environment) -> None:
     for concurrency in [1, 16] if env.smoke else [1, 16, 64, 256]:
         bench.load(THROUGHPUT, CEILING_A, env.ceiling_a, "GetHoldingsValue", VALUE_BODY,
                    concurrency)  # fmt: skip
-        bench.load(THROUGHPUT, CEILING_B, env.ceiling_b, "GetHoldingsValue", VALUE_BODY,
-                   concurrency)  # fmt: skip
-        bench.load(THROUGHPUT, GATEWAY, env.gateway, "GetHoldingsValue", VALUE_BODY, concurrency)
+        bench.compare(THROUGHPUT, (GATEWAY, env.gateway), (CEILING_B, env.ceiling_b),
+                      "GetHoldingsValue", VALUE_BODY, concurrency)  # fmt: skip
     for concurrency in [16] if env.smoke else [64, 256]:
         bench.load(THROUGHPUT, TUNED, env.tuned, "GetHoldingsValue", VALUE_BODY, concurrency)
     direct = h2load(
@@ -74,8 +73,8 @@ def other_rpcs(env: Environment) -> None:
         ("4. CancelOrder", "CancelOrder", CANCEL_BODY),
         ("4. GetHoldings (MoneyKit seed example)", "GetHoldings", SEED_HOLDINGS_BODY),
     ):
-        env.bench.load(scenario, CEILING_B, env.ceiling_b, method, body, concurrency)
-        env.bench.load(scenario, GATEWAY, env.gateway, method, body, concurrency)
+        env.bench.compare(scenario, (GATEWAY, env.gateway), (CEILING_B, env.ceiling_b), method,
+                          body, concurrency)  # fmt: skip
 
 
 def conversion(env: Environment) -> None:

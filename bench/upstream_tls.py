@@ -33,10 +33,8 @@ def over_tls(env: Environment) -> None:
             gateway(settings, port, metrics_port, env.scratch / "tls-gateway.log")
         )
         for concurrency in [1, 16] if env.smoke else [1, 64, 256]:
-            env.bench.load(SCENARIO, CEILING_B, plain_b, "GetHoldingsValue", VALUE_BODY,
-                           concurrency)  # fmt: skip
-            env.bench.load(SCENARIO, GATEWAY, server, "GetHoldingsValue", VALUE_BODY,
-                           concurrency)  # fmt: skip
+            env.bench.compare(SCENARIO, (GATEWAY, server), (CEILING_B, plain_b),
+                              "GetHoldingsValue", VALUE_BODY, concurrency)  # fmt: skip
         direct = h2load(
             f"{secure}/api/v1/holdings/value",
             DIRECT_VALUE_BODY,
