@@ -151,6 +151,11 @@ class FaultyUpstream:
                 pass
         except (ConnectionError, asyncio.IncompleteReadError):
             pass
+        except asyncio.CancelledError:
+            # The loop is closing with the connection open. Ending the handler here, rather
+            # than as cancelled, keeps Python 3.11's stream callback from logging a traceback:
+            # it asks a cancelled handler task for its exception.
+            pass
         finally:
             writer.close()
             self.closed += 1
