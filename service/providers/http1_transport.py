@@ -7,7 +7,8 @@ per call (issue 14, ceiling B), a keep-alive client like this one costs ~250 µs
 against ~440 µs with aiohttp; in the gateway, see `bench/README.md` ("The upstream client").
 The parsing itself, the part that is easy to get wrong, is httptools (llhttp, as uvicorn
 uses). What the rest has to get right is the safety the gateway depends on, each checked by
-the fault suite (`tests/faults/`, run under every transport) and `tests/unit/test_http1_*`:
+the fault suite (`tests/faults/`, run under every transport, and its own
+`tests/faults/test_http1_transport.py`):
 
 - The one failure map: `TransportFailure(sent=False)` only when the failure happened before a
   byte of the request was handed to the socket: DNS, a refused or failed connect, the TLS
