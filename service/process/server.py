@@ -33,7 +33,8 @@ from service.observability.tracing import instrument_client, server_interceptor,
 from service.portfolio.orchestration import Portfolio
 from service.process.tls import is_loopback, server_credentials
 from service.process.workers import is_worker, stop_when_orphaned
-from service.providers.aiohttp_transport import AiohttpTransport, tls_context
+from service.providers.aiohttp_transport import AiohttpTransport
+from service.providers.connections import tls_context
 from service.providers.http1_transport import Http1Transport
 from service.providers.httpx_transport import HttpxTransport
 from service.providers.registry import (

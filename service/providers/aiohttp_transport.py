@@ -14,21 +14,17 @@ id stays one path segment.
 
 from __future__ import annotations
 
-import ssl
 from pathlib import Path
 
 import aiohttp
 from opentelemetry.trace import Tracer
 from yarl import URL
 
+from service.providers.connections import KEEPALIVE_SECONDS, tls_context
 from service.providers.upstream import Headers, HttpRequest, ResponseTooLarge, TransportFailure
 from service.providers.upstream_tracing import traced
 
 CHUNK_BYTES = 64 * 1024
-KEEPALIVE_SECONDS = 5.0
-"""How long an idle connection is kept: under load every connection is busy long before, and a
-short idle life stays below the idle timeouts of most servers, so the gateway seldom sends on a
-connection the server is closing."""
 
 
 def aiohttp_failure(exc: TimeoutError | aiohttp.ClientError) -> TransportFailure:
@@ -40,12 +36,6 @@ def aiohttp_failure(exc: TimeoutError | aiohttp.ClientError) -> TransportFailure
     """
     never_sent = isinstance(exc, aiohttp.ConnectionTimeoutError | aiohttp.ClientConnectorError)
     return TransportFailure(sent=not never_sent, timed_out=isinstance(exc, TimeoutError))
-
-
-def tls_context(ca_file: Path | None) -> ssl.SSLContext:
-    """Certificates are always verified; against `ca_file` instead of the system's roots when
-    one is given (a private CA, or the benchmark's throwaway one)."""
-    return ssl.create_default_context(cafile=str(ca_file) if ca_file else None)
 
 
 class AiohttpTransport:

@@ -50,7 +50,7 @@ import httptools
 from opentelemetry.trace import Tracer
 
 from service.core.errors import FieldViolation, InvalidRequest
-from service.providers.aiohttp_transport import KEEPALIVE_SECONDS, tls_context
+from service.providers.connections import KEEPALIVE_SECONDS, tls_context
 from service.providers.upstream import HttpRequest, ResponseTooLarge, TransportFailure
 from service.providers.upstream_tracing import Answer, traced
 

@@ -22,7 +22,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from service.core.errors import InvalidRequest
-from service.providers.aiohttp_transport import KEEPALIVE_SECONDS
+from service.providers.connections import KEEPALIVE_SECONDS
 from service.providers.http1_transport import ClosedBeforeAnswer, Http1Transport, MalformedAnswer
 from service.providers.upstream import HttpRequest, ResponseTooLarge, TransportFailure
 
