@@ -6,9 +6,10 @@ import asyncio
 import logging
 import os
 import signal
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import grpc
 import httpx
@@ -16,6 +17,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SpanExporter
+from opentelemetry.trace import Tracer
 
 from aggregator.v1 import aggregator_service_pb2, aggregator_service_pb2_grpc
 from service.auth.authorizer import Authorizer
@@ -208,16 +210,17 @@ async def running_gateway(
             await server.stop(settings.aggregator_shutdown_grace_seconds)
 
 
+_POOLED_TRANSPORTS: dict[str, Callable[[int, float, Path | None, Tracer | None], Transport]] = {
+    "http1": Http1Transport,
+    "aiohttp": AiohttpTransport,
+}
+"""The transports that keep their own pool, all made from the same settings."""
+
+
 def upstream_transport(settings: Settings, tracing: TracerProvider | None) -> Transport:
-    if settings.aggregator_http_transport == "http1":
-        return Http1Transport(
-            settings.aggregator_http_max_connections,
-            settings.aggregator_upstream_timeout_seconds,
-            settings.aggregator_upstream_ca_file,
-            tracer_of(tracing),
-        )
-    if settings.aggregator_http_transport == "aiohttp":
-        return AiohttpTransport(
+    pooled = _POOLED_TRANSPORTS.get(settings.aggregator_http_transport)
+    if pooled is not None:
+        return pooled(
             settings.aggregator_http_max_connections,
             settings.aggregator_upstream_timeout_seconds,
             settings.aggregator_upstream_ca_file,
