@@ -40,7 +40,7 @@ def register_secret(value: str) -> None:
     global _static_forms, _static_version
     if value and value not in _static_secrets:
         _static_secrets.add(value)
-        _static_forms = _longest_first(_static_secrets)
+        _static_forms = _longest_first(_written_forms(_static_secrets))
         _static_version += 1
 
 
@@ -68,9 +68,7 @@ class _RequestSecrets:
         if self._version != _static_version:
             # Only the request's own secrets are encoded here; the static ones were, once.
             self._forms = (
-                tuple(
-                    sorted({*_static_forms, *_written_forms(self._values)}, key=len, reverse=True)
-                )
+                _longest_first((*_static_forms, *_written_forms(self._values)))
                 if self._values
                 else _static_forms
             )
@@ -173,8 +171,8 @@ def _redacted_bearer(match: re.Match[str]) -> str:
     return match.group(1) + REDACTED
 
 
-def _longest_first(secrets: Iterable[str]) -> tuple[str, ...]:
-    return tuple(sorted(set(_written_forms(secrets)), key=len, reverse=True))
+def _longest_first(forms: Iterable[str]) -> tuple[str, ...]:
+    return tuple(sorted(set(forms), key=len, reverse=True))
 
 
 _UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]*")
