@@ -27,6 +27,7 @@ RPC_FIELDS = (
 """The structured fields of the one line logged per RPC."""
 
 LogFormat = Literal["json", "text"]
+_ABSENT = object()
 
 _encode_json = msgspec.json.Encoder(enc_hook=str).encode
 """msgspec's encoder rather than `json.dumps`: the JSON line is made once per RPC, and this is
@@ -44,17 +45,24 @@ class JsonFormatter(logging.Formatter):
     """One JSON object per line, for log shippers."""
 
     def format(self, record: logging.LogRecord) -> str:
+        message = record.getMessage()
         line: dict[str, object] = {
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(),
             "level": record.levelname,
             "logger": record.name,
-            "message": record.getMessage(),
+            "message": message,
             "request_id": getattr(record, "request_id", "-"),
         }
+        fields = record.__dict__
         for name in RPC_FIELDS:
-            if hasattr(record, name):
-                value = getattr(record, name)
-                line[name] = scrub(value) if isinstance(value, str) else value
+            value = fields.get(name, _ABSENT)
+            if value is _ABSENT:
+                continue
+            # A field the message (scrubbed as the record was made) already shows word for word
+            # says nothing the line does not: most RPC fields, which need no second scrub.
+            if isinstance(value, str) and value not in message:
+                value = scrub(value)
+            line[name] = value
         if record.exc_info and not record.exc_text:
             record.exc_text = scrub(self.formatException(record.exc_info))
         if record.exc_text:

@@ -199,10 +199,6 @@ def scrub_json(value: Any) -> Any:
     return value
 
 
-def _without_query(value: object) -> object:
-    return value.copy_with(query=None) if isinstance(value, httpx.URL) else value
-
-
 _formatter = logging.Formatter()
 _installed = False
 
@@ -220,8 +216,11 @@ def install_redaction() -> None:
 
     def make_redacted_record(*args: Any, **kwargs: Any) -> logging.LogRecord:
         record = make_record(*args, **kwargs)
-        if isinstance(record.args, tuple):
-            record.args = tuple(_without_query(arg) for arg in record.args)
+        given = record.args
+        if isinstance(given, tuple):
+            record.args = tuple(
+                [arg.copy_with(query=None) if isinstance(arg, httpx.URL) else arg for arg in given]
+            )
         try:
             message = record.getMessage()
         except (TypeError, ValueError):

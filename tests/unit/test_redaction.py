@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 import logging
 import uuid
 from collections.abc import Iterator
@@ -14,6 +15,7 @@ from aggregator.v1.aggregator_service_pb2 import CancelOrderRequest, GetHoldings
 from aggregator.v1.connection_pb2 import Connection, MeshConnection
 from aggregator.v1.institution_pb2 import Institution
 from service.observability import redaction
+from service.observability.logs import JsonFormatter
 from service.observability.redaction import (
     REDACTED,
     register_secret,
@@ -198,3 +200,28 @@ def test_records_logged_outside_a_request_keep_their_text(
     logger.info("upstream %s answered %d in %.1f ms", "mesh", 200, 12.25)
 
     assert stream.getvalue() == "INFO upstream mesh answered 200 in 12.2 ms\n"
+
+
+@pytest.mark.parametrize(
+    ("message", "caller_shown_in_message"),
+    [("rpc caller=%s", True), ("rpc done", False)],
+)
+def test_json_lines_scrub_the_fields_they_carry_beside_the_message(
+    redacted_log: tuple[logging.Logger, io.StringIO], message: str, caller_shown_in_message: bool
+) -> None:
+    logger, stream = redacted_log
+    for handler in logger.handlers:
+        handler.setFormatter(JsonFormatter())
+    auth_token = unique("user-token")
+    caller = f"caller with {auth_token}"
+    args = (caller,) if caller_shown_in_message else ()
+
+    with request_secrets(cancel_request(auth_token, "")):
+        logger.info(message, *args, extra={"caller": caller, "provider": "mesh"})
+        logger.info("rpc caller=%s", "ops-team", extra={"caller": "ops-team"})
+
+    first, second = (json.loads(line) for line in stream.getvalue().splitlines())
+    assert auth_token not in stream.getvalue()
+    assert first["caller"] == f"caller with {REDACTED}"
+    assert first["provider"] == "mesh"
+    assert second["caller"] == "ops-team"
