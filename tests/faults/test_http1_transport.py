@@ -426,3 +426,29 @@ async def test_waiting_for_a_pooled_connection_times_out_before_anything_is_sent
     assert waited.timed_out
     assert answered[2] == BODY
     assert len(upstream.requests) == 1
+
+
+@pytest.mark.parametrize("idle", [TIMEOUT / 2, TIMEOUT * 1.5], ids=["within", "beyond"])
+async def test_a_reused_connection_times_out_a_stalled_answer_from_the_last_byte_read(
+    idle: float,
+) -> None:
+    # The read timer is left armed between exchanges: due during the second one (idle within
+    # the timeout) or fired while idle (beyond it), it must time the second out neither early
+    # nor never.
+    stalled = asyncio.Event()
+    async with (
+        raw_upstream(Script([answer()]), Script([], hold=stalled)) as upstream,
+        transport() as client,
+    ):
+        loop = asyncio.get_running_loop()
+        await client.exchange(post(upstream.url), CAP)
+        await asyncio.sleep(idle)
+        started = loop.time()
+        failure = await failure_of(client, post(upstream.url))
+        waited = loop.time() - started
+        stalled.set()
+
+    assert failure.sent
+    assert failure.timed_out
+    assert waited >= TIMEOUT
+    assert upstream.connections == 1
