@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import time
 
@@ -82,6 +83,7 @@ def test_workers_drain_and_exit_when_their_supervisor_is_killed() -> None:
         supervisor
     ):
         workers = wait_for_workers(supervisor.pid, 2)
+        metrics_dir = metrics_dir_of(workers[0])
         os.kill(supervisor.pid, signal.SIGKILL)
         supervisor.wait()
         for _ in range(300):
@@ -91,7 +93,17 @@ def test_workers_drain_and_exit_when_their_supervisor_is_killed() -> None:
             if not alive:
                 break
             time.sleep(0.05)
+        # A killed supervisor cannot remove its metrics directory: the test does.
+        shutil.rmtree(metrics_dir, ignore_errors=True)
         assert alive == []
+
+
+def metrics_dir_of(worker: int) -> str:
+    with open(f"/proc/{worker}/environ", "rb") as environ:
+        variables = dict(
+            entry.split(b"=", 1) for entry in environ.read().split(b"\0") if b"=" in entry
+        )
+    return variables[b"PROMETHEUS_MULTIPROC_DIR"].decode()
 
 
 def zombie(pid: int) -> bool:
