@@ -83,18 +83,30 @@ _request_secrets: contextvars.ContextVar[_RequestSecrets | None] = contextvars.C
 
 class request_secrets:
     """Scrub the secret fields of `request` from what is logged or built while it is served
-    (a class rather than `@contextmanager`: it is entered for every RPC)."""
+    (a class rather than `@contextmanager`: it is entered for every RPC).
+
+    Entered without a request, it scrubs those of the one it is later told to `cover`: the RPC
+    boundary enters it before the request is decoded.
+    """
 
     __slots__ = ("_request", "_token")
 
-    def __init__(self, request: Message) -> None:
+    def __init__(self, request: Message | None = None) -> None:
         self._request = request
+        self._token: contextvars.Token[_RequestSecrets | None] | None = None
 
-    def __enter__(self) -> None:
-        self._token = _request_secrets.set(_RequestSecrets(self._request))
+    def __enter__(self) -> request_secrets:
+        if self._request is not None:
+            self.cover(self._request)
+        return self
+
+    def cover(self, request: Message) -> None:
+        """Scrub `request`'s secrets from now until the end of the block."""
+        self._token = _request_secrets.set(_RequestSecrets(request))
 
     def __exit__(self, *exc_info: object) -> None:
-        _request_secrets.reset(self._token)
+        if self._token is not None:
+            _request_secrets.reset(self._token)
 
 
 def _secret_values(message: Message) -> list[str]:

@@ -7,7 +7,7 @@ import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import ExitStack, asynccontextmanager
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, TypeVar, cast
@@ -197,7 +197,7 @@ class RpcBoundary(grpc.aio.ServerInterceptor):
         method_metrics.in_flight.inc()
         # `redaction` scrubs the request's secret fields from the logs once it is decoded, up
         # to and including the RPC's last log line.
-        with ExitStack() as redaction, deadline_in(budget), serving(rpc):
+        with deadline_in(budget), serving(rpc), request_secrets() as redaction:
             try:
                 self._in_flight += 1
                 await context.send_initial_metadata(VERSION_METADATA)
@@ -207,7 +207,7 @@ class RpcBoundary(grpc.aio.ServerInterceptor):
                 )
                 request = self._decoded(method, raw, decode, rpc.caller)
                 if isinstance(request, Message):
-                    redaction.enter_context(request_secrets(request))
+                    redaction.cover(request)
                     self._check_limits(method, request)
                 # A backstop: the work inside ends at the deadline with a precise error.
                 async with within_deadline(_deadline_exceeded, slack=max(self._margin / 2, 0.005)):
