@@ -276,7 +276,7 @@ class Bench:
         )  # fmt: skip
 
 
-ROUNDS = 3
+ROUNDS = 5
 """Alternating rounds of each comparison behind a target (`Bench.compare`)."""
 ROUND_RATIOS = "ratios of each round (ours / theirs, calls/s)"
 
