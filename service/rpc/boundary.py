@@ -36,7 +36,7 @@ from service.core.rpc_context import (
     within_deadline,
 )
 from service.observability import metrics
-from service.observability.redaction import request_secrets
+from service.observability.redaction import redacted_record, request_secrets
 from service.rpc.status import GATEWAY_DOMAIN, code_of, internal_error_status, to_grpc_status
 from service.state.buckets import TokenBucket
 from service.version import VERSION
@@ -265,7 +265,7 @@ class RpcBoundary(grpc.aio.ServerInterceptor):
             # The upstream's id of the failed request: what its support asks for.
             fields["upstream_request_id"] = upstream_request_id
             line = _FAILED_RPC_LINE
-        logger.info(line, *fields.values(), extra=fields)
+        logger.handle(redacted_record(logger, logging.INFO, line % tuple(fields.values()), fields))
 
     def _report_overload(self) -> None:
         held_back = self._overload_reports.take("")

@@ -225,3 +225,46 @@ def test_json_lines_scrub_the_fields_they_carry_beside_the_message(
     assert first["caller"] == f"caller with {REDACTED}"
     assert first["provider"] == "mesh"
     assert second["caller"] == "ops-team"
+
+
+def test_the_per_rpc_record_is_the_record_the_logger_would_make_with_its_message_scrubbed(
+    redacted_log: tuple[logging.Logger, io.StringIO],
+) -> None:
+    logger, _ = redacted_log
+    auth_token = unique("user-token")
+    fields: dict[str, object] = {"method": "/m", "caller": "ops", "attempts": 2}
+    message = f"rpc method=/m token={auth_token}"
+
+    with request_secrets(cancel_request(auth_token, "")):
+        made = logger.makeRecord(logger.name, logging.INFO, "(unknown file)", 0, message, (),
+                                 None, "(unknown function)", fields)  # fmt: skip
+        lean = redaction.redacted_record(logger, logging.INFO, message, fields)
+
+    timing = {"created", "msecs", "relativeCreated"}
+    assert {k: v for k, v in vars(lean).items() if k not in timing} == {
+        k: v for k, v in vars(made).items() if k not in timing
+    }
+    assert lean.getMessage() == f"rpc method=/m token={REDACTED}"
+    assert abs(lean.created - made.created) < 60
+    assert 0 <= lean.msecs < 1000
+
+
+def test_the_per_rpc_record_comes_from_another_record_factory_when_one_replaced_ours(
+    redacted_log: tuple[logging.Logger, io.StringIO],
+) -> None:
+    logger, _ = redacted_log
+    ours = logging.getLogRecordFactory()
+
+    def tagging_factory(*args: object, **kwargs: object) -> logging.LogRecord:
+        record = ours(*args, **kwargs)  # type: ignore[arg-type]
+        record.tagged = True
+        return record
+
+    logging.setLogRecordFactory(tagging_factory)
+    try:
+        record = redaction.redacted_record(logger, logging.INFO, "rpc done", {"code": "OK"})
+    finally:
+        logging.setLogRecordFactory(ours)
+
+    assert getattr(record, "tagged", False)
+    assert getattr(record, "code", None) == "OK"
