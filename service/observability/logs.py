@@ -3,10 +3,11 @@ redacted as it is made (`service.observability.redaction`)."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sys
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Literal, TextIO
 
 import msgspec
 
@@ -70,6 +71,47 @@ class JsonFormatter(logging.Formatter):
         return _encode_json(line).decode()
 
 
+class LoopFlushedHandler(logging.StreamHandler[TextIO]):
+    """Writes each record as it comes, but flushes the stream once per event-loop iteration
+    rather than once per record: the records of the RPCs one iteration finishes leave in one
+    write.
+
+    A flush per record was a write(2) per RPC, measured at about 5% of a call's CPU. Records
+    made outside a running event loop (start-up, shutdown, other threads) are flushed at once;
+    at exit `logging` flushes what is left. A process killed outright (SIGKILL) may lose the
+    records of its last iteration.
+    """
+
+    def __init__(self, stream: TextIO) -> None:
+        super().__init__(stream)
+        self._flush_on: asyncio.AbstractEventLoop | None = None
+
+    def flush(self) -> None:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            super().flush()
+            return
+        if self._flush_on is not loop:
+            self._flush_on = loop
+            loop.call_soon(self._flush_now)
+
+    def _flush_now(self) -> None:
+        self._flush_on = None
+        super().flush()
+
+
+def _unbuffered_by_line(stream: TextIO) -> TextIO:
+    """`stream`'s file opened again without line buffering (standard error flushes at every
+    line), left open when dropped; `stream` itself when it has no file (a test's capture)."""
+    try:
+        descriptor = stream.fileno()
+    except (AttributeError, OSError, ValueError):
+        return stream
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    return open(descriptor, "w", encoding=encoding, errors="backslashreplace", closefd=False)
+
+
 def configure_logging(level: str, log_format: LogFormat = "text") -> None:
     install_redaction()
     # No format of the gateway's names a thread or process; not looking them up for every
@@ -80,7 +122,7 @@ def configure_logging(level: str, log_format: LogFormat = "text") -> None:
     # Nor the caller's file and line, found by walking the stack for every record: the logging
     # HOWTO's advice for the same case ("Optimization").
     logging._srcfile = None
-    handler = logging.StreamHandler(sys.stderr)
+    handler = LoopFlushedHandler(_unbuffered_by_line(sys.stderr))
     handler.addFilter(_RequestIdFilter())
     handler.setFormatter(
         JsonFormatter() if log_format == "json" else logging.Formatter(TEXT_FORMAT)
