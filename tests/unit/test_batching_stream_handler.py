@@ -1,4 +1,5 @@
-"""The log handler flushes once per event-loop iteration, and at once outside a loop."""
+"""The log handler flushes at most every `FLUSH_SECONDS` while an event loop runs, at once for
+warnings and outside a loop."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from service.observability.logs import LoopFlushedHandler
+from service.observability import logs
+from service.observability.logs import BatchingStreamHandler
 
 
 class RecordingStream(io.StringIO):
@@ -26,31 +28,43 @@ class RecordingStream(io.StringIO):
 
 
 @pytest.fixture
-def logged() -> Iterator[tuple[logging.Logger, RecordingStream]]:
+def logged(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[logging.Logger, RecordingStream]]:
+    monkeypatch.setattr(logs, "FLUSH_SECONDS", 0.5)
     stream = RecordingStream()
     logger = logging.getLogger(f"tests.unit.flush.{uuid.uuid4().hex}")
     logger.propagate = False
     logger.setLevel(logging.INFO)
-    handler = LoopFlushedHandler(stream)
+    handler = BatchingStreamHandler(stream)
     handler.setFormatter(logging.Formatter("%(message)s"))
     logger.addHandler(handler)
     yield logger, stream
     logger.removeHandler(handler)
 
 
-async def test_records_of_one_loop_iteration_are_flushed_together_at_its_end(
+async def test_lines_logged_while_the_loop_runs_leave_together_after_the_flush_interval(
     logged: tuple[logging.Logger, RecordingStream],
 ) -> None:
     logger, stream = logged
 
     for n in range(3):
         logger.info("rpc %d", n)
+        await asyncio.sleep(0)
     flushed_before = list(stream.flushed)
-    await asyncio.sleep(0)
-    await asyncio.sleep(0)
+    await asyncio.sleep(0.8)
 
     assert flushed_before == []
     assert stream.flushed == ["rpc 0\nrpc 1\nrpc 2\n"]
+
+
+async def test_a_warning_is_flushed_at_once_with_the_lines_before_it(
+    logged: tuple[logging.Logger, RecordingStream],
+) -> None:
+    logger, stream = logged
+
+    logger.info("rpc 1")
+    logger.warning("upstream outcome unknown")
+
+    assert stream.flushed == ["rpc 1\nupstream outcome unknown\n"]
 
 
 def test_records_made_outside_an_event_loop_are_flushed_at_once(
@@ -83,7 +97,7 @@ def test_a_flush_left_pending_by_a_stopped_loop_happens_in_the_next_one(
 
     def log_and_stop(loop: asyncio.AbstractEventLoop) -> None:
         logger.info("in the first loop")
-        loop.stop()  # before the iteration that would flush
+        loop.stop()  # long before its flush is due
 
     first = asyncio.new_event_loop()
     first.call_soon(log_and_stop, first)
@@ -93,6 +107,7 @@ def test_a_flush_left_pending_by_a_stopped_loop_happens_in_the_next_one(
 
     async def log() -> None:
         logger.info("in the second loop")
+        await asyncio.sleep(0.8)
 
     asyncio.run(log())
 
