@@ -39,8 +39,9 @@ def wait_until_serving(process: subprocess.Popen[str], address: str) -> None:
 def gateway_process(
     address: str, env: dict[str, str], command: Sequence[str] = MODULE
 ) -> Iterator[subprocess.Popen[str]]:
-    """A gateway process listening on `address` with `env` added to the environment; killed on
-    exit if the test has not stopped it."""
+    """A gateway process listening on `address` with `env` added to the environment; stopped on
+    exit if the test has not stopped it (SIGTERM, so a supervisor removes its metrics
+    directory; killed if it has not exited in 15 s)."""
     process = subprocess.Popen(
         [*command],
         env={**os.environ, "AGGREGATOR_LISTEN": address, **env},
@@ -52,5 +53,9 @@ def gateway_process(
         yield process
     finally:
         if process.poll() is None:
-            process.kill()
-            process.wait()
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
