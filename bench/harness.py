@@ -18,6 +18,8 @@ from pathlib import Path
 
 import httpx
 
+from scripts.processes import stop
+
 SERVICE = "/aggregator.v1.AggregatorService"
 SERVER_CORE, LOAD_CORE = "0", "1"
 
@@ -91,12 +93,7 @@ def process(
                 _wait_for_port(child, port, command, log)
                 yield child.pid
             finally:
-                child.terminate()
-                try:
-                    child.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    child.kill()
-                    child.wait()
+                stop(child, grace_seconds=15)
 
 
 def _wait_for_port(

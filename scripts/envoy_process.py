@@ -18,6 +18,7 @@ import envoy
 import httpx
 
 from scripts.envoy_config import loopback
+from scripts.processes import stop
 
 CLUSTER = "aggregator_gateway"
 READY_ATTEMPTS = 400
@@ -143,13 +144,7 @@ def running_envoy(
         yield process, admin
     finally:
         admin.close()
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        stop(process, grace_seconds=10)
 
 
 def _tail(log: Path) -> str:

@@ -26,6 +26,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from scripts.envoy_process import running_envoy
+from scripts.processes import stop
 
 REPLICAS = 3
 DRAIN_DELAY_SECONDS = "5"
@@ -34,6 +35,7 @@ draining replica (2 checks 1 s apart), so a replica stopped on its own drains wi
 call."""
 START_ATTEMPTS = 600
 START_PAUSE_SECONDS = 0.05
+STOP_GRACE_SECONDS = 30
 BUF_EXAMPLE = (
     "  BUF=.tools/node_modules/.bin/buf\n"
     "  $BUF curl --protocol grpc --http2-prior-knowledge \\\n"
@@ -66,19 +68,6 @@ def start(
             stderr=subprocess.STDOUT,
             start_new_session=True,  # Ctrl-C reaches this script only; it stops them in order
         )
-
-
-def stop(*processes: subprocess.Popen[bytes]) -> None:
-    """SIGTERM to all at once (the replicas drain side by side), then wait for each."""
-    for process in processes:
-        if process.poll() is None:
-            process.terminate()
-    for process in processes:
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def replica_environment(port: int, redis_port: int, secret: str) -> dict[str, str]:
@@ -115,14 +104,16 @@ def main() -> None:
              "--dir", str(directory), "--save", "", "--appendonly", "yes"],
             redis_log,
         )  # fmt: skip
-        stack.callback(stop, redis)
+        stack.callback(stop, redis, grace_seconds=STOP_GRACE_SECONDS)
         wait_for_port(arguments.redis, redis, "redis-server", redis_log)
         replicas = []
         for index, port in enumerate(ports):
             log = directory / f"replica-{index}.log"
             environment = replica_environment(port, arguments.redis, secret)
             replicas.append((start([sys.executable, "-m", "service"], log, environment), port, log))
-        stack.callback(stop, *(replica for replica, _, _ in replicas))
+        stack.callback(
+            stop, *(replica for replica, _, _ in replicas), grace_seconds=STOP_GRACE_SECONDS
+        )
         for index, (replica, port, log) in enumerate(replicas):
             wait_for_port(port, replica, f"replica {index}", log)
         _, admin = stack.enter_context(

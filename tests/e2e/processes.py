@@ -12,6 +12,8 @@ from contextlib import contextmanager
 import grpc
 import pytest
 
+from scripts.processes import stop
+
 MODULE = (sys.executable, "-m", "service")
 
 
@@ -52,10 +54,4 @@ def gateway_process(
         wait_until_serving(process, address)
         yield process
     finally:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        stop(process, grace_seconds=15)
