@@ -28,7 +28,6 @@ RPC_FIELDS = (
 """The structured fields of the one line logged per RPC."""
 
 LogFormat = Literal["json", "text"]
-_ABSENT = object()
 
 _encode_json = msgspec.json.Encoder(enc_hook=str).encode
 """msgspec's encoder rather than `json.dumps`: the JSON line is made once per RPC, and this is
@@ -56,9 +55,9 @@ class JsonFormatter(logging.Formatter):
         }
         fields = record.__dict__
         for name in RPC_FIELDS:
-            value = fields.get(name, _ABSENT)
-            if value is _ABSENT:
+            if name not in fields:
                 continue
+            value = fields[name]
             # A field the message (scrubbed as the record was made) already shows word for word
             # says nothing the line does not: most RPC fields, which need no second scrub.
             if isinstance(value, str) and value not in message:
