@@ -122,7 +122,9 @@ class within_deadline:
         self._task = task
         self._cancelling = task.cancelling()
         self._expired = False
-        self._timer = asyncio.get_running_loop().call_at(when + self._slack, self._expire)
+        # The task's loop, rather than `get_running_loop()`, which asks the kernel for the
+        # process id on every call up to Python 3.11.
+        self._timer = task.get_loop().call_at(when + self._slack, self._expire)
 
     def _expire(self) -> None:
         self._expired = True
