@@ -6,6 +6,10 @@ oneof branch is set) and names each value over its limit by its path
 (`connections[3].mesh.auth_token`); a field without a declared limit gets the defaults of
 `FieldLimit`, so no caller value is unbounded. The RPC boundary applies them to every request
 before any handler runs, so an oversized value never reaches an upstream.
+
+`size_within_limits` is the shortcut that spares small requests the walk: every value is a part
+of the request's bytes, so a request no larger than its type's smallest limit has nothing over
+any limit.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from google.protobuf.descriptor import Descriptor
+from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from google.protobuf.message import Message
 
 from service.core.errors import FieldViolation
@@ -96,6 +100,40 @@ def violations(request: Message, limits: FieldLimits) -> list[FieldViolation]:
         if len(found) == MAX_VIOLATIONS:
             break
     return found
+
+
+def size_within_limits(descriptor: Descriptor, limits: FieldLimits) -> int:
+    """The most bytes a serialized message of this type can take with no value over its limit.
+
+    A value is a part of the message's bytes: a string has no more characters than UTF-8 bytes,
+    percent-encoding makes at most three bytes of one, and every entry of a repeated or map
+    field takes at least one byte. So the smallest limit reachable from the type bounds them
+    all, whatever the message holds.
+    """
+    smallest = _UNBOUNDED
+    seen: set[str] = set()
+    pending = [descriptor]
+    while pending:
+        message = pending.pop()
+        if message.full_name in seen:
+            continue  # a recursive type (google.protobuf.Struct) is visited once
+        seen.add(message.full_name)
+        for field in message.fields:
+            limit = limits.get(field.full_name, DEFAULT_LIMIT)
+            if field.is_repeated:
+                smallest = min(smallest, limit.max_entries)
+            if field.message_type is not None:
+                pending.append(field.message_type)
+            elif field.type in (FieldDescriptor.TYPE_STRING, FieldDescriptor.TYPE_BYTES):
+                smallest = min(smallest, limit.max_chars)
+                if limit.max_url_bytes is not None:
+                    smallest = min(smallest, limit.max_url_bytes // _MOST_BYTES_PER_ENCODED_BYTE)
+    return smallest
+
+
+_UNBOUNDED = 2**63
+_MOST_BYTES_PER_ENCODED_BYTE = 3
+"""`%XX`"""
 
 
 def url_encoded_length(value: str) -> int:

@@ -14,6 +14,7 @@ from typing import Any, TypeVar, cast
 
 import grpc
 from google.protobuf import any_pb2, descriptor_pool
+from google.protobuf.descriptor import Descriptor
 from google.protobuf.message import DecodeError, Message
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
@@ -27,7 +28,7 @@ from service.core.errors import (
     UpstreamError,
     UpstreamOutcomeUnknown,
 )
-from service.core.limits import FieldLimits, violations
+from service.core.limits import FieldLimits, size_within_limits, violations
 from service.core.rpc_context import (
     RequestContext,
     deadline_in,
@@ -97,6 +98,8 @@ class RpcBoundary(grpc.aio.ServerInterceptor):
         self._describe = describe
         """The provider(s) and institution a request names, for its log line."""
         self._limits = limits
+        self._size_within_limits: dict[str, int] = {}
+        """Each method's request size up to which no value can be over its limit."""
         self._malformed_reports = OncePerInterval(MALFORMED_REPORT_INTERVAL_SECONDS)
         self._wrapped: dict[str, tuple[object, grpc.RpcMethodHandler[Any, Any]]] = {}
         """Each method's handler as wrapped here, beside the handler it wraps: grpc asks the
@@ -300,6 +303,12 @@ class RpcBoundary(grpc.aio.ServerInterceptor):
             raise _Malformed from None
 
     def _check_limits(self, method: str, request: Message) -> None:
+        size_within = self._size_within_limits.get(method)
+        if size_within is None:
+            size_within = size_within_limits(cast(Descriptor, request.DESCRIPTOR), self._limits)
+            self._size_within_limits[method] = size_within
+        if request.ByteSize() <= size_within:
+            return
         found = violations(request, self._limits)
         if found:
             metrics.REFUSED_REQUESTS.labels(method, "over_limit").inc()

@@ -22,6 +22,7 @@ from service.core.limits import (
     GATEWAY_LIMITS,
     MAX_VIOLATIONS,
     FieldLimit,
+    size_within_limits,
     url_encoded_length,
     violations,
 )
@@ -198,3 +199,46 @@ def test_the_gateway_and_each_provider_declare_their_own_fields() -> None:
     assert all(name.startswith("aggregator.v1.MoneyKitLink.") for name in MONEYKIT_LIMITS)
     assert all(name.startswith("aggregator.v1.PlaidItem.") for name in PLAID_LIMITS)
     assert all(name.startswith("aggregator.v1.SnapTradeAccount.") for name in SNAPTRADE_LIMITS)
+
+
+def test_a_request_no_larger_than_its_types_smallest_limit_is_not_walked_for_one() -> None:
+    # CancelOrderRequest's smallest limits are its symbol pair's and MFA code's 64 characters.
+    assert size_within_limits(CancelOrderRequest.DESCRIPTOR, LIMITS) == 64
+    # A percent-encoded value may take three bytes per byte: 10 encoded bytes are 3 raw ones.
+    assert size_within_limits(
+        aggregator_service_pb2.ListInvestmentTransactionsRequest.DESCRIPTOR, LIMITS
+    ) == (10 // 3)
+    # A recursive type is walked once; its map and list fields have the default entry limit.
+    assert size_within_limits(struct_pb2.Struct.DESCRIPTOR, LIMITS) == DEFAULT_LIMIT.max_entries
+
+
+@given(
+    order_id=st.text(max_size=300),
+    mfa_code=st.text(max_size=80),
+    symbol_pair=st.text(max_size=80),
+    token=st.text(max_size=100),
+)
+def test_no_request_within_its_types_size_has_a_value_over_a_limit(
+    order_id: str, mfa_code: str, symbol_pair: str, token: str
+) -> None:
+    request = CancelOrderRequest(
+        connection=requests.mesh(token), order_id=order_id, mfa_code=mfa_code,
+        symbol_pair=symbol_pair,
+    )  # fmt: skip
+
+    if request.ByteSize() <= size_within_limits(CancelOrderRequest.DESCRIPTOR, LIMITS):
+        assert violations(request, LIMITS) == []
+
+
+@given(st.lists(st.integers(min_value=0, max_value=8), min_size=9, max_size=12))
+def test_a_small_request_over_an_entry_limit_is_still_larger_than_its_types_size(
+    statuses: list[int],
+) -> None:
+    # Packed enum entries take a byte each, the default value's included.
+    request = aggregator_service_pb2.ListOrdersRequest(
+        connection=requests.mesh("t"),
+        statuses=statuses,  # type: ignore[arg-type]
+    )
+
+    assert violations(request, LIMITS)
+    assert request.ByteSize() > size_within_limits(request.DESCRIPTOR, LIMITS)
