@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from decimal import ROUND_HALF_EVEN, Context, Decimal, Inexact, Rounded
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, PlainSerializer
+from pydantic import PlainSerializer, PlainValidator
 
 MAX_INTEGER_DIGITS = 40
 MAX_FRACTION_DIGITS = 40
@@ -21,8 +21,13 @@ def parse_json_exact(text: str | bytes) -> Any:
     Raises ValueError for anything that is not sane JSON, including nesting deep enough to
     exhaust the parser's recursion and numbers too large to be amounts.
     """
+    if isinstance(text, bytes):
+        # As `json.loads` reads bytes: in the encoding their first bytes show (UTF-8, -16, -32).
+        text = text.decode(json.detect_encoding(text), "surrogatepass")
+    elif text.startswith("\ufeff"):
+        raise json.JSONDecodeError("Unexpected UTF-8 BOM", text, 0)
     try:
-        return json.loads(text, parse_float=_bounded, parse_int=_bounded, parse_constant=_reject)
+        return _EXACT_DECODER.decode(text)
     except RecursionError as exc:
         raise ValueError("JSON nested too deeply") from exc
 
@@ -46,6 +51,11 @@ def _check_magnitude(number: Decimal) -> Decimal:
 
 def _reject(constant: str) -> None:
     raise ValueError(f"{constant} is not a valid amount")
+
+
+_EXACT_DECODER = json.JSONDecoder(parse_float=_bounded, parse_int=_bounded, parse_constant=_reject)
+"""Made once: `json.loads` given these hooks makes a decoder and its scanner on every call, which
+cost as much as decoding an answer of Mesh's (measured: 10.3 against 6.3 us)."""
 
 
 _DECIMAL_TEXT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
@@ -102,9 +112,10 @@ def decimal_text(value: Decimal) -> str:
 
 
 ExactDecimal = Annotated[
-    Decimal, BeforeValidator(to_decimal), PlainSerializer(decimal_text, return_type=str)
+    Decimal, PlainValidator(to_decimal), PlainSerializer(decimal_text, return_type=str)
 ]
-"""A pydantic field type for upstream amounts."""
+"""A pydantic field type for upstream amounts. `to_decimal` alone validates it: pydantic's own
+decimal check after it would find nothing more (it returns finite, bounded `Decimal`s)."""
 
 
 EXACT = Context(prec=400, traps=[Inexact, Rounded])

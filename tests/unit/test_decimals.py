@@ -196,3 +196,25 @@ def test_json_nested_past_the_recursion_limit_is_rejected() -> None:
 
 def test_a_loss_too_small_to_show_is_zero_not_negative_zero() -> None:
     assert str(percent_change(Decimal("99.999999"), Decimal("100"))) == "0.0000"
+
+
+json_documents = st.recursive(
+    st.none() | st.booleans() | st.integers(-(10**30), 10**30) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@given(json_documents, st.sampled_from(["utf-8", "utf-16", "utf-16-le", "utf-32-be"]))
+def test_json_bytes_are_read_in_the_encoding_they_show_as_json_loads_reads_them(
+    document: object, encoding: str
+) -> None:
+    text = json.dumps(document)
+
+    assert parse_json_exact(text.encode(encoding)) == parse_json_exact(text)
+    assert parse_json_exact(text) == json.loads(text, parse_int=Decimal)
+
+
+def test_text_that_starts_with_a_byte_order_mark_is_rejected_as_json_loads_rejects_it() -> None:
+    with pytest.raises(ValueError, match="BOM"):
+        parse_json_exact('\ufeff{"a": 1}')
