@@ -35,7 +35,8 @@ class Target:
             verdict, shown = "not measured", "-"
         else:
             met = self.measured <= self.bound if self.at_most else self.measured >= self.bound
-            verdict, shown = ("met" if met else "**not met**"), f"{self.measured:.2f} {self.unit}"
+            # Three decimals: with two, 0.797 would read as the 0.8 it falls short of.
+            verdict, shown = ("met" if met else "**not met**"), f"{self.measured:.3f} {self.unit}"
         return f"| {self.name} | {comparison} {self.bound:g} {self.unit} | {shown} | {verdict} |"
 
 
