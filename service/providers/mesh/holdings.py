@@ -45,7 +45,11 @@ PATH = "/api/v1/holdings/get"
 
 def build(request: GetHoldingsRequest) -> UpstreamRequest:
     institution = valid_institution(request.connection.mesh)
-    body = HoldingsBody(auth_token=request.connection.mesh.auth_token, type=institution.wire_name)
+    body = HoldingsBody(
+        auth_token=request.connection.mesh.auth_token,
+        type=institution.wire_name,
+        include_market_value=True,
+    )
     return UpstreamRequest("POST", PATH, json_body=body.to_json_bytes())
 
 

@@ -1,38 +1,48 @@
-"""Mesh's JSON, typed: request bodies exactly as documented, responses tolerant of additions."""
+"""Mesh's JSON, typed: request bodies exactly as documented, responses tolerant of additions.
+
+Request bodies are msgspec Structs, encoded in one call: every Mesh call makes one, and pydantic
+took 3.5 us to build and encode what msgspec does in 0.2. The values in them are the caller's,
+validated before a body is made (`connection.py`, `order_request.py`).
+"""
 
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
+import msgspec
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 from service.core.decimals import ExactDecimal
 
 
-class RequestBody(BaseModel):
-    """A Mesh request body: camelCase, exactly the documented properties."""
+class RequestBody(msgspec.Struct, rename="camel", omit_defaults=True, kw_only=True):
+    """A Mesh request body: camelCase, exactly the documented properties.
 
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+    Optional properties (default None) the caller left out are omitted, never sent as null; a
+    property with another value to send always has no default, so it is never left out.
+    """
 
     def to_json_bytes(self) -> bytes:
-        # Optional properties the caller left out are omitted, never sent as null.
-        return self.model_dump_json(by_alias=True, exclude_none=True).encode()
+        return _encode_body(self)
+
+
+_encode_body = msgspec.json.Encoder().encode
 
 
 class HoldingsValueBody(RequestBody):
     """`POST /api/v1/holdings/value` (PortfolioBrokerBaseRequest)."""
 
-    auth_token: str = Field(min_length=1)
+    auth_token: str
     type: str
 
 
 class CancelOrderBody(RequestBody):
     """`POST /api/v1/transactions/cancel` and `/details` (TransactionsB2BBrokerOrderRequest)."""
 
-    auth_token: str = Field(min_length=1)
+    auth_token: str
     type: str
-    id: str = Field(min_length=1)
+    id: str
     is_cryptocurrency: bool
     side: Literal["unknown", "buy", "sell"] | None = None
     symbol_pair: str | None = None
@@ -91,9 +101,9 @@ class ProblemDetails(BaseModel):
 class HoldingsBody(RequestBody):
     """`POST /api/v1/holdings/get` (PortfolioHoldingsRequest)."""
 
-    auth_token: str = Field(min_length=1)
+    auth_token: str
     type: str
-    include_market_value: bool = True
+    include_market_value: bool
 
 
 class Position(ResponseModel):
@@ -160,7 +170,7 @@ class HoldingsResult(ApiResult):
 class BalanceBody(RequestBody):
     """`POST /api/v1/balance/get` (BalanceBrokerBaseRequest)."""
 
-    auth_token: str = Field(min_length=1)
+    auth_token: str
     type: str
 
 
@@ -190,15 +200,15 @@ class BalancesResult(ApiResult):
     content: BalancesContent | None = None
 
 
-class OrderListBody(RequestBody):
+class OrderListBody(RequestBody, kw_only=True):  # kw_only again: type checkers miss it inherited
     """`POST /api/v1/transactions/list` (TransactionsB2BBrokerOrderListRequest)."""
 
-    auth_token: str = Field(min_length=1)
+    auth_token: str
     type: str
     cursor: str | None = None
     count: int
     statuses: list[str] | None = None
-    from_: int | None = Field(default=None, serialization_alias="from")
+    from_: int | None = msgspec.field(default=None, name="from")
 
 
 UnixSeconds = Annotated[int, Field(ge=0, le=253402300799)]
