@@ -80,8 +80,8 @@ def server_options(settings: Settings) -> list[tuple[str, int]]:
         ("grpc.max_send_message_length", settings.aggregator_grpc_max_send_bytes),
         ("grpc.max_concurrent_streams", settings.aggregator_max_concurrent_streams),
         # Calls that arrived but that the event loop has not taken up yet: beyond this many,
-        # grpc answers RESOURCE_EXHAUSTED itself, at almost no cost, instead of queueing them
-        # until their deadlines run out.
+        # grpc answers RESOURCE_EXHAUSTED itself, in C, instead of queueing them until their
+        # deadlines run out.
         ("grpc.server.max_pending_requests", settings.aggregator_max_pending_rpcs),
         ("grpc.server.max_pending_requests_hard_limit", settings.aggregator_max_pending_rpcs),
         ("grpc.keepalive_time_ms", int(settings.aggregator_keepalive_time_seconds * milliseconds)),
