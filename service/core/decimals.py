@@ -15,13 +15,13 @@ MAX_FRACTION_DIGITS = 40
 """Bounds on an amount's digits: far beyond any money, short of text that costs memory."""
 
 
-def parse_json_exact(text: str | bytes) -> Any:
+def parse_json_exact(text: str | bytes | bytearray) -> Any:
     """Decode JSON with every number as a `Decimal`, so no amount passes through a float.
 
     Raises ValueError for anything that is not sane JSON, including nesting deep enough to
     exhaust the parser's recursion and numbers too large to be amounts.
     """
-    if isinstance(text, bytes):
+    if isinstance(text, bytes | bytearray):
         # As `json.loads` reads bytes: in the encoding their first bytes show (UTF-8, -16, -32).
         text = text.decode(json.detect_encoding(text), "surrogatepass")
     elif text.startswith("\ufeff"):

@@ -212,6 +212,7 @@ def test_json_bytes_are_read_in_the_encoding_they_show_as_json_loads_reads_them(
     text = json.dumps(document)
 
     assert parse_json_exact(text.encode(encoding)) == parse_json_exact(text)
+    assert parse_json_exact(bytearray(text.encode(encoding))) == parse_json_exact(text)
     assert parse_json_exact(text) == json.loads(text, parse_int=Decimal)
 
 
