@@ -55,7 +55,7 @@ def _reject(constant: str) -> None:
 
 _EXACT_DECODER = json.JSONDecoder(parse_float=_bounded, parse_int=_bounded, parse_constant=_reject)
 """Made once: `json.loads` given these hooks makes a decoder and its scanner on every call, which
-cost as much as decoding an answer of Mesh's (measured: 10.3 against 6.3 us)."""
+cost as much as decoding a short upstream answer (measured: 10.3 against 6.3 us)."""
 
 
 _DECIMAL_TEXT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
