@@ -211,7 +211,7 @@ class RpcBoundary(grpc.aio.ServerInterceptor):
                 request = self._decoded(method, raw, decode, rpc.caller)
                 if isinstance(request, Message):
                     redaction.cover(request)
-                    self._check_limits(method, request)
+                    self._check_limits(method, request, len(raw))
                 # A backstop: the work inside ends at the deadline with a precise error.
                 async with within_deadline(_deadline_exceeded, slack=max(self._margin / 2, 0.005)):
                     yield request
@@ -302,12 +302,14 @@ class RpcBoundary(grpc.aio.ServerInterceptor):
                 )
             raise _Malformed from None
 
-    def _check_limits(self, method: str, request: Message) -> None:
+    def _check_limits(self, method: str, request: Message, size: int) -> None:
+        """`size` is the request's length as received: every value in it is a part of those
+        bytes, and re-encoding it (`ByteSize`) would only say so again."""
         size_within = self._size_within_limits.get(method)
         if size_within is None:
             size_within = size_within_limits(cast(Descriptor, request.DESCRIPTOR), self._limits)
             self._size_within_limits[method] = size_within
-        if request.ByteSize() <= size_within:
+        if size <= size_within:
             return
         found = violations(request, self._limits)
         if found:
