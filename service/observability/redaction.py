@@ -176,6 +176,11 @@ def scrub(text: str) -> str:
     for secret in secrets.forms() if secrets is not None else _static_forms:
         if secret in text:
             text = text.replace(secret, REDACTED)
+    if "bearer" not in text.lower():
+        # `re` tries a case-insensitive pattern at every position, with no fast search for its
+        # literal start: about 2 µs for an RPC's log line. Only ASCII letters match "bearer"
+        # case-insensitively, so a text whose lower case lacks it has no match.
+        return text
     return _BEARER.sub(_redacted_bearer, text)
 
 

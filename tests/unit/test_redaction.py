@@ -10,6 +10,8 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from aggregator.v1.aggregator_service_pb2 import CancelOrderRequest, GetHoldingsValueRequest
 from aggregator.v1.connection_pb2 import Connection, MeshConnection
@@ -123,6 +125,21 @@ async def test_concurrent_requests_scrub_only_their_own_secrets() -> None:
     ],
 )
 def test_bearer_tokens_are_scrubbed(text: str, expected: str) -> None:
+    assert scrub(text) == expected
+
+
+_BEARER_PIECES = st.sampled_from(
+    [
+        *("bearer", "BeArEr", "BEARER", "bearer ", "Bearer\t", "tok-1", " ", "'", '"', ",", "\n"),
+        # Letters that case-fold oddly: long s, Kelvin sign, dotted and dotless i.
+        *("\u017f", "\u212a", "\u0130", "\u0131", "\u00e9"),
+    ]
+)
+
+
+@given(st.lists(_BEARER_PIECES | st.text(max_size=8), max_size=12).map("".join))
+def test_bearer_scrubbing_is_the_patterns_substitution_for_any_text(text: str) -> None:
+    expected = redaction._BEARER.sub(lambda match: match.group(1) + REDACTED, text)
     assert scrub(text) == expected
 
 
