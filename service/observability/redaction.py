@@ -11,12 +11,11 @@ a log record (httpx's own "HTTP Request" line) are logged without their query.
 from __future__ import annotations
 
 import contextvars
-import functools
 import logging
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote, quote_plus
 
 import httpx
@@ -48,7 +47,7 @@ def register_secret(value: str) -> None:
 def register_secret_fields(names: Iterable[str]) -> None:
     """Treat request fields named `names` as secrets from now on."""
     SECRET_FIELDS.update(names)
-    _secret_plan.cache_clear()
+    _secret_plans.clear()
 
 
 class _RequestSecrets:
@@ -119,36 +118,50 @@ def _secret_values(message: Message) -> list[str]:
 
 def _collect_secrets(message: Message, found: list[str]) -> None:
     # A list filled in place rather than nested generators: every RPC walks its request once.
-    plan = _secret_plan(message.DESCRIPTOR)
-    if not plan:
-        return
-    for field, value in message.ListFields():
-        held = plan.get(field.number)
-        if held is None:
+    plan = _secret_plans.get(type(message))
+    if plan is None:
+        plan = _secret_plans[type(message)] = _secret_plan(cast(Descriptor, message.DESCRIPTOR))
+    for name, shape, holds_messages in plan:
+        if shape == _ONE:
+            if not holds_messages:
+                value = getattr(message, name)
+                if isinstance(value, str) and value:
+                    found.append(value)
+            elif message.HasField(name):
+                _collect_secrets(getattr(message, name), found)
             continue
-        holder, is_map = held
-        values = value.values() if is_map else value if field.is_repeated else (value,)
-        if holder.message_type is not None:
-            for item in values:
+        held = getattr(message, name)
+        items = held.values() if shape == _MAP else held
+        if holds_messages:
+            for item in items:
                 _collect_secrets(item, found)
-        elif field.name in SECRET_FIELDS:
-            found.extend(item for item in values if isinstance(item, str) and item)
+        else:
+            found.extend(item for item in items if isinstance(item, str) and item)
 
 
-@functools.cache
-def _secret_plan(descriptor: Descriptor) -> dict[int, tuple[FieldDescriptor, bool]]:
-    """The fields of `descriptor` that are secrets or may hold one, by number, each with what
-    it holds (a map's value field) and whether it is a map: a request is walked only where a
-    secret can be, and nothing of the descriptors is looked up again per request."""
-    plan: dict[int, tuple[FieldDescriptor, bool]] = {}
+_ONE, _REPEATED, _MAP = "one", "repeated", "map"
+"""How a field holds its values: one value, a repeated field's, or a map's values."""
+
+_secret_plans: dict[type[Message], tuple[tuple[str, str, bool], ...]] = {}
+"""Each message class's `_secret_plan`, looked up by class: cheaper than by descriptor."""
+
+
+def _secret_plan(descriptor: Descriptor) -> tuple[tuple[str, str, bool], ...]:
+    """The fields of `descriptor` that are secrets or may hold one, each with how it holds its
+    values and whether they are messages: a request is walked only where a secret can be, by
+    name (`HasField` and attributes, not `ListFields`, which pairs every set field with its
+    descriptor), and nothing of the descriptors is looked up again per request."""
+    plan: list[tuple[str, str, bool]] = []
     for field in descriptor.fields:
         if _may_hold_secret(field, frozenset()):
             entry = field.message_type
             if entry is not None and entry.GetOptions().map_entry:
-                plan[field.number] = (entry.fields_by_name["value"], True)
+                value_type = entry.fields_by_name["value"].message_type
+                plan.append((field.name, _MAP, value_type is not None))
             else:
-                plan[field.number] = (field, False)
-    return plan
+                shape = _REPEATED if field.is_repeated else _ONE
+                plan.append((field.name, shape, entry is not None))
+    return tuple(plan)
 
 
 def _may_hold_secret(field: FieldDescriptor, visiting: frozenset[str]) -> bool:
