@@ -7,7 +7,6 @@ import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, TypeVar, cast
@@ -153,8 +152,7 @@ class RpcBoundary(grpc.aio.ServerInterceptor):
     def _guarded(self, method: str, decode: Deserializer | None, behaviour: Handler) -> Handler:
         async def guarded(raw: bytes, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
             try:
-                async with self._boundary(method, raw, decode, context) as request:
-                    return await behaviour(request, context)
+                return await self._serve(method, raw, decode, context, behaviour)
             except _Failed as failed:
                 status = failed.status
             await context.abort_with_status(status)
@@ -163,14 +161,16 @@ class RpcBoundary(grpc.aio.ServerInterceptor):
 
     def _guarded_stream(
         self, method: str, decode: Deserializer | None, behaviour: StreamHandler
-    ) -> StreamHandler:
-        async def guarded(
-            raw: bytes, context: grpc.aio.ServicerContext[Any, Any]
-        ) -> AsyncIterator[Any]:
+    ) -> Handler:
+        # Written by the handler rather than yielded to grpc, which writes what a generator
+        # yields the same way: so a stream is served within the same scope as a unary call.
+        async def written(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> None:
+            async for response in behaviour(request, context):
+                await context.write(response)
+
+        async def guarded(raw: bytes, context: grpc.aio.ServicerContext[Any, Any]) -> None:
             try:
-                async with self._boundary(method, raw, decode, context) as request:
-                    async for response in behaviour(request, context):
-                        yield response
+                await self._serve(method, raw, decode, context, written)
                 return
             except _Failed as failed:
                 status = failed.status
@@ -178,14 +178,17 @@ class RpcBoundary(grpc.aio.ServerInterceptor):
 
         return guarded
 
-    @asynccontextmanager
-    async def _boundary(
+    async def _serve(
         self,
         method: str,
         raw: bytes,
         decode: Deserializer | None,
         context: grpc.aio.ServicerContext[Any, Any],
-    ) -> AsyncIterator[Any]:
+        behaviour: Handler,
+    ) -> Any:
+        """`behaviour`'s answer to the request in `raw`, within the RPC's deadline, its errors
+        mapped and the RPC logged (a coroutine rather than an `asynccontextmanager`, whose
+        entering and leaving cost about 16,000 instructions per RPC)."""
         started = time.perf_counter()
         code = grpc.StatusCode.OK
         upstream_request_id = ""
@@ -214,7 +217,7 @@ class RpcBoundary(grpc.aio.ServerInterceptor):
                     self._check_limits(method, request, len(raw))
                 # A backstop: the work inside ends at the deadline with a precise error.
                 async with within_deadline(_deadline_exceeded, slack=max(self._margin / 2, 0.005)):
-                    yield request
+                    return await behaviour(request, context)
             except _Malformed:
                 code = grpc.StatusCode.INVALID_ARGUMENT
                 raise _Failed(_malformed_status(method)) from None
