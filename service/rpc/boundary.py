@@ -161,20 +161,25 @@ class RpcBoundary(grpc.aio.ServerInterceptor):
 
     def _guarded_stream(
         self, method: str, decode: Deserializer | None, behaviour: StreamHandler
-    ) -> Handler:
+    ) -> StreamHandler:
         # Written by the handler rather than yielded to grpc, which writes what a generator
         # yields the same way: so a stream is served within the same scope as a unary call.
         async def written(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> None:
             async for response in behaviour(request, context):
                 await context.write(response)
 
-        async def guarded(raw: bytes, context: grpc.aio.ServicerContext[Any, Any]) -> None:
+        async def guarded(
+            raw: bytes, context: grpc.aio.ServicerContext[Any, Any]
+        ) -> AsyncIterator[Any]:
             try:
                 await self._serve(method, raw, decode, context, written)
                 return
             except _Failed as failed:
                 status = failed.status
             await context.abort_with_status(status)
+            # Never reached: it makes this an async generator, which is what interceptors
+            # around this one (OpenTelemetry's) iterate a streaming handler as.
+            yield
 
         return guarded
 
