@@ -51,28 +51,24 @@ async def test_without_a_deadline_nothing_is_cancelled() -> None:
         await asyncio.sleep(0.01)
 
 
-async def test_a_cancellation_from_outside_passes_through_as_a_cancellation() -> None:
+@pytest.mark.parametrize(
+    ("deadline", "wait_before_cancelling"),
+    [
+        pytest.param(10.0, 0.01, id="while-the-work-waits"),
+        # The task waits and its timer is due: the outside cancel still wins over the expiry.
+        pytest.param(0.0, 0.0, id="at-the-moment-the-deadline-expires"),
+    ],
+)
+async def test_a_cancellation_from_outside_passes_through_as_a_cancellation(
+    deadline: float, wait_before_cancelling: float
+) -> None:
     async def work() -> None:
-        with deadline_in(10):
+        with deadline_in(deadline):
             async with within_deadline(expired):
                 await asyncio.sleep(10)
 
     task = asyncio.create_task(work())
-    await asyncio.sleep(0.01)
-    task.cancel()
-
-    with pytest.raises(asyncio.CancelledError):
-        await task
-
-
-async def test_a_cancellation_from_outside_wins_over_an_expiry_at_the_same_time() -> None:
-    async def work() -> None:
-        with deadline_in(0.0):
-            async with within_deadline(expired):
-                await asyncio.sleep(10)
-
-    task = asyncio.create_task(work())
-    await asyncio.sleep(0)  # the task waits, and its timer is due
+    await asyncio.sleep(wait_before_cancelling)
     task.cancel()
 
     with pytest.raises(asyncio.CancelledError):
