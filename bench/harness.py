@@ -220,8 +220,8 @@ class Bench:
         concurrency: int, calls: int | None = None, clients: int = 1,
     ) -> LoadResult:  # fmt: skip
         """One closed-loop h2load run of `method` against `server`, recorded."""
-        result = self._measure(scenario, target, server, method, body, concurrency, calls,
-                               clients)  # fmt: skip
+        result = self.measure(scenario, target, server, method, body, concurrency, calls,
+                              clients)  # fmt: skip
         self.results.append(result)
         return result
 
@@ -236,27 +236,51 @@ class Bench:
         CPU's clock), which a ratio of single runs shows as a gain or a loss; alternating and
         taking medians leaves that out.
         """
+        return self.compare_at(scenario, ours, theirs, method, body, (concurrency,))[0]
+
+    def compare_at(
+        self, scenario: str, ours: tuple[str, Server], theirs: tuple[str, Server], method: str,
+        body: bytes, concurrencies: tuple[int, ...],
+    ) -> list[tuple[LoadResult, LoadResult]]:  # fmt: skip
+        """`compare` at each of `concurrencies`, their rounds interleaved (round k at every
+        concurrency before round k + 1 at any): ours at one concurrency against ours at another
+        is then measured over the same stretch of the run, not at two moments of the machine's
+        speed. Ours at the last concurrency against the first, round by round, goes in the notes
+        too."""
         rounds = 1 if self.smoke else ROUNDS
-        measured: dict[str, list[LoadResult]] = {ours[0]: [], theirs[0]: []}
+        measured: dict[tuple[int, str], list[LoadResult]] = {
+            (concurrency, target): []
+            for concurrency in concurrencies
+            for target, _ in (ours, theirs)
+        }
         for round_number in range(rounds):
             order = (theirs, ours) if round_number % 2 == 0 else (ours, theirs)
-            for target, server in order:
-                measured[target].append(
-                    self._measure(scenario, target, server, method, body, concurrency)
-                )
-        mine, other = measured[ours[0]], measured[theirs[0]]
-        self.round_ratios[f"{scenario} | {ours[0]} / {theirs[0]} | {concurrency}"] = [
-            round(a.calls_per_second / b.calls_per_second, 3)
-            for a, b in zip(mine, other, strict=True)
-        ]
-        chosen = _median(mine), _median(other)
-        self.results.extend(chosen)
+            for concurrency in concurrencies:
+                for target, server in order:
+                    measured[concurrency, target].append(
+                        self.measure(scenario, target, server, method, body, concurrency)
+                    )
+        chosen = []
+        for concurrency in concurrencies:
+            mine, other = measured[concurrency, ours[0]], measured[concurrency, theirs[0]]
+            self.round_ratios[f"{scenario} | {ours[0]} / {theirs[0]} | {concurrency}"] = (
+                _round_ratios(mine, other)
+            )
+            pair = median_run(mine), median_run(other)
+            self.results.extend(pair)
+            chosen.append(pair)
+        if len(concurrencies) > 1:
+            first, last = concurrencies[0], concurrencies[-1]
+            self.round_ratios[f"{scenario} | {ours[0]} at {last} / at {first}"] = _round_ratios(
+                measured[last, ours[0]], measured[first, ours[0]]
+            )
         return chosen
 
-    def _measure(
+    def measure(
         self, scenario: str, target: str, server: Server, method: str, body: bytes,
         concurrency: int, calls: int | None = None, clients: int = 1,
     ) -> LoadResult:  # fmt: skip
+        """One closed-loop h2load run, not recorded: for a scenario that records its own pick."""
         calls = calls or self.calls_for(concurrency)
         full = f"{SERVICE}/{method}"
         before = rpc_counts(server.metrics_port, full) if server.metrics_port else None
@@ -278,6 +302,12 @@ ROUNDS = 5
 ROUND_RATIOS = "ratios of each round (ours / theirs, calls/s)"
 
 
-def _median(results: list[LoadResult]) -> LoadResult:
+def _round_ratios(ours: list[LoadResult], theirs: list[LoadResult]) -> list[float]:
+    return [
+        round(a.calls_per_second / b.calls_per_second, 3) for a, b in zip(ours, theirs, strict=True)
+    ]
+
+
+def median_run(results: list[LoadResult]) -> LoadResult:
     ranked = sorted(results, key=lambda result: result.calls_per_second)
     return ranked[len(ranked) // 2]

@@ -64,6 +64,11 @@ def test_the_smoke_bench_measures_every_part_and_writes_its_report(tmp_path: Pat
     for row in overload:
         assert row["goodput_calls_per_second"] > 0, "some calls were served at overload"
         assert row["other_failures_share"] == 0, "at overload a call is served or turned away"
+    rounds = notes["overload: goodput / peak of each round, by offered load"]
+    assert {factor: len(shares) for factor, shares in rounds.items()} == {"2x": 1, "4x": 1}
+    assert [rounds[f"{row['factor']}x"][0] for row in overload] == [
+        round(row["goodput_share_of_peak"], 3) for row in overload
+    ], "the row shown is the round's (the median of one)"
     assert data["settings"]["gateway (defaults)"] == {"AGGREGATOR_WORKERS": "1"}, (
         "the headline gateway runs with its default settings"
     )
