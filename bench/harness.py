@@ -122,6 +122,23 @@ def cpu_seconds(pid: int) -> float:
     return total
 
 
+def event_engine_cpu_seconds(pid: int) -> tuple[float, float]:
+    """CPU so far of a process and its children: grpc's event-engine threads (which read and
+    write the sockets, and turn calls away at the pending-call limit), and all other threads."""
+    engine = other = 0.0
+    for candidate in [pid, *_children(pid)]:
+        for task in Path(f"/proc/{candidate}/task").iterdir():
+            stat = (task / "stat").read_text()
+            name = stat[stat.index("(") + 1 : stat.rindex(")")]
+            fields = stat.rsplit(")", 1)[1].split()
+            seconds = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            if name.startswith("event_engine"):
+                engine += seconds
+            else:
+                other += seconds
+    return engine, other
+
+
 def _children(pid: int) -> list[int]:
     path = Path(f"/proc/{pid}/task/{pid}/children")
     return [int(child) for child in path.read_text().split()] if path.exists() else []

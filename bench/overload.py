@@ -14,17 +14,23 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 from bench.environment import VALUE_BODY, Environment
 from bench.harness import (
     ROUNDS,
+    SERVER_CORE,
     SERVICE,
     LoadResult,
     Server,
+    event_engine_cpu_seconds,
     h2load,
     median_run,
     percentile,
+    pinned,
     rpc_counts,
 )
 from bench.scenarios import GATEWAY
@@ -32,6 +38,7 @@ from bench.scenarios import GATEWAY
 SCENARIO = "9. overload"
 OVERLOAD = "overload (GetHoldingsValue, defaults)"
 OVERLOAD_ROUNDS = "overload: goodput / peak of each round, by offered load"
+REFUSAL_ALONE = "overload: CPU us per call grpc turns away, alone (bench/refusal.py)"
 FACTORS = (2, 4)
 CLIENTS = 16
 SECONDS = 6
@@ -60,6 +67,16 @@ def overload(env: Environment) -> None:
     env.bench.notes[OVERLOAD_ROUNDS] = {
         f"{factor}x": [round(row[share], 3) for row in rows] for factor, rows in rounds.items()
     }
+    env.bench.notes[REFUSAL_ALONE] = _refusal_alone(1.0 if env.smoke else 5.0)
+
+
+def _refusal_alone(seconds: float) -> float:
+    """The CPU of one refusal with nothing else on the server core (`bench/refusal.py`)."""
+    command = [sys.executable, "-m", "bench.refusal", "--seconds", str(seconds)]
+    output = subprocess.run(
+        pinned(command, SERVER_CORE), capture_output=True, text=True, timeout=300, check=True
+    ).stdout
+    return float(json.loads(output)["us_per_refusal"])
 
 
 def _offered(
@@ -71,6 +88,8 @@ def _offered(
     offered = factor * peak
     before = rpc_counts(server.metrics_port, method)
     log_offset = server.log.stat().st_size
+    engine_before, other_before = event_engine_cpu_seconds(server.pid)
+    started = time.perf_counter()
     run = h2load(
         f"{server.url}{method}",
         VALUE_BODY,
@@ -80,6 +99,8 @@ def _offered(
         rate_per_client=max(1.0, offered / CLIENTS),
         headers=(CALLER_DEADLINE,),
     )
+    elapsed = time.perf_counter() - started
+    engine_after, other_after = event_engine_cpu_seconds(server.pid)
     after = rpc_counts(server.metrics_port, method)
     codes = {code: after.get(code, 0) - before.get(code, 0) for code in after}
     # Calls grpc turned away before the event loop took them up (its pending-call limit)
@@ -113,6 +134,8 @@ def _offered(
         "accepted_p99_ms": percentile(accepted, 99),
         "all_calls_p99_ms": run.p99_ms,
         "calls": sum(codes.values()),
+        "event_engine_core_share": (engine_after - engine_before) / elapsed,
+        "other_threads_core_share": (other_after - other_before) / elapsed,
     }
 
 

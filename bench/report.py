@@ -9,7 +9,7 @@ from typing import Any
 
 from bench.harness import ROUND_RATIOS, ROUNDS
 from bench.memory import GROWTH
-from bench.overload import OVERLOAD, OVERLOAD_ROUNDS
+from bench.overload import OVERLOAD, OVERLOAD_ROUNDS, REFUSAL_ALONE
 from bench.scenarios import CEILING_A, CEILING_B, DIRECT_P50, GATEWAY, THROUGHPUT, TUNED
 from bench.upstream_tls import DIRECT_P50_TLS
 from bench.upstream_tls import SCENARIO as TLS
@@ -138,7 +138,11 @@ def markdown(data: dict[str, Any]) -> str:
     lines += ["", "## Ratios", ""]
     lines += _ratios(figures)
     lines += _rounds(figures.notes.get(ROUND_RATIOS, {}))
-    lines += _overload(figures.notes.get(OVERLOAD, []), figures.notes.get(OVERLOAD_ROUNDS, {}))
+    lines += _overload(
+        figures.notes.get(OVERLOAD, []),
+        figures.notes.get(OVERLOAD_ROUNDS, {}),
+        figures.notes.get(REFUSAL_ALONE),
+    )
     lines += ["", "## Scenario 2: converting MoneyKit holdings", ""]
     lines += ["| holdings | gateway ms | moneykit SDK ms | ratio |", "|---|---|---|---|"]
     for row in figures.notes.get("conversion (GetHoldings)", []):
@@ -248,7 +252,9 @@ def _client_safety(observed: dict[str, dict[str, list[object]]]) -> list[str]:
     return lines
 
 
-def _overload(rows: list[Row], rounds: dict[str, list[float]]) -> list[str]:
+def _overload(
+    rows: list[Row], rounds: dict[str, list[float]], refusal_alone: float | None
+) -> list[str]:
     if not rows:
         return []
     lines = [
@@ -262,12 +268,14 @@ def _overload(rows: list[Row], rounds: dict[str, list[float]]) -> list[str]:
         "whether from grpc's pending-call limit (before the process read the call) or from "
         "the gateway's in-flight cap; the p99 of all calls is h2load's (client side, which "
         "includes the wait in grpc's queue), the p99 of accepted calls the gateway's own (from "
-        "its log lines, boundary to answer).",
+        "its log lines, boundary to answer). The CPU columns are the gateway's threads' shares "
+        "of the core over the run: grpc's event-engine threads (the sockets, and the calls grpc "
+        "turns away) and all others (the event loop first).",
         "",
         "| offered | peak calls/s | offered calls/s | answered calls/s | goodput calls/s | "
         "goodput / peak | turned away | of which by grpc | deadline exceeded | other failures | "
-        "p99 all calls ms | p50 / p99 accepted ms (in gateway) |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "p99 all calls ms | p50 / p99 accepted ms (in gateway) | CPU: event-engine / other |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for row in rows:
         lines.append(
@@ -277,10 +285,16 @@ def _overload(rows: list[Row], rounds: dict[str, list[float]]) -> list[str]:
             f"{row['goodput_share_of_peak']:.2f} | {row['resource_exhausted_share']:.0%} | "
             f"{row['turned_away_by_grpc_share']:.0%} | {row['deadline_exceeded_share']:.0%} | "
             f"{row['other_failures_share']:.0%} | {row['all_calls_p99_ms']:.0f} | "
-            f"{row['accepted_p50_ms']:.1f} / {row['accepted_p99_ms']:.1f} |"
+            f"{row['accepted_p50_ms']:.1f} / {row['accepted_p99_ms']:.1f} | "
+            f"{row['event_engine_core_share']:.0%} / {row['other_threads_core_share']:.0%} |"
         )
     lines.append("")
     for factor, shares in rounds.items():
         shown = ", ".join(f"{share:.2f}" for share in shares)
         lines.append(f"- goodput / peak at {factor}, by round: {shown}")
+    if refusal_alone is not None:
+        lines.append(
+            f"- a call grpc turns away, measured alone (`bench/refusal.py`: nothing else on the "
+            f"core): {refusal_alone:.1f} us of CPU"
+        )
     return lines

@@ -69,6 +69,11 @@ def test_the_smoke_bench_measures_every_part_and_writes_its_report(tmp_path: Pat
     assert [rounds[f"{row['factor']}x"][0] for row in overload] == [
         round(row["goodput_share_of_peak"], 3) for row in overload
     ], "the row shown is the round's (the median of one)"
+    # Summed over both offered loads: the threads' CPU is counted in 10 ms ticks.
+    engine = sum(row["event_engine_core_share"] for row in overload)
+    others = sum(row["other_threads_core_share"] for row in overload)
+    assert 0 < engine < others, "grpc's event-engine threads and the rest are measured apart"
+    assert notes["overload: CPU us per call grpc turns away, alone (bench/refusal.py)"] > 0
     assert data["settings"]["gateway (defaults)"] == {"AGGREGATOR_WORKERS": "1"}, (
         "the headline gateway runs with its default settings"
     )
