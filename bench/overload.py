@@ -38,6 +38,9 @@ from bench.scenarios import GATEWAY
 SCENARIO = "9. overload"
 OVERLOAD = "overload (GetHoldingsValue, defaults)"
 OVERLOAD_ROUNDS = "overload: goodput / peak of each round, by offered load"
+OVERLOAD_ROUND_CPU = (
+    "overload: share of the core of grpc's event-engine threads / the others, each round"
+)
 REFUSAL_ALONE = "overload: CPU us per call grpc turns away, alone (bench/refusal.py)"
 FACTORS = (2, 4)
 CLIENTS = 16
@@ -66,6 +69,13 @@ def overload(env: Environment) -> None:
     ]
     env.bench.notes[OVERLOAD_ROUNDS] = {
         f"{factor}x": [round(row[share], 3) for row in rows] for factor, rows in rounds.items()
+    }
+    env.bench.notes[OVERLOAD_ROUND_CPU] = {
+        f"{factor}x": [
+            [round(row["event_engine_core_share"], 3), round(row["other_threads_core_share"], 3)]
+            for row in rows
+        ]
+        for factor, rows in rounds.items()
     }
     env.bench.notes[REFUSAL_ALONE] = _refusal_alone(1.0 if env.smoke else 5.0)
 

@@ -74,6 +74,13 @@ def test_the_smoke_bench_measures_every_part_and_writes_its_report(tmp_path: Pat
     others = sum(row["other_threads_core_share"] for row in overload)
     assert 0 < engine < others, "grpc's event-engine threads and the rest are measured apart"
     assert notes["overload: CPU us per call grpc turns away, alone (bench/refusal.py)"] > 0
+    cpu = notes[
+        "overload: share of the core of grpc's event-engine threads / the others, each round"
+    ]
+    assert [cpu[f"{row['factor']}x"][0] for row in overload] == [
+        [round(row["event_engine_core_share"], 3), round(row["other_threads_core_share"], 3)]
+        for row in overload
+    ], "each round's CPU shares are kept beside its ratio"
     assert data["settings"]["gateway (defaults)"] == {"AGGREGATOR_WORKERS": "1"}, (
         "the headline gateway runs with its default settings"
     )
