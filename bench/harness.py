@@ -115,11 +115,9 @@ def grpc_frame(message: bytes) -> bytes:
 
 def cpu_seconds(pid: int) -> float:
     """User plus system CPU of a process and its children so far."""
-    total = 0.0
-    for candidate in [pid, *_children(pid)]:
-        fields = Path(f"/proc/{candidate}/stat").read_text().rsplit(")", 1)[1].split()
-        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return total
+    return sum(
+        _stat_cpu(Path(f"/proc/{candidate}/stat"))[1] for candidate in [pid, *_children(pid)]
+    )
 
 
 def event_engine_cpu_seconds(pid: int) -> tuple[float, float]:
@@ -128,15 +126,20 @@ def event_engine_cpu_seconds(pid: int) -> tuple[float, float]:
     engine = other = 0.0
     for candidate in [pid, *_children(pid)]:
         for task in Path(f"/proc/{candidate}/task").iterdir():
-            stat = (task / "stat").read_text()
-            name = stat[stat.index("(") + 1 : stat.rindex(")")]
-            fields = stat.rsplit(")", 1)[1].split()
-            seconds = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            name, seconds = _stat_cpu(task / "stat")
             if name.startswith("event_engine"):
                 engine += seconds
             else:
                 other += seconds
     return engine, other
+
+
+def _stat_cpu(stat: Path) -> tuple[str, float]:
+    """The name and user plus system CPU seconds in a process's or thread's `stat` file."""
+    text = stat.read_text()
+    name = text[text.index("(") + 1 : text.rindex(")")]
+    fields = text.rsplit(")", 1)[1].split()
+    return name, (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _children(pid: int) -> list[int]:

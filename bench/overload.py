@@ -37,12 +37,13 @@ from bench.scenarios import GATEWAY
 
 SCENARIO = "9. overload"
 OVERLOAD = "overload (GetHoldingsValue, defaults)"
-OVERLOAD_ROUNDS = "overload: goodput / peak of each round, by offered load"
-OVERLOAD_ROUND_CPU = (
-    "overload: share of the core of grpc's event-engine threads / the others, each round"
+OVERLOAD_ROUNDS = (
+    "overload: each round's goodput / peak, and the core's share of grpc's event-engine threads "
+    "and of the others, by offered load"
 )
 REFUSAL_ALONE = "overload: CPU us per call grpc turns away, alone (bench/refusal.py)"
 FACTORS = (2, 4)
+CPU_SHARES = ("event_engine_core_share", "other_threads_core_share")
 CLIENTS = 16
 SECONDS = 6
 STREAMS_PER_CLIENT = 64
@@ -68,13 +69,7 @@ def overload(env: Environment) -> None:
         sorted(rows, key=lambda row: row[share])[len(rows) // 2] for rows in rounds.values()
     ]
     env.bench.notes[OVERLOAD_ROUNDS] = {
-        f"{factor}x": [round(row[share], 3) for row in rows] for factor, rows in rounds.items()
-    }
-    env.bench.notes[OVERLOAD_ROUND_CPU] = {
-        f"{factor}x": [
-            [round(row["event_engine_core_share"], 3), round(row["other_threads_core_share"], 3)]
-            for row in rows
-        ]
+        f"{factor}x": [[round(row[name], 3) for name in (share, *CPU_SHARES)] for row in rows]
         for factor, rows in rounds.items()
     }
     env.bench.notes[REFUSAL_ALONE] = _refusal_alone(1.0 if env.smoke else 5.0)

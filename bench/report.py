@@ -9,7 +9,7 @@ from typing import Any
 
 from bench.harness import ROUND_RATIOS, ROUNDS
 from bench.memory import GROWTH
-from bench.overload import OVERLOAD, OVERLOAD_ROUND_CPU, OVERLOAD_ROUNDS, REFUSAL_ALONE
+from bench.overload import OVERLOAD, OVERLOAD_ROUNDS, REFUSAL_ALONE
 from bench.scenarios import CEILING_A, CEILING_B, DIRECT_P50, GATEWAY, THROUGHPUT, TUNED
 from bench.upstream_tls import DIRECT_P50_TLS
 from bench.upstream_tls import SCENARIO as TLS
@@ -141,7 +141,6 @@ def markdown(data: dict[str, Any]) -> str:
     lines += _overload(
         figures.notes.get(OVERLOAD, []),
         figures.notes.get(OVERLOAD_ROUNDS, {}),
-        figures.notes.get(OVERLOAD_ROUND_CPU, {}),
         figures.notes.get(REFUSAL_ALONE),
     )
     lines += ["", "## Scenario 2: converting MoneyKit holdings", ""]
@@ -255,8 +254,7 @@ def _client_safety(observed: dict[str, dict[str, list[object]]]) -> list[str]:
 
 def _overload(
     rows: list[Row],
-    rounds: dict[str, list[float]],
-    round_cpu: dict[str, list[list[float]]],
+    rounds: dict[str, list[list[float]]],
     refusal_alone: float | None,
 ) -> list[str]:
     if not rows:
@@ -293,10 +291,9 @@ def _overload(
             f"{row['event_engine_core_share']:.0%} / {row['other_threads_core_share']:.0%} |"
         )
     lines.append("")
-    for factor, shares in rounds.items():
+    for factor, measured in rounds.items():
         shown = ", ".join(
-            f"{share:.2f} ({engine:.0%} / {other:.0%})"
-            for share, (engine, other) in zip(shares, round_cpu[factor], strict=True)
+            f"{share:.2f} ({engine:.0%} / {other:.0%})" for share, engine, other in measured
         )
         lines.append(
             f"- goodput / peak at {factor}, by round (CPU: event-engine / other threads): {shown}"
